@@ -1,0 +1,69 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { StorageError } from "../storage/errors.js";
+import { describeIssues } from "../storage/schema-helpers.js";
+import type { AppEnv } from "./context.js";
+
+/** An error that maps straight onto the JSON error envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const badRequest = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new ApiError(400, code, message, details);
+
+export function validationError(error: z.ZodError, target: string): ApiError {
+  const { message, issues } = describeIssues(error);
+  const prefix = target === "json" ? "body" : target;
+  return new ApiError(400, "VALIDATION_ERROR", `invalid ${prefix}: ${message}`, {
+    target: prefix,
+    issues: issues.map((i) => ({ ...i, path: i.path })),
+  });
+}
+
+const STORAGE_STATUS: Record<StorageError["kind"], ContentfulStatusCode> = {
+  validation: 400,
+  not_found: 404,
+  conflict: 409,
+  corrupt: 422,
+};
+
+export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
+  return { error: message, code, details };
+}
+
+/** The one place errors become responses: `{error, code, details}` with a fitting status. */
+export function handleError(err: Error, c: Context<AppEnv>) {
+  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+  if (err instanceof StorageError) {
+    return c.json(errorBody(err.code, err.message, err.details), STORAGE_STATUS[err.kind]);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const malformed = /malformed json/i.test(err.message);
+    const code = malformed ? "INVALID_JSON" : status === 401 ? "UNAUTHORIZED" : `HTTP_${status}`;
+    const message = malformed ? "request body is not valid JSON" : err.message || "request failed";
+    return c.json(errorBody(code, message), status);
+  }
+  c.var.services?.logger.error({
+    msg: "unhandled error",
+    request_id: c.var.requestId,
+    error: err.message,
+    stack: err.stack,
+  });
+  return c.json(errorBody("INTERNAL_ERROR", "internal error"), 500);
+}
+
+export function notFoundHandler(c: Context<AppEnv>) {
+  return c.json(errorBody("NOT_FOUND", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);
+}

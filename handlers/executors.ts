@@ -1,0 +1,129 @@
+import { z } from "@hono/zod-openapi";
+import { canonicalExecutorId } from "../storage/executor-types.js";
+import type { Services } from "./context.js";
+import { ApiError } from "./errors.js";
+import { createRouter } from "./lib/app-factory.js";
+import { defineRoute } from "./lib/roles.js";
+import { errorResponses, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
+import { resolveWorkspace } from "./lib/workspace.js";
+
+const ExecutorSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    availability: z.object({
+      type: z.enum(["LOGIN_DETECTED", "INSTALLATION_FOUND", "NOT_INSTALLED"]),
+      last_auth_timestamp: z.number().optional(),
+    }),
+    supports_mcp: z.boolean(),
+    capabilities: z.array(z.string()),
+    has_workspace_config: z.boolean(),
+    workspace_path: z.string(),
+    workspace_config_path: z.string().optional(),
+    global_config_path: z.string().optional(),
+    mcp_server_count: z.number().int(),
+    skill_count: z.number().int(),
+    source: z.enum(["global", "workspace"]),
+  })
+  .openapi("Executor");
+
+function requireCatalog(services: Services) {
+  if (!services.executors) {
+    throw new ApiError(
+      501,
+      "NOT_SUPPORTED_IN_RUNTIME",
+      `executor detection is not available on ${services.runtime}`,
+    );
+  }
+  return services.executors;
+}
+
+/**
+ * /api/executors: every known executor with its availability and config paths. IDE configurations found
+ * in the workspace (.claude/, .cursor/, …) belong to it. With include_global=false only executors that
+ * have a workspace configuration are listed, and without their global paths.
+ */
+export const executorsRouter = createRouter()
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/",
+      tags: ["Executors"],
+      summary: "List executors with availability and config locations",
+      request: { query: WorkspaceQuerySchema },
+      responses: {
+        200: jsonContent(
+          z.object({ workspace_path: z.string(), executors: z.array(ExecutorSchema), total: z.number() }),
+          "Executors",
+        ),
+        ...errorResponses(400, 501),
+      },
+    }),
+    async (c) => {
+      const services = c.var.services;
+      const catalog = requireCatalog(services);
+      const ws = await resolveWorkspace(services, c.req.valid("query"));
+      const all = await catalog.list(ws.workspacePath);
+      const isHome = ws.scope.kind === "global";
+      const executors = all
+        .filter((e) => ws.includeGlobal || isHome || e.has_workspace_config)
+        .map((e) => ({
+          id: e.id,
+          name: e.name,
+          availability: e.availability,
+          supports_mcp: e.supports_mcp,
+          capabilities: e.capabilities,
+          has_workspace_config: e.has_workspace_config,
+          workspace_path: e.workspace_path,
+          workspace_config_path: e.workspace_config_path,
+          global_config_path: ws.includeGlobal || isHome ? e.global_config_path : undefined,
+          mcp_server_count: e.mcp_server_count,
+          skill_count: e.skill_count,
+          source: e.has_workspace_config && !isHome ? ("workspace" as const) : ("global" as const),
+        }));
+      return c.json({ workspace_path: ws.workspacePath, executors, total: executors.length }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/{id}",
+      tags: ["Executors"],
+      summary: "Get one executor",
+      request: {
+        params: z.object({
+          id: z.string().openapi({ param: { name: "id", in: "path" }, example: "CLAUDE_CODE" }),
+        }),
+        query: WorkspaceQuerySchema.pick({ workspace_path: true }),
+      },
+      responses: { 200: jsonContent(ExecutorSchema, "The executor"), ...errorResponses(400, 404, 501) },
+    }),
+    async (c) => {
+      const services = c.var.services;
+      const catalog = requireCatalog(services);
+      const { id } = c.req.valid("param");
+      const executorId = canonicalExecutorId(id);
+      if (!executorId)
+        throw new ApiError(404, "EXECUTOR_NOT_FOUND", `unknown executor '${id}'`, { executor_id: id });
+      const ws = await resolveWorkspace(services, c.req.valid("query"));
+      const e = await catalog.get(executorId, ws.workspacePath);
+      const isHome = ws.scope.kind === "global";
+      return c.json(
+        {
+          id: e.id,
+          name: e.name,
+          availability: e.availability,
+          supports_mcp: e.supports_mcp,
+          capabilities: e.capabilities,
+          has_workspace_config: e.has_workspace_config,
+          workspace_path: e.workspace_path,
+          workspace_config_path: e.workspace_config_path,
+          global_config_path: e.global_config_path,
+          mcp_server_count: e.mcp_server_count,
+          skill_count: e.skill_count,
+          source: e.has_workspace_config && !isHome ? ("workspace" as const) : ("global" as const),
+        },
+        200,
+      );
+    },
+  );

@@ -1,0 +1,30 @@
+import { z } from "@hono/zod-openapi";
+import { createRouter } from "./lib/app-factory.js";
+import { defineRoute } from "./lib/roles.js";
+import { jsonContent } from "./lib/schemas.js";
+
+const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    version: z.string(),
+    uptime: z.number().openapi({ description: "Seconds since start" }),
+    runtime: z.enum(["node", "workerd"]),
+  })
+  .openapi("Health");
+
+/** /health: public liveness check. */
+export const healthRouter = createRouter().openapi(
+  defineRoute("viewer", {
+    method: "get",
+    path: "/",
+    tags: ["Health"],
+    summary: "Liveness, version and runtime (public)",
+    security: [],
+    responses: { 200: jsonContent(HealthSchema, "The gateway is up") },
+  }),
+  (c) => {
+    const { version, runtime, startedAt, clock } = c.var.services;
+    const uptime = Math.max(0, (clock.now().getTime() - startedAt) / 1000);
+    return c.json({ status: "ok" as const, version, uptime, runtime }, 200);
+  },
+);

@@ -1,0 +1,79 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { AgentRepository } from "../storage/agents.js";
+import { GatewayConfigSource } from "../storage/gateway-config.js";
+import { SettingsRepository } from "../storage/settings.js";
+import { TemplateRepository } from "../storage/templates.js";
+import { agentDefaultRouter } from "./agent-default.js";
+import { agentTemplatesRouter } from "./agent-templates.js";
+import { agentsRouter } from "./agents.js";
+import type { AppEnv, GatewayDeps, Services } from "./context.js";
+import { mountDocs } from "./docs.js";
+import { handleError, notFoundHandler, validationError } from "./errors.js";
+import { executorsRouter } from "./executors.js";
+import { healthRouter } from "./health.js";
+import { requestLog } from "./middleware/request-log.js";
+import { corsPolicy, security } from "./middleware/security.js";
+import { modelsRouter } from "./models.js";
+
+export type { GatewayDeps, Services } from "./context.js";
+
+export function createServices(deps: GatewayDeps): Services {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const now = () => clock.now();
+  return {
+    runtime: deps.runtime,
+    version: deps.version,
+    startedAt: clock.now().getTime(),
+    scopes: deps.scopes,
+    env: deps.env,
+    paths: deps.paths,
+    logger: deps.logger,
+    clock,
+    executors: deps.executors,
+    remoteAddress: deps.remoteAddress,
+    gatewayConfig: new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
+      deps.logger.warn({ msg: "gateway config", detail: message }),
+    ),
+    agents: new AgentRepository(now),
+    templates: new TemplateRepository(deps.scopes.global(), now),
+    settings: new SettingsRepository(),
+  };
+}
+
+/**
+ * Composes the gateway: middleware (request log, CORS, security), one sub-app per route group, the
+ * OpenAPI document and the JSON error envelope. The same app runs on Node and on workerd.
+ */
+export function createApp(deps: GatewayDeps) {
+  const services = createServices(deps);
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+  app.use(
+    createMiddleware<AppEnv>(async (c, next) => {
+      c.set("services", services);
+      await next();
+    }),
+  );
+  app.use(requestLog);
+  app.use(corsPolicy);
+  app.use(security);
+
+  const routes = app
+    .route("/health", healthRouter)
+    .route("/api/agent", agentDefaultRouter)
+    .route("/api/agent", agentTemplatesRouter)
+    .route("/api/agent", agentsRouter)
+    .route("/api/executors", executorsRouter)
+    .route("/api/models", modelsRouter);
+
+  mountDocs(app, deps.version);
+  app.onError(handleError);
+  app.notFound(notFoundHandler);
+  return Object.assign(routes, { services });
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;

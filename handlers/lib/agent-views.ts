@@ -1,0 +1,143 @@
+import { z } from "@hono/zod-openapi";
+import {
+  type AgentConfig,
+  type AgentRecord,
+  agentType,
+  countMcpServers,
+  countSkills,
+} from "../../storage/agents.js";
+import { canonicalExecutorId } from "../../storage/executor-types.js";
+import { BUILTIN_MODELS, PROVIDER_ENV_KEYS } from "../../storage/model-catalogue.js";
+import { listProviderFiles } from "../../storage/providers.js";
+import type { Scope } from "../../storage/scopes.js";
+import type { ExecutorAvailability, ExecutorInfo } from "../capabilities.js";
+import type { Services } from "../context.js";
+import { redactMcpServers } from "./redact.js";
+
+export const AgentSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    agent_type: z
+      .string()
+      .openapi({ description: "viben for native agents, else the executor in lower case" }),
+    executor_type: z.string().optional(),
+    model: z.string().optional(),
+    provider: z.string().optional(),
+    source: z.enum(["global", "workspace"]),
+    workspace_path: z.string(),
+    config_path: z.string(),
+    mcp_server_count: z.number().int(),
+    skill_count: z.number().int(),
+    is_available: z.boolean(),
+    created_at: z.string().optional(),
+    updated_at: z.string().optional(),
+  })
+  .openapi("AgentSummary");
+
+export const AgentDetailSchema = AgentSummarySchema.extend({
+  system_prompt: z.string().optional(),
+  append_prompt: z.string().optional(),
+  temperature: z.number().optional(),
+  max_tokens: z.number().optional(),
+  max_turns: z.number().optional(),
+  permission_mode: z.string().optional(),
+  mcp_servers: z.record(z.string(), z.unknown()).optional(),
+  skills: z.array(z.unknown()).optional(),
+})
+  .loose()
+  .openapi("AgentDetail");
+
+export type AgentSummary = z.infer<typeof AgentSummarySchema>;
+
+/**
+ * Decides whether agents can run: an executor agent needs its executor installed; a native agent needs
+ * its provider configured (a provider file or the provider's API key in the environment).
+ */
+export class AvailabilityResolver {
+  private executors: Map<string, ExecutorInfo> | undefined;
+  private providers: Set<string> | undefined;
+
+  constructor(
+    private readonly services: Services,
+    private readonly workspacePath: string,
+    private readonly scopes: Scope[],
+  ) {}
+
+  async forAgent(
+    config: AgentConfig,
+  ): Promise<{ available: boolean; reason: string | null; availability?: ExecutorAvailability }> {
+    const executorId = config.executor_type ? canonicalExecutorId(config.executor_type) : undefined;
+    if (executorId) {
+      const executors = await this.loadExecutors();
+      const info = executors?.get(executorId);
+      if (!info) return { available: false, reason: "executor detection is not available in this runtime" };
+      const available = info.availability.type !== "NOT_INSTALLED";
+      return {
+        available,
+        reason: available ? null : `${info.name} is not installed (${executorId})`,
+        availability: info.availability,
+      };
+    }
+    const provider =
+      config.provider ?? BUILTIN_MODELS.find((m) => m.id === config.model)?.provider_id ?? undefined;
+    if (!provider) return { available: false, reason: "no executor_type and no provider configured" };
+    const providers = await this.loadProviders();
+    return providers.has(provider)
+      ? { available: true, reason: null }
+      : { available: false, reason: `provider '${provider}' is not configured` };
+  }
+
+  private async loadExecutors(): Promise<Map<string, ExecutorInfo> | undefined> {
+    if (!this.services.executors) return undefined;
+    this.executors ??= new Map(
+      (await this.services.executors.list(this.workspacePath)).map((e) => [e.id, e]),
+    );
+    return this.executors;
+  }
+
+  private async loadProviders(): Promise<Set<string>> {
+    if (!this.providers) {
+      const files = await listProviderFiles(this.scopes);
+      const fromEnv = Object.entries(PROVIDER_ENV_KEYS)
+        .filter(([, keys]) => keys.some((k) => Boolean(this.services.env[k])))
+        .map(([id]) => id);
+      this.providers = new Set([...files.map((p) => p.id), ...fromEnv]);
+    }
+    return this.providers;
+  }
+}
+
+export async function agentSummary(
+  record: AgentRecord,
+  availability: AvailabilityResolver,
+): Promise<AgentSummary> {
+  const { config } = record;
+  return {
+    id: record.id,
+    name: config.name,
+    description: config.description,
+    agent_type: agentType(config),
+    executor_type: config.executor_type,
+    model: config.model,
+    provider: config.provider,
+    source: record.scope.kind,
+    workspace_path: record.scope.workspacePath,
+    config_path: record.configPath,
+    mcp_server_count: countMcpServers(config),
+    skill_count: countSkills(config),
+    is_available: (await availability.forAgent(config)).available,
+    created_at: config.created_at,
+    updated_at: config.updated_at,
+  };
+}
+
+export async function agentDetail(record: AgentRecord, availability: AvailabilityResolver) {
+  const { config } = record;
+  return {
+    ...config,
+    ...(await agentSummary(record, availability)),
+    ...(config.mcp_servers ? { mcp_servers: redactMcpServers(config.mcp_servers) } : {}),
+  };
+}

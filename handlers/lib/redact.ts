@@ -1,0 +1,25 @@
+/** Secrets never leave the gateway: values of env maps and headers are masked unless they are `${VAR}` references. */
+export const REDACTED = "***";
+
+const isReference = (value: unknown) =>
+  typeof value === "string" && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+
+export function redactRecord(
+  values: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (!values) return values;
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, isReference(v) ? v : REDACTED]));
+}
+
+export function redactMcpServers(servers: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(servers).map(([name, server]) => [
+      name,
+      {
+        ...server,
+        ...(server.env ? { env: redactRecord(server.env as Record<string, unknown>) } : {}),
+        ...(server.headers ? { headers: redactRecord(server.headers as Record<string, unknown>) } : {}),
+      },
+    ]),
+  );
+}

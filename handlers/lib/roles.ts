@@ -1,0 +1,36 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { Role } from "../../storage/gateway-config.js";
+import type { AppEnv } from "../context.js";
+import { ApiError } from "../errors.js";
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export const requireRole = (role: Role) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const caller = c.var.role;
+    if (RANK[caller] < RANK[role]) {
+      throw new ApiError(
+        403,
+        "FORBIDDEN_ROLE",
+        `this route requires the ${role} role; the caller has ${caller}`,
+        {
+          required_role: role,
+          role: caller,
+        },
+      );
+    }
+    await next();
+  });
+
+/**
+ * Every route is declared through this helper, so each one carries its role check and documents it in
+ * the OpenAPI document as `x-required-role` (the README's role matrix is read from there).
+ */
+export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role, config: R) {
+  return createRoute({
+    ...config,
+    middleware: [requireRole(role)] as const,
+    "x-required-role": role,
+  });
+}

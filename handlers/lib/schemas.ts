@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+
+export const ErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: "workspace_path: must be an absolute path" }),
+    code: z.string().openapi({ example: "INVALID_WORKSPACE_PATH" }),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .openapi("Error");
+
+const booleanQuery = z
+  .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1");
+
+export const WorkspaceQuerySchema = z.object({
+  workspace_path: z
+    .string()
+    .optional()
+    .openapi({ description: "Absolute path of an existing workspace; defaults to the home directory" }),
+  include_global: booleanQuery
+    .optional()
+    .openapi({ type: "boolean", description: "Include global resources (default true)" }),
+});
+
+export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 501)[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status], content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid input",
+  401: "Missing or unknown API key",
+  403: "Role, origin or host not allowed",
+  404: "Not found",
+  409: "Conflict",
+  422: "Stored configuration is invalid",
+  501: "Not supported in this runtime",
+};
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});

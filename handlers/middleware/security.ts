@@ -1,0 +1,130 @@
+import type { Context } from "hono";
+import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
+import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
+import type { AppEnv } from "../context.js";
+import { ApiError } from "../errors.js";
+
+const PUBLIC_PATHS = new Set(["/health"]);
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.replace(/^::ffff:/, "");
+  return a === "::1" || a === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(a);
+}
+
+/** Host header value without its port (`[::1]:80` → `[::1]`, `localhost:1` → `localhost`). */
+function hostName(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  return host.split(":")[0] ?? host;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const name = hostName(host.toLowerCase());
+  return LOOPBACK_HOSTS.has(name) || /^127\.\d+\.\d+\.\d+$/.test(name) || name.endsWith(".localhost");
+}
+
+export function isAllowedOrigin(origin: string, config: GatewayConfig): boolean {
+  if (config.corsOrigins.includes(origin) || config.corsOrigins.includes("*")) return true;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.host);
+  } catch {
+    return false;
+  }
+}
+
+/** Compares two secrets in time that depends only on their lengths' maximum, not on where they differ. */
+async function digest(value: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+}
+
+export async function findApiKey(presented: string, keys: ApiKey[]): Promise<ApiKey | undefined> {
+  const presentedDigest = await digest(presented);
+  let match: ApiKey | undefined;
+  for (const key of keys) {
+    const keyDigest = await digest(key.key);
+    let diff = 0;
+    for (let i = 0; i < keyDigest.length; i++) diff |= keyDigest[i]! ^ presentedDigest[i]!;
+    // Keep looping over every key so the time taken does not reveal which one matched.
+    if (diff === 0 && !match) match = key;
+  }
+  return match;
+}
+
+function presentedToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header("authorization");
+  if (header) {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    return match?.[1];
+  }
+  // Browsers cannot set headers on a WebSocket handshake, so only upgrades may carry ?token=.
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return c.req.query("token");
+  return undefined;
+}
+
+/**
+ * Authentication and drive-by protection. With API keys configured every non-public route needs a valid
+ * Bearer key, whose role is set on the context. Without keys only loopback clients are served, and a
+ * browser Origin or a Host header that is not loopback (or listed in gateway.yaml) is refused, which
+ * defeats DNS rebinding and cross-site requests to the local gateway.
+ */
+export const security = createMiddleware<AppEnv>(async (c, next) => {
+  const { gatewayConfig, logger } = c.var.services;
+  const config = await gatewayConfig.get();
+  if (PUBLIC_PATHS.has(new URL(c.req.url).pathname)) {
+    c.set("role", "viewer");
+    return next();
+  }
+  if (config.apiKeys.length > 0) {
+    const token = presentedToken(c);
+    if (!token) throw new ApiError(401, "UNAUTHORIZED", "missing API key: send Authorization: Bearer <key>");
+    const key = await findApiKey(token, config.apiKeys);
+    if (!key) {
+      logger.warn({ msg: "rejected API key", request_id: c.var.requestId });
+      throw new ApiError(401, "UNAUTHORIZED", "unknown API key");
+    }
+    c.set("role", key.role);
+    c.set("keyName", key.name);
+    return next();
+  }
+  const remote = c.var.services.remoteAddress?.(c);
+  if (remote !== undefined && !isLoopbackAddress(remote)) {
+    throw new ApiError(
+      403,
+      "FORBIDDEN_REMOTE",
+      "no API keys are configured, so only loopback clients are served",
+    );
+  }
+  const host = c.req.header("host");
+  if (host && !isLoopbackHost(host) && !config.allowedHosts.includes(hostName(host.toLowerCase()))) {
+    throw new ApiError(
+      403,
+      "FORBIDDEN_HOST",
+      `host '${host}' is not allowed; add it to allowed_hosts in gateway.yaml`,
+    );
+  }
+  const origin = c.req.header("origin");
+  if (origin && !isAllowedOrigin(origin, config)) {
+    throw new ApiError(
+      403,
+      "FORBIDDEN_ORIGIN",
+      `origin '${origin}' is not allowed; add it to cors.origins in gateway.yaml`,
+    );
+  }
+  c.set("role", "admin");
+  return next();
+});
+
+/** CORS for loopback origins and those listed in gateway.yaml. */
+export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
+  const config = await c.var.services.gatewayConfig.get();
+  return cors({
+    origin: (origin) => (origin && isAllowedOrigin(origin, config) ? origin : null),
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-Id"],
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    exposeHeaders: ["X-Request-Id"],
+    maxAge: 600,
+  })(c, next);
+});

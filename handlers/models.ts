@@ -1,0 +1,59 @@
+import { z } from "@hono/zod-openapi";
+import { listModels } from "../storage/models.js";
+import { createRouter } from "./lib/app-factory.js";
+import { defineRoute } from "./lib/roles.js";
+import { errorResponses, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
+import { resolveWorkspace } from "./lib/workspace.js";
+
+const ModelSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    provider_id: z.string(),
+    provider_name: z.string(),
+    context_window: z.number(),
+    max_output_tokens: z.number().optional(),
+    pricing: z
+      .object({
+        input: z.number(),
+        output: z.number(),
+        cache_read: z.number().optional(),
+        cache_write: z.number().optional(),
+      })
+      .optional()
+      .openapi({ description: "Cents per million tokens" }),
+    is_available: z.boolean(),
+    has_workspace_override: z.boolean(),
+    source: z.enum(["global", "workspace", "builtin"]),
+    workspace_path: z.string(),
+  })
+  .openapi("Model");
+
+/** /api/models: global models.yaml (or the built-in catalogue) with workspace overrides. */
+export const modelsRouter = createRouter().openapi(
+  defineRoute("viewer", {
+    method: "get",
+    path: "/",
+    tags: ["Models"],
+    summary: "List models with availability and workspace overrides",
+    request: { query: WorkspaceQuerySchema },
+    responses: {
+      200: jsonContent(
+        z.object({ workspace_path: z.string(), models: z.array(ModelSchema), total: z.number() }),
+        "Models",
+      ),
+      ...errorResponses(400, 422),
+    },
+  }),
+  async (c) => {
+    const services = c.var.services;
+    const ws = await resolveWorkspace(services, c.req.valid("query"));
+    const models = await listModels({
+      global: services.scopes.global(),
+      workspace: ws.scope,
+      includeGlobal: ws.includeGlobal,
+      env: services.env,
+    });
+    return c.json({ workspace_path: ws.workspacePath, models, total: models.length }, 200);
+  },
+);

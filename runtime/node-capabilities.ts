@@ -1,0 +1,22 @@
+import { stat } from "node:fs/promises";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import type { PathProbe } from "../handlers/capabilities.js";
+
+export const nodePaths: PathProbe = {
+  async isDirectory(path) {
+    try {
+      return (await stat(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+};
+
+export function nodeRemoteAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}

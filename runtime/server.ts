@@ -1,0 +1,126 @@
+import type { AddressInfo } from "node:net";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { WebSocketServer } from "ws";
+import type { Logger } from "../handlers/capabilities.js";
+import { createApp, type GatewayApp } from "../handlers/index.js";
+import { isLoopbackAddress } from "../handlers/middleware/security.js";
+import { fsBackends } from "../storage/drivers/fs-atomic.js";
+import { compileGatewayConfig, GATEWAY_CONFIG_KEY } from "../storage/gateway-config.js";
+import { Scopes } from "../storage/scopes.js";
+import { createExecutorCatalog } from "./executors/catalog.js";
+import { createJsonLogger, parseLogLevel } from "./logger.js";
+import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
+import { VERSION } from "./version.js";
+
+export const DEFAULT_PORT = 18790;
+export const DEFAULT_HOST = "127.0.0.1";
+
+export interface GatewayOptions {
+  host?: string;
+  port?: number | string;
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  host: string;
+  port: number;
+  app: GatewayApp;
+  close(): Promise<void>;
+}
+
+export class GatewayStartError extends Error {
+  override name = "GatewayStartError";
+}
+
+function parsePort(value: string | number | undefined, source: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const port = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new GatewayStartError(`${source}: port must be an integer between 0 and 65535, got '${value}'`);
+  }
+  return port;
+}
+
+/**
+ * Starts the Node gateway: filesystem storage under HOME (or VIBEN_HOME), executor probes, WebSocket
+ * upgrade support, and the shared app. Refuses a non-loopback bind when no API keys are configured.
+ */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL));
+  const home = resolve(env.HOME || homedir());
+  const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
+  const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
+
+  let fileConfig: ReturnType<typeof compileGatewayConfig>;
+  try {
+    fileConfig = compileGatewayConfig(
+      (await scopes.global().store.read(GATEWAY_CONFIG_KEY))?.data ?? {},
+      env,
+    );
+  } catch (error) {
+    await scopes.dispose();
+    throw new GatewayStartError(
+      `cannot load ${join(globalRoot, GATEWAY_CONFIG_KEY)}: ${(error as Error).message}`,
+    );
+  }
+  const host = options.host ?? (env.VIBEN_HOST || fileConfig.bind || DEFAULT_HOST);
+  const port =
+    parsePort(options.port, "--port") ??
+    parsePort(env.VIBEN_PORT, "VIBEN_PORT") ??
+    fileConfig.port ??
+    DEFAULT_PORT;
+  if (!isLoopbackAddress(host) && fileConfig.apiKeys.length === 0) {
+    await scopes.dispose();
+    throw new GatewayStartError(
+      `refusing to bind ${host}: it is not a loopback address and no API keys are configured. ` +
+        `Add api_keys to ${join(globalRoot, GATEWAY_CONFIG_KEY)} or bind 127.0.0.1.`,
+    );
+  }
+
+  const app = createApp({
+    runtime: "node",
+    version: VERSION,
+    scopes,
+    env,
+    paths: nodePaths,
+    logger,
+    executors: createExecutorCatalog({ home, env, globalScope: scopes.global() }),
+    remoteAddress: nodeRemoteAddress,
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  const server = await new Promise<ServerType>((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
+      resolveServer(s),
+    );
+    s.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    app,
+    close() {
+      closing ??= (async () => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        });
+        await scopes.dispose();
+      })();
+      return closing;
+    },
+  };
+}

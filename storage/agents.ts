@@ -1,0 +1,211 @@
+import { z } from "zod";
+import { conflict, notFound, StorageError } from "./errors.js";
+import { canonicalExecutorId, EXECUTOR_IDS } from "./executor-types.js";
+import { assertValidId, idFromName } from "./ids.js";
+import { isoTimestamp } from "./schema-helpers.js";
+import type { Scope } from "./scopes.js";
+import { applyPatch, yamlToObject } from "./yaml.js";
+
+export const McpServerSchema = z.looseObject({
+  type: z.enum(["stdio", "http", "sse"]).optional(),
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  url: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export const SkillSchema = z.union([z.string(), z.looseObject({ name: z.string() })]);
+
+export const executorTypeSchema = z
+  .string()
+  .refine((v) => canonicalExecutorId(v) !== undefined, {
+    message: `must be one of ${EXECUTOR_IDS.join(", ")} (CURSOR is accepted for CURSOR_AGENT)`,
+  })
+  .transform((v) => v.trim().toUpperCase());
+
+/** The editable fields of an agent's config.yaml. */
+export const AgentFieldsSchema = z.object({
+  name: z.string().trim().min(1, "must not be empty").max(200),
+  description: z.string().max(10_000),
+  executor_type: executorTypeSchema,
+  model: z.string().min(1).max(200),
+  provider: z.string().min(1).max(200),
+  system_prompt: z.string().max(200_000),
+  append_prompt: z.string().max(200_000),
+  temperature: z.number().min(0).max(2),
+  max_tokens: z.number().int().positive().max(10_000_000),
+  max_turns: z.number().int().positive().max(1000),
+  permission_mode: z.enum(["default", "acceptEdits", "bypassPermissions", "plan"]),
+  mcp_servers: z.record(z.string(), McpServerSchema),
+  skills: z.array(SkillSchema),
+});
+
+export type AgentFields = z.infer<typeof AgentFieldsSchema>;
+
+/** A stored config.yaml: known fields validated, anything else a user wrote kept as is. */
+export const AgentConfigSchema = AgentFieldsSchema.partial()
+  .extend({
+    name: AgentFieldsSchema.shape.name,
+    created_at: isoTimestamp.optional(),
+    updated_at: isoTimestamp.optional(),
+  })
+  .loose();
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+export interface AgentRecord {
+  id: string;
+  scope: Scope;
+  configPath: string;
+  config: AgentConfig;
+}
+
+export interface AgentProblem {
+  id: string;
+  config_path: string;
+  error: string;
+}
+
+export const AGENTS_BASE = "agents";
+const CONFIG_FILE = "config.yaml";
+const agentKey = (id: string) => `${AGENTS_BASE}:${id}:${CONFIG_FILE}`;
+
+export function countMcpServers(config: AgentConfig): number {
+  return Object.keys(config.mcp_servers ?? {}).length;
+}
+
+export function countSkills(config: AgentConfig): number {
+  return (config.skills ?? []).length;
+}
+
+/** `viben` for native agents, otherwise the executor type in lower case (as in the discovery document). */
+export function agentType(config: AgentConfig): string {
+  const executor = config.executor_type ? canonicalExecutorId(config.executor_type) : undefined;
+  return executor ? executor.toLowerCase() : "viben";
+}
+
+function parseConfig(id: string, data: Record<string, unknown>, key: string): AgentConfig {
+  const parsed = AgentConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "(root)";
+    throw new StorageError("corrupt", "INVALID_AGENT_CONFIG", `${key}: ${field}: ${issue?.message}`, {
+      agent_id: id,
+      field,
+    });
+  }
+  return parsed.data;
+}
+
+/** Agents stored as `<root>/agents/<id>/config.yaml` in the global and workspace scopes. */
+export class AgentRepository {
+  constructor(private readonly now: () => Date) {}
+
+  /** Agents of the given scopes merged in order: an id found in an earlier scope hides later ones. */
+  async list(scopes: Scope[]): Promise<{ agents: AgentRecord[]; problems: AgentProblem[] }> {
+    const agents: AgentRecord[] = [];
+    const problems: AgentProblem[] = [];
+    const seen = new Set<string>();
+    for (const scope of scopes) {
+      const ids = (await scope.store.keys(AGENTS_BASE))
+        .map((k) => /^([^:]+):config\.yaml$/.exec(k)?.[1])
+        .filter((id): id is string => id !== undefined);
+      const loaded = await Promise.all(ids.map((id) => this.load(scope, id).catch((e: unknown) => e)));
+      loaded.forEach((result, i) => {
+        const id = ids[i]!;
+        if (seen.has(id)) return;
+        if (result instanceof StorageError) {
+          problems.push({ id, config_path: scope.store.pathOf(agentKey(id)), error: result.message });
+        } else if (result && !(result instanceof Error)) {
+          seen.add(id);
+          agents.push(result as AgentRecord);
+        }
+      });
+    }
+    return { agents, problems };
+  }
+
+  async find(scopes: Scope[], id: string): Promise<AgentRecord | null> {
+    assertValidId(id, "id");
+    for (const scope of scopes) {
+      const record = await this.load(scope, id);
+      if (record) return record;
+    }
+    return null;
+  }
+
+  async get(scopes: Scope[], id: string): Promise<AgentRecord> {
+    const record = await this.find(scopes, id);
+    if (!record) throw notFound("AGENT_NOT_FOUND", `agent '${id}' not found`, { agent_id: id });
+    return record;
+  }
+
+  /**
+   * Creates an agent. Without an explicit id, one is derived from the name and made unique in the scope
+   * with a numeric suffix; an explicit id that exists is a conflict.
+   */
+  async create(
+    scope: Scope,
+    fields: Partial<AgentFields> & { name: string },
+    id?: string,
+  ): Promise<AgentRecord> {
+    const now = this.now().toISOString();
+    const value = { ...stripUndefined(fields), created_at: now, updated_at: now };
+    if (id !== undefined) {
+      assertValidId(id, "id");
+      return (await this.createAt(scope, id, value, true))!;
+    }
+    const base = idFromName(fields.name) || `agent-${this.now().getTime().toString(36)}`;
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? base : `${base}-${n}`;
+      const created = await this.createAt(scope, candidate, value, false);
+      if (created) return created;
+    }
+  }
+
+  async update(record: AgentRecord, patch: Record<string, unknown>): Promise<AgentRecord> {
+    const key = agentKey(record.id);
+    const stored = await record.scope.store.update(key, (doc) => {
+      if (!doc) throw notFound("AGENT_NOT_FOUND", `agent '${record.id}' not found`, { agent_id: record.id });
+      applyPatch(doc, { ...patch, updated_at: this.now().toISOString() });
+      parseConfig(record.id, yamlToObject(doc), key);
+      return doc;
+    });
+    return { ...record, config: parseConfig(record.id, stored!.data, key) };
+  }
+
+  async remove(record: AgentRecord): Promise<void> {
+    const prefix = `${AGENTS_BASE}:${record.id}`;
+    const files = await record.scope.store.keys(prefix);
+    await record.scope.store.remove(files.map((f) => `${prefix}:${f}`));
+  }
+
+  private async load(scope: Scope, id: string): Promise<AgentRecord | null> {
+    const key = agentKey(id);
+    const stored = await scope.store.read(key);
+    if (!stored) return null;
+    return { id, scope, configPath: scope.store.pathOf(key), config: parseConfig(id, stored.data, key) };
+  }
+
+  private async createAt(
+    scope: Scope,
+    id: string,
+    value: Record<string, unknown>,
+    explicit: boolean,
+  ): Promise<AgentRecord | null> {
+    const key = agentKey(id);
+    const stored = await scope.store.createIfAbsent(key, value);
+    if (!stored) {
+      if (!explicit) return null;
+      throw conflict("AGENT_EXISTS", `agent '${id}' already exists in the ${scope.kind} scope`, {
+        agent_id: id,
+      });
+    }
+    return { id, scope, configPath: scope.store.pathOf(key), config: parseConfig(id, stored!.data, key) };
+  }
+}
+
+export function stripUndefined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

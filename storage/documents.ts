@@ -1,0 +1,137 @@
+import type { Document } from "yaml";
+import type { ScopeBackend } from "./backend.js";
+import { StorageError } from "./errors.js";
+import { KeyedMutex } from "./lock.js";
+import { newYamlDocument, parseYamlDocument, stringifyYaml, yamlToObject } from "./yaml.js";
+
+export interface StoredDocument {
+  readonly key: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * YAML documents under one storage root, with a parsed-document cache that is invalidated by our own
+ * writes (synchronously, so the API never serves stale data after a write) and by the backend's change
+ * notifications (hand edits). Without notifications nothing is cached.
+ */
+export class DocumentStore {
+  private readonly mutex = new KeyedMutex();
+  private readonly docs = new Map<string, StoredDocument | null>();
+  private readonly listings = new Map<string, string[]>();
+  private watching: Promise<boolean> | undefined;
+  private caching = false;
+
+  constructor(
+    private readonly backend: ScopeBackend,
+    readonly root: string,
+  ) {}
+
+  /** Absolute display path of a key inside this root. */
+  pathOf(key: string): string {
+    return `${this.root}/${key.split(":").join("/")}`;
+  }
+
+  async read(key: string): Promise<StoredDocument | null> {
+    await this.ensureWatching();
+    if (this.caching && this.docs.has(key)) return this.docs.get(key) ?? null;
+    const text = await this.readText(key);
+    const stored = text === null ? null : { key, data: yamlToObject(parseYamlDocument(text, key)) };
+    if (this.caching) this.docs.set(key, stored);
+    return stored;
+  }
+
+  /** Keys under `base` (`a:b`), without the base prefix, sorted. */
+  async keys(base: string): Promise<string[]> {
+    await this.ensureWatching();
+    const cached = this.caching ? this.listings.get(base) : undefined;
+    if (cached) return cached;
+    const prefix = `${base}:`;
+    const keys = (await this.backend.storage.getKeys(base))
+      .filter((k) => k.startsWith(prefix) && !k.endsWith(".tmp"))
+      .map((k) => k.slice(prefix.length))
+      .sort();
+    if (this.caching) this.listings.set(base, keys);
+    return keys;
+  }
+
+  /**
+   * Read-modify-write of one document, serialised per key. `mutate` receives the parsed document (or null)
+   * and returns the document to store, or null to leave the file untouched.
+   */
+  async update(
+    key: string,
+    mutate: (current: Document | null) => Document | null,
+  ): Promise<StoredDocument | null> {
+    return this.mutex.run(key, async () => {
+      const text = await this.readText(key);
+      const current = text === null ? null : parseYamlDocument(text, key);
+      const next = mutate(current);
+      if (!next) return null;
+      await this.backend.storage.setItem(key, stringifyYaml(next));
+      this.invalidate(key);
+      return { key, data: yamlToObject(next) };
+    });
+  }
+
+  async write(key: string, value: Record<string, unknown>): Promise<StoredDocument> {
+    const stored = await this.update(key, () => newYamlDocument(value));
+    return stored!;
+  }
+
+  emptyDocument(): Document {
+    return newYamlDocument({});
+  }
+
+  /** Writes a new document unless the key exists; resolves null when it did. */
+  async createIfAbsent(key: string, value: Record<string, unknown>): Promise<StoredDocument | null> {
+    return this.update(key, (doc) => (doc ? null : newYamlDocument(value)));
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    for (const key of keys) {
+      await this.mutex.run(key, async () => {
+        await this.backend.storage.removeItem(key);
+        this.invalidate(key);
+      });
+    }
+  }
+
+  async readRaw(key: string): Promise<string | null> {
+    return this.readText(key);
+  }
+
+  async writeRaw(key: string, text: string): Promise<void> {
+    await this.mutex.run(key, async () => {
+      await this.backend.storage.setItem(key, text);
+      this.invalidate(key);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.backend.dispose();
+  }
+
+  private async readText(key: string): Promise<string | null> {
+    const value = await this.backend.storage.getItemRaw(key);
+    if (value === null || value === undefined) return null;
+    if (typeof value === "string") return value;
+    if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+    throw new StorageError("corrupt", "INVALID_DOCUMENT", `${key}: unexpected stored value`, { key });
+  }
+
+  private invalidate(key: string): void {
+    this.docs.delete(key);
+    this.listings.clear();
+  }
+
+  private async ensureWatching(): Promise<void> {
+    if (this.caching) return;
+    // Watchers report paths (`a/b.yaml`), unstorage keys use `:`.
+    this.watching ??= this.backend
+      .watch((key) => this.invalidate(key.replace(/[/\\]/g, ":")))
+      .catch(() => false);
+    this.caching = await this.watching;
+    // A root that did not exist yet cannot be watched; try again on a later call.
+    if (!this.caching) this.watching = undefined;
+  }
+}

@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { expandEnv } from "./env.js";
+import { StorageError } from "./errors.js";
+import { describeIssues } from "./schema-helpers.js";
+import type { Scope } from "./scopes.js";
+
+export const ROLES = ["viewer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const GatewayConfigSchema = z
+  .object({
+    bind: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    api_keys: z
+      .array(z.object({ name: z.string().min(1), key: z.string().min(1), role: z.enum(ROLES) }).loose())
+      .default([]),
+    hooks: z
+      .object({
+        tokens: z.array(z.object({ name: z.string().min(1), token: z.string().min(1) }).loose()).default([]),
+      })
+      .loose()
+      .default({ tokens: [] }),
+    cors: z
+      .object({ origins: z.array(z.string().min(1)).default([]) })
+      .loose()
+      .default({ origins: [] }),
+    /** Extra Host header values accepted in no-key mode (e.g. a local DNS name). */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+  })
+  .loose();
+
+export interface ApiKey {
+  name: string;
+  key: string;
+  role: Role;
+}
+
+export interface GatewayConfig {
+  bind?: string;
+  port?: number;
+  apiKeys: ApiKey[];
+  hookTokens: { name: string; token: string }[];
+  corsOrigins: string[];
+  allowedHosts: string[];
+  /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
+  warnings: string[];
+}
+
+export const GATEWAY_CONFIG_KEY = "gateway.yaml";
+
+/** Parses gateway.yaml data, expanding `${ENV}` in keys and tokens; entries whose variables are unset are dropped. */
+export function compileGatewayConfig(
+  data: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): GatewayConfig {
+  const parsed = GatewayConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const { message, issues } = describeIssues(parsed.error);
+    throw new StorageError("corrupt", "INVALID_GATEWAY_CONFIG", `gateway.yaml: ${message}`, { issues });
+  }
+  const warnings: string[] = [];
+  const expand = (kind: string, name: string, raw: string): string | undefined => {
+    const { value, missing } = expandEnv(raw, env);
+    if (missing.length > 0 || value.length === 0) {
+      warnings.push(
+        `${kind} '${name}' skipped: environment variable ${missing.join(", ") || "value"} is not set`,
+      );
+      return undefined;
+    }
+    return value;
+  };
+  const apiKeys = parsed.data.api_keys.flatMap((k) => {
+    const key = expand("api key", k.name, k.key);
+    return key ? [{ name: k.name, key, role: k.role }] : [];
+  });
+  const hookTokens = parsed.data.hooks.tokens.flatMap((t) => {
+    const token = expand("hook token", t.name, t.token);
+    return token ? [{ name: t.name, token }] : [];
+  });
+  return {
+    bind: parsed.data.bind,
+    port: parsed.data.port,
+    apiKeys,
+    hookTokens,
+    corsOrigins: parsed.data.cors.origins,
+    allowedHosts: parsed.data.allowed_hosts,
+    warnings,
+  };
+}
+
+/**
+ * Reads `~/.viben/gateway.yaml` on demand (the document cache makes this cheap), so edits apply without a
+ * restart. A file broken by a hand edit keeps the last good configuration in force.
+ */
+export class GatewayConfigSource {
+  private last: { data: Record<string, unknown>; config: GatewayConfig } | undefined;
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly env: Readonly<Record<string, string | undefined>>,
+    private readonly onWarning: (message: string) => void = () => {},
+  ) {}
+
+  async get(): Promise<GatewayConfig> {
+    let data: Record<string, unknown>;
+    try {
+      data = (await this.scope.store.read(GATEWAY_CONFIG_KEY))?.data ?? {};
+    } catch (error) {
+      if (!this.last) throw error;
+      this.onWarning(
+        `gateway.yaml unreadable, keeping the previous configuration: ${(error as Error).message}`,
+      );
+      return this.last.config;
+    }
+    if (this.last?.data === data) return this.last.config;
+    try {
+      const config = compileGatewayConfig(data, this.env);
+      for (const warning of config.warnings) this.onWarning(warning);
+      this.last = { data, config };
+      return config;
+    } catch (error) {
+      if (!this.last) throw error;
+      this.onWarning(`${(error as Error).message}; keeping the previous configuration`);
+      return this.last.config;
+    }
+  }
+}

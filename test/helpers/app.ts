@@ -1,0 +1,93 @@
+import type { Context } from "hono";
+import type { ExecutorCatalog, ExecutorInfo, Logger } from "../../handlers/capabilities.js";
+import { createApp } from "../../handlers/index.js";
+import { memoryBackends } from "../../storage/drivers/memory.js";
+import { EXECUTOR_IDS, type ExecutorId } from "../../storage/executor-types.js";
+import { Scopes } from "../../storage/scopes.js";
+
+export const HOME = "/home/tester";
+export const PROJECT = "/work/project";
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export function recordingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger: Logger = {
+    info: (f) => lines.push({ level: "info", ...f }),
+    warn: (f) => lines.push({ level: "warn", ...f }),
+    error: (f) => lines.push({ level: "error", ...f }),
+  };
+  return { logger, lines };
+}
+
+/** An executor catalog with fixed answers: CLAUDE_CODE logged in with a workspace config in PROJECT. */
+export function fakeExecutors(installed: Partial<Record<ExecutorId, ExecutorInfo["availability"]>> = {}) {
+  const availability: Partial<Record<ExecutorId, ExecutorInfo["availability"]>> = {
+    CLAUDE_CODE: { type: "LOGIN_DETECTED", last_auth_timestamp: 1770741923 },
+    ...installed,
+  };
+  const info = (id: ExecutorId, workspacePath: string): ExecutorInfo => {
+    const hasWs = id === "CLAUDE_CODE" && workspacePath === PROJECT;
+    return {
+      id,
+      name: id,
+      availability: availability[id] ?? { type: "NOT_INSTALLED" },
+      supports_mcp: true,
+      capabilities: [],
+      features: ["chat"],
+      has_workspace_config: hasWs,
+      workspace_path: hasWs ? workspacePath : HOME,
+      workspace_config_path: hasWs ? `${workspacePath}/.claude` : undefined,
+      global_config_path: `${HOME}/.${id.toLowerCase()}`,
+      mcp_server_count: hasWs ? 3 : 0,
+      skill_count: 0,
+    };
+  };
+  const catalog: ExecutorCatalog = {
+    list: async (ws) => EXECUTOR_IDS.map((id) => info(id, ws)),
+    get: async (id, ws) => info(id, ws),
+  };
+  return catalog;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string | undefined>;
+  directories?: string[];
+  remoteAddress?: string;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** The real app over in-memory storage, for `app.request()` tests without a server. */
+export function createTestApp(options: TestAppOptions = {}) {
+  const directories = new Set([HOME, PROJECT, "/tmp", ...(options.directories ?? [])]);
+  const scopes = new Scopes({ home: HOME, globalRoot: `${HOME}/.viben`, backend: memoryBackends() });
+  const app = createApp({
+    runtime: "node",
+    version: "0.0.0-test",
+    scopes,
+    env: options.env ?? {},
+    paths: { isDirectory: async (p) => directories.has(p) },
+    logger: options.logger ?? silentLogger,
+    executors: fakeExecutors(),
+    clock: options.now ? { now: options.now } : undefined,
+    remoteAddress: (_c: Context) => options.remoteAddress ?? "127.0.0.1",
+  });
+  return { app, scopes };
+}
+
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+export function jsonRequest(
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
