@@ -34,7 +34,7 @@ export const agentDefaultRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const ws = await resolveWorkspace(services, { workspace_path: c.req.valid("query").workspace_path });
       for (const scope of ws.scopes) {
         const agentId = await services.settings.defaultAgent(scope);
@@ -58,7 +58,7 @@ export const agentDefaultRouter = createRouter()
       responses: { 200: jsonContent(DefaultAgentSchema, "The default agent"), ...errorResponses(400, 404) },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const ws = await resolveWorkspace(services, { workspace_path: c.req.valid("query").workspace_path });
       const { agent_id } = c.req.valid("json");
       const record = await services.agents.get(ws.scopes, agent_id);

@@ -55,7 +55,7 @@ export const agentTemplatesRouter = createRouter()
       },
     }),
     async (c) => {
-      const templates = await c.var.services.templates.list();
+      const templates = await c.get("services").templates.list();
       return c.json({ templates, total: templates.length }, 200);
     },
   )
@@ -68,7 +68,7 @@ export const agentTemplatesRouter = createRouter()
       request: { params: TemplateParams },
       responses: { 200: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404) },
     }),
-    async (c) => c.json(await c.var.services.templates.get(c.req.valid("param").id), 200),
+    async (c) => c.json(await c.get("services").templates.get(c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute("operator", {
@@ -80,7 +80,7 @@ export const agentTemplatesRouter = createRouter()
       responses: { 201: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404, 409) },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const body = c.req.valid("json");
       const path = await resolveWorkspacePath(services, body.workspace_path);
       const agent = await services.agents.get(services.scopes.listingScopes(path, true), body.agent_id);
@@ -104,7 +104,7 @@ export const agentTemplatesRouter = createRouter()
       responses: { 201: jsonContent(AgentDetailSchema, "The new agent"), ...errorResponses(400, 404, 409) },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const template = await services.templates.get(c.req.valid("param").id);
       const body = c.req.valid("json");
       const workspacePath = await resolveWorkspacePath(services, body.base_path, "base_path");

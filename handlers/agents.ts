@@ -137,7 +137,7 @@ export const agentsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const ws = await resolveWorkspace(services, c.req.valid("query"));
       const { agents, problems } = await services.agents.list(ws.scopes);
       const availability = new AvailabilityResolver(services, ws.workspacePath, ws.scopes);
@@ -161,7 +161,7 @@ export const agentsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const { id, from_template, base_path, ...fields } = c.req.valid("json");
       const workspacePath = await resolveWorkspacePath(services, base_path, "base_path");
       const scope = services.scopes.workspace(workspacePath);
@@ -192,7 +192,7 @@ export const agentsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const { id } = c.req.valid("param");
       const { workspace_path } = c.req.valid("query");
       const scopes = await lookupScopes(services, workspace_path);
@@ -221,7 +221,7 @@ export const agentsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const { id } = c.req.valid("param");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.agents.get(scopes, id);
@@ -245,7 +245,7 @@ export const agentsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const { id } = c.req.valid("param");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.agents.get(scopes, id);
@@ -263,7 +263,7 @@ export const agentsRouter = createRouter()
       responses: { 200: jsonContent(AvailabilitySchema, "Availability"), ...errorResponses(400, 404) },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const { id } = c.req.valid("param");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const workspacePath = scopes[0]!.workspacePath;

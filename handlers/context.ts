@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AgentRepository } from "../storage/agents.js";
-import type { GatewayConfigSource, Role } from "../storage/gateway-config.js";
+import type { GatewayConfig, GatewayConfigSource, Role } from "../storage/gateway-config.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
@@ -20,7 +20,7 @@ export interface GatewayDeps {
   remoteAddress?: (c: Context) => string | undefined;
 }
 
-/** Everything handlers reach through `c.var.services`. */
+/** Everything handlers reach through `c.get("services")`. */
 export interface Services {
   runtime: GatewayDeps["runtime"];
   version: string;
@@ -42,6 +42,8 @@ export interface AppEnv {
   Variables: {
     services: Services;
     requestId: string;
+    /** gateway.yaml as in force for this request. */
+    gatewayConfig: GatewayConfig;
     /** The caller's role, set by the security middleware. */
     role: Role;
     /** The API key name used, if any (logged instead of the key). */

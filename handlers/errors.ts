@@ -55,9 +55,9 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     const message = malformed ? "request body is not valid JSON" : err.message || "request failed";
     return c.json(errorBody(code, message), status);
   }
-  c.var.services?.logger.error({
+  c.get("services")?.logger.error({
     msg: "unhandled error",
-    request_id: c.var.requestId,
+    request_id: c.get("requestId"),
     error: err.message,
     stack: err.stack,
   });

@@ -60,7 +60,7 @@ export const executorsRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const catalog = requireCatalog(services);
       const ws = await resolveWorkspace(services, c.req.valid("query"));
       const all = await catalog.list(ws.workspacePath);
@@ -99,7 +99,7 @@ export const executorsRouter = createRouter()
       responses: { 200: jsonContent(ExecutorSchema, "The executor"), ...errorResponses(400, 404, 501) },
     }),
     async (c) => {
-      const services = c.var.services;
+      const services = c.get("services");
       const catalog = requireCatalog(services);
       const { id } = c.req.valid("param");
       const executorId = canonicalExecutorId(id);

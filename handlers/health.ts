@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { Services } from "./context.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { jsonContent } from "./lib/schemas.js";
@@ -12,19 +13,23 @@ const HealthSchema = z
   })
   .openapi("Health");
 
-/** /health: public liveness check. */
-export const healthRouter = createRouter().openapi(
-  defineRoute("viewer", {
-    method: "get",
-    path: "/",
-    tags: ["Health"],
-    summary: "Liveness, version and runtime (public)",
-    security: [],
-    responses: { 200: jsonContent(HealthSchema, "The gateway is up") },
-  }),
-  (c) => {
-    const { version, runtime, startedAt, clock } = c.var.services;
-    const uptime = Math.max(0, (clock.now().getTime() - startedAt) / 1000);
-    return c.json({ status: "ok" as const, version, uptime, runtime }, 200);
-  },
-);
+/**
+ * /health: public liveness check. Built around the services rather than reading them from the context,
+ * so it can answer ahead of every middleware (see handlers/index.ts).
+ */
+export const createHealthRouter = (services: Services) =>
+  createRouter().openapi(
+    defineRoute("public", {
+      method: "get",
+      path: "/",
+      tags: ["Health"],
+      summary: "Liveness, version and runtime (public)",
+      security: [],
+      responses: { 200: jsonContent(HealthSchema, "The gateway is up") },
+    }),
+    (c) => {
+      const { version, runtime, startedAt, clock } = services;
+      const uptime = Math.max(0, (clock.now().getTime() - startedAt) / 1000);
+      return c.json({ status: "ok" as const, version, uptime, runtime }, 200);
+    },
+  );

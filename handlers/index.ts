@@ -11,9 +11,9 @@ import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { mountDocs } from "./docs.js";
 import { handleError, notFoundHandler, validationError } from "./errors.js";
 import { executorsRouter } from "./executors.js";
-import { healthRouter } from "./health.js";
+import { createHealthRouter } from "./health.js";
 import { requestLog } from "./middleware/request-log.js";
-import { corsPolicy, security } from "./middleware/security.js";
+import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { modelsRouter } from "./models.js";
 
 export type { GatewayDeps, Services } from "./context.js";
@@ -52,6 +52,8 @@ export function createApp(deps: GatewayDeps) {
       if (!result.success) throw validationError(result.error, result.target);
     },
   });
+  // /health answers before everything else: liveness probes stay out of the access log and cost little.
+  app.route("/health", createHealthRouter(services));
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       c.set("services", services);
@@ -59,11 +61,11 @@ export function createApp(deps: GatewayDeps) {
     }),
   );
   app.use(requestLog);
+  app.use(loadGatewayConfig);
   app.use(corsPolicy);
   app.use(security);
 
   const routes = app
-    .route("/health", healthRouter)
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
     .route("/api/agent", agentsRouter)

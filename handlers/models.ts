@@ -46,7 +46,7 @@ export const modelsRouter = createRouter().openapi(
     },
   }),
   async (c) => {
-    const services = c.var.services;
+    const services = c.get("services");
     const ws = await resolveWorkspace(services, c.req.valid("query"));
     const models = await listModels({
       global: services.scopes.global(),

@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -54,6 +55,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const logger = options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL));
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
+  // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
+  await mkdir(globalRoot, { recursive: true });
   const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   let fileConfig: ReturnType<typeof compileGatewayConfig>;

@@ -67,6 +67,8 @@ export interface AgentProblem {
   error: string;
 }
 
+type ScopeEntries = ({ id: string; record: AgentRecord } | { id: string; problem: AgentProblem })[];
+
 export const AGENTS_BASE = "agents";
 const CONFIG_FILE = "config.yaml";
 const agentKey = (id: string) => `${AGENTS_BASE}:${id}:${CONFIG_FILE}`;
@@ -100,6 +102,9 @@ function parseConfig(id: string, data: Record<string, unknown>, key: string): Ag
 
 /** Agents stored as `<root>/agents/<id>/config.yaml` in the global and workspace scopes. */
 export class AgentRepository {
+  // Parsed records per scope, reused while the scope's document store reports no change.
+  private readonly parsed = new WeakMap<Scope, { generation: number; entries: ScopeEntries }>();
+
   constructor(private readonly now: () => Date) {}
 
   /** Agents of the given scopes merged in order: an id found in an earlier scope hides later ones. */
@@ -108,22 +113,41 @@ export class AgentRepository {
     const problems: AgentProblem[] = [];
     const seen = new Set<string>();
     for (const scope of scopes) {
-      const ids = (await scope.store.keys(AGENTS_BASE))
-        .map((k) => /^([^:]+):config\.yaml$/.exec(k)?.[1])
-        .filter((id): id is string => id !== undefined);
-      const loaded = await Promise.all(ids.map((id) => this.load(scope, id).catch((e: unknown) => e)));
-      loaded.forEach((result, i) => {
-        const id = ids[i]!;
-        if (seen.has(id)) return;
-        if (result instanceof StorageError) {
-          problems.push({ id, config_path: scope.store.pathOf(agentKey(id)), error: result.message });
-        } else if (result && !(result instanceof Error)) {
-          seen.add(id);
-          agents.push(result as AgentRecord);
+      for (const entry of await this.scopeEntries(scope)) {
+        if (seen.has(entry.id)) continue;
+        if ("problem" in entry) problems.push(entry.problem);
+        else {
+          seen.add(entry.id);
+          agents.push(entry.record);
         }
-      });
+      }
     }
     return { agents, problems };
+  }
+
+  private async scopeEntries(scope: Scope): Promise<ScopeEntries> {
+    const cached = this.parsed.get(scope);
+    // Read the generation before loading: a change during the load leaves the entry stale, not wrong.
+    const generation = scope.store.generation;
+    if (cached && scope.store.cachesReads && cached.generation === generation) return cached.entries;
+    const entries: ScopeEntries = [];
+    const ids = (await scope.store.keys(AGENTS_BASE))
+      .map((k) => /^([^:]+):config\.yaml$/.exec(k)?.[1])
+      .filter((id): id is string => id !== undefined);
+    const loaded = await Promise.all(ids.map((id) => this.load(scope, id).catch((e: unknown) => e)));
+    loaded.forEach((result, i) => {
+      const id = ids[i]!;
+      if (result instanceof StorageError) {
+        entries.push({
+          id,
+          problem: { id, config_path: scope.store.pathOf(agentKey(id)), error: result.message },
+        });
+      } else if (result && !(result instanceof Error)) {
+        entries.push({ id, record: result as AgentRecord });
+      }
+    });
+    if (scope.store.cachesReads) this.parsed.set(scope, { generation, entries });
+    return entries;
   }
 
   async find(scopes: Scope[], id: string): Promise<AgentRecord | null> {

@@ -20,11 +20,24 @@ export class DocumentStore {
   private readonly listings = new Map<string, string[]>();
   private watching: Promise<boolean> | undefined;
   private caching = false;
+  private generationCounter = 0;
 
   constructor(
     private readonly backend: ScopeBackend,
     readonly root: string,
   ) {}
+
+  /**
+   * Changes whenever anything under the root may have changed. Derived caches (parsed records) are valid
+   * while it stays the same; it is only meaningful while `cachesReads` is true.
+   */
+  get generation(): number {
+    return this.generationCounter;
+  }
+
+  get cachesReads(): boolean {
+    return this.caching;
+  }
 
   /** Absolute display path of a key inside this root. */
   pathOf(key: string): string {
@@ -120,6 +133,7 @@ export class DocumentStore {
   }
 
   private invalidate(key: string): void {
+    this.generationCounter++;
     this.docs.delete(key);
     this.listings.clear();
   }

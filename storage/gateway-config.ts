@@ -94,6 +94,7 @@ export function compileGatewayConfig(
  */
 export class GatewayConfigSource {
   private last: { data: Record<string, unknown>; config: GatewayConfig } | undefined;
+  private lastGeneration = -1;
 
   constructor(
     private readonly scope: Scope,
@@ -101,7 +102,19 @@ export class GatewayConfigSource {
     private readonly onWarning: (message: string) => void = () => {},
   ) {}
 
+  /** The compiled configuration without any I/O, when nothing under the root changed since the last get(). */
+  peek(): GatewayConfig | undefined {
+    const store = this.scope.store;
+    return store.cachesReads && store.generation === this.lastGeneration ? this.last?.config : undefined;
+  }
+
   async get(): Promise<GatewayConfig> {
+    const config = await this.load();
+    this.lastGeneration = this.scope.store.generation;
+    return config;
+  }
+
+  private async load(): Promise<GatewayConfig> {
     let data: Record<string, unknown>;
     try {
       data = (await this.scope.store.read(GATEWAY_CONFIG_KEY))?.data ?? {};

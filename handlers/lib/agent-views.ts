@@ -56,8 +56,9 @@ export type AgentSummary = z.infer<typeof AgentSummarySchema>;
  * its provider configured (a provider file or the provider's API key in the environment).
  */
 export class AvailabilityResolver {
-  private executors: Map<string, ExecutorInfo> | undefined;
-  private providers: Set<string> | undefined;
+  // Promises, not values: a listing asks for every agent at once and must probe only once.
+  private executors: Promise<Map<string, ExecutorInfo> | undefined> | undefined;
+  private providers: Promise<Set<string>> | undefined;
 
   constructor(
     private readonly services: Services,
@@ -89,22 +90,21 @@ export class AvailabilityResolver {
       : { available: false, reason: `provider '${provider}' is not configured` };
   }
 
-  private async loadExecutors(): Promise<Map<string, ExecutorInfo> | undefined> {
-    if (!this.services.executors) return undefined;
-    this.executors ??= new Map(
-      (await this.services.executors.list(this.workspacePath)).map((e) => [e.id, e]),
-    );
+  private loadExecutors(): Promise<Map<string, ExecutorInfo> | undefined> {
+    const catalog = this.services.executors;
+    this.executors ??= catalog
+      ? catalog.list(this.workspacePath).then((list) => new Map(list.map((e) => [e.id, e])))
+      : Promise.resolve(undefined);
     return this.executors;
   }
 
-  private async loadProviders(): Promise<Set<string>> {
-    if (!this.providers) {
-      const files = await listProviderFiles(this.scopes);
+  private loadProviders(): Promise<Set<string>> {
+    this.providers ??= listProviderFiles(this.scopes).then((files) => {
       const fromEnv = Object.entries(PROVIDER_ENV_KEYS)
         .filter(([, keys]) => keys.some((k) => Boolean(this.services.env[k])))
         .map(([id]) => id);
-      this.providers = new Set([...files.map((p) => p.id), ...fromEnv]);
-    }
+      return new Set([...files.map((p) => p.id), ...fromEnv]);
+    });
     return this.providers;
   }
 }

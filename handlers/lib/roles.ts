@@ -8,7 +8,7 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 export const requireRole = (role: Role) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const caller = c.var.role;
+    const caller = c.get("role");
     if (RANK[caller] < RANK[role]) {
       throw new ApiError(
         403,
@@ -27,10 +27,11 @@ export const requireRole = (role: Role) =>
  * Every route is declared through this helper, so each one carries its role check and documents it in
  * the OpenAPI document as `x-required-role` (the README's role matrix is read from there).
  */
-export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role, config: R) {
+export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role | "public", config: R) {
   return createRoute({
     ...config,
-    middleware: [requireRole(role)] as const,
+    // Public routes are mounted ahead of the security middleware (see handlers/index.ts).
+    middleware: role === "public" ? ([] as const) : ([requireRole(role)] as const),
     "x-required-role": role,
   });
 }

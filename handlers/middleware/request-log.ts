@@ -9,19 +9,20 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   const requestId = sanitizeRequestId(c.req.header("x-request-id")) ?? crypto.randomUUID();
   c.set("requestId", requestId);
+  // Set before the handler runs: changing headers of a finished response forces a costly copy.
+  c.header("X-Request-Id", requestId);
   try {
     await next();
   } finally {
-    c.header("X-Request-Id", requestId);
-    c.var.services.logger.info({
+    c.get("services").logger.info({
       msg: "request",
       request_id: requestId,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      role: c.var.role,
-      key: c.var.keyName,
+      role: c.get("role"),
+      key: c.get("keyName"),
     });
   }
 });

@@ -5,7 +5,6 @@ import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
 
-const PUBLIC_PATHS = new Set(["/health"]);
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 export function isLoopbackAddress(address: string | undefined): boolean {
@@ -35,11 +34,14 @@ export function isAllowedOrigin(origin: string, config: GatewayConfig): boolean 
   }
 }
 
-/** Compares two secrets in time that depends only on their lengths' maximum, not on where they differ. */
 async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
 }
 
+/**
+ * Finds the key matching a presented secret. Digests are compared byte by byte without an early exit and
+ * every key is visited, so timing reveals neither where a guess differs nor which key matched.
+ */
 export async function findApiKey(presented: string, keys: ApiKey[]): Promise<ApiKey | undefined> {
   const presentedDigest = await digest(presented);
   let match: ApiKey | undefined;
@@ -47,7 +49,6 @@ export async function findApiKey(presented: string, keys: ApiKey[]): Promise<Api
     const keyDigest = await digest(key.key);
     let diff = 0;
     for (let i = 0; i < keyDigest.length; i++) diff |= keyDigest[i]! ^ presentedDigest[i]!;
-    // Keep looping over every key so the time taken does not reveal which one matched.
     if (diff === 0 && !match) match = key;
   }
   return match;
@@ -64,32 +65,49 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
   return undefined;
 }
 
+/** Loads gateway.yaml (without I/O when unchanged) for the CORS and security middleware. */
+export const loadGatewayConfig = createMiddleware<AppEnv>(async (c, next) => {
+  const source = c.get("services").gatewayConfig;
+  c.set("gatewayConfig", source.peek() ?? (await source.get()));
+  await next();
+});
+
+/** CORS for loopback origins and those listed in gateway.yaml; requests without Origin skip it. */
+const corsMiddleware = cors({
+  origin: (origin, c: Context<AppEnv>) =>
+    origin && isAllowedOrigin(origin, c.get("gatewayConfig")) ? origin : null,
+  allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-Id"],
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+  exposeHeaders: ["X-Request-Id"],
+  maxAge: 600,
+});
+
+export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.req.header("origin")) return next();
+  return corsMiddleware(c, next);
+});
+
 /**
- * Authentication and drive-by protection. With API keys configured every non-public route needs a valid
+ * Authentication and drive-by protection for every route mounted after it (public ones come before). With API keys configured every non-public route needs a valid
  * Bearer key, whose role is set on the context. Without keys only loopback clients are served, and a
  * browser Origin or a Host header that is not loopback (or listed in gateway.yaml) is refused, which
  * defeats DNS rebinding and cross-site requests to the local gateway.
  */
 export const security = createMiddleware<AppEnv>(async (c, next) => {
-  const { gatewayConfig, logger } = c.var.services;
-  const config = await gatewayConfig.get();
-  if (PUBLIC_PATHS.has(new URL(c.req.url).pathname)) {
-    c.set("role", "viewer");
-    return next();
-  }
+  const config = c.get("gatewayConfig");
   if (config.apiKeys.length > 0) {
     const token = presentedToken(c);
     if (!token) throw new ApiError(401, "UNAUTHORIZED", "missing API key: send Authorization: Bearer <key>");
     const key = await findApiKey(token, config.apiKeys);
     if (!key) {
-      logger.warn({ msg: "rejected API key", request_id: c.var.requestId });
+      c.get("services").logger.warn({ msg: "rejected API key", request_id: c.get("requestId") });
       throw new ApiError(401, "UNAUTHORIZED", "unknown API key");
     }
     c.set("role", key.role);
     c.set("keyName", key.name);
     return next();
   }
-  const remote = c.var.services.remoteAddress?.(c);
+  const remote = c.get("services").remoteAddress?.(c);
   if (remote !== undefined && !isLoopbackAddress(remote)) {
     throw new ApiError(
       403,
@@ -115,16 +133,4 @@ export const security = createMiddleware<AppEnv>(async (c, next) => {
   }
   c.set("role", "admin");
   return next();
-});
-
-/** CORS for loopback origins and those listed in gateway.yaml. */
-export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
-  const config = await c.var.services.gatewayConfig.get();
-  return cors({
-    origin: (origin) => (origin && isAllowedOrigin(origin, config) ? origin : null),
-    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-Id"],
-    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    exposeHeaders: ["X-Request-Id"],
-    maxAge: 600,
-  })(c, next);
 });

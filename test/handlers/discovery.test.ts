@@ -131,10 +131,13 @@ describe("OpenAPI", () => {
     );
     expect(operations.length).toBeGreaterThanOrEqual(15);
     for (const { op } of operations) {
-      expect(["viewer", "operator", "admin"]).toContain(op["x-required-role"]);
+      expect(["public", "viewer", "operator", "admin"]).toContain(op["x-required-role"]);
       expect(op.responses).toBeTypeOf("object");
     }
     expect(doc.paths["/api/agent"]?.post?.requestBody).toBeTruthy();
+    expect(operations.filter((o) => o.op["x-required-role"] === "public").map((o) => o.path)).toEqual([
+      "/health",
+    ]);
     const page = await app.request("/docs");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("/openapi.json");

@@ -1,0 +1,66 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Figures, load, printTable, startServer } from "./lib.js";
+
+/**
+ * Issue 2's figures: GET /health on the gateway beside a bare node:http server, and GET /api/agent over
+ * 200 global + 200 workspace agents. Targets: /health ≥ 0.8× bare; /api/agent p50 < 5 ms.
+ */
+export async function benchFoundation(duration: number): Promise<Figures[]> {
+  const home = await mkdtemp(join(tmpdir(), "viben-bench-"));
+  const project = join(home, "project");
+  for (const [root, prefix] of [
+    [join(home, ".viben"), "global"],
+    [join(project, ".viben"), "ws"],
+  ] as const) {
+    for (let i = 0; i < 200; i++) {
+      const dir = join(root, "agents", `${prefix}-${i}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        join(dir, "config.yaml"),
+        `name: ${prefix} agent ${i}\nexecutor_type: CLAUDE_CODE\nmodel: claude-sonnet-4-5\nmcp_servers:\n  fs: { command: npx }\nskills: [a, b]\n`,
+      );
+    }
+  }
+  const bare = await startServer("bench/bare-health.ts", [], {});
+  const gateway = await startServer("runtime/node.ts", ["--port", "0"], {
+    HOME: home,
+    VIBEN_LOG_LEVEL: "silent",
+  });
+  try {
+    const agentsUrl = `${gateway.url}/api/agent?workspace_path=${encodeURIComponent(project)}`;
+    const check = (await (await fetch(agentsUrl)).json()) as { total: number };
+    if (check.total !== 400) throw new Error(`expected 400 agents, got ${check.total}`);
+    // Warm up both servers (JIT, caches) before measuring.
+    await load("warmup", `${bare.url}/health`, { duration: 1 });
+    await load("warmup", `${gateway.url}/health`, { duration: 1 });
+    await load("warmup", agentsUrl, { duration: 1 });
+    const rows = [
+      await load("bare node:http GET /health", `${bare.url}/health`, { duration }),
+      await load("gateway GET /health", `${gateway.url}/health`, { duration }),
+      await load("gateway GET /api/agent (400 agents), 1 connection", agentsUrl, {
+        duration,
+        connections: 1,
+      }),
+      await load("gateway GET /api/agent (400 agents), 10 connections", agentsUrl, { duration }),
+    ];
+    return rows;
+  } finally {
+    await gateway.stop();
+    await bare.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+export function summariseFoundation(rows: Figures[]): string[] {
+  const [bare, health, agents] = rows;
+  if (!bare || !health || !agents) return [];
+  const ratio = health.requestsPerSec / bare.requestsPerSec;
+  return [
+    `/health vs bare node:http: ${ratio.toFixed(2)}x (target >= 0.80x) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`,
+    `/api/agent over 400 agents p50 (1 connection): ${agents.p50.toFixed(2)} ms (target < 5 ms) ${agents.p50 < 5 ? "OK" : "ABOVE TARGET"}`,
+  ];
+}
+
+export { printTable };

@@ -1,0 +1,114 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { fsBackends } from "../../storage/drivers/fs-atomic.js";
+import { idFromName, idProblem } from "../../storage/ids.js";
+import { KeyedMutex } from "../../storage/lock.js";
+import { Scopes } from "../../storage/scopes.js";
+import { applyPatch, parseYamlDocument, stringifyYaml } from "../../storage/yaml.js";
+
+describe("ids", () => {
+  it("accepts Unicode and refuses anything that could leave the storage root", () => {
+    for (const ok of ["my-agent", "本地助手", "agent.v2", "Émile", "a b"])
+      expect(idProblem(ok)).toBeUndefined();
+    for (const bad of [
+      "",
+      "..",
+      "../x",
+      "a/b",
+      "a\\b",
+      "/etc/passwd",
+      "a:b",
+      "a\u0000b",
+      "a\nb",
+      ".hidden",
+      "x?y",
+      " pad",
+    ]) {
+      expect(idProblem(bad)).toBeTypeOf("string");
+    }
+    expect(idProblem("x".repeat(129))).toMatch(/128/);
+  });
+
+  it("derives ids from names", () => {
+    expect(idFromName("My Agent")).toBe("my-agent");
+    expect(idFromName("本地助手")).toBe("本地助手");
+    expect(idFromName("  a/b: c?  ")).toBe("a-b-c");
+    expect(idFromName("../..")).toBe("");
+  });
+});
+
+describe("YAML documents", () => {
+  it("patches without losing comments or unknown keys", () => {
+    const doc = parseYamlDocument("# top\nname: A # inline\nkeep: [1, 2]\nmodel: m\n", "k");
+    applyPatch(doc, { name: "B", model: null, temperature: 0.5, untouched: undefined });
+    const text = stringifyYaml(doc);
+    expect(text).toContain("# top");
+    expect(text).toContain("keep: [ 1, 2 ]");
+    expect(text).toContain("name: B");
+    expect(text).not.toContain("model");
+    expect(text).toContain("temperature: 0.5");
+  });
+
+  it("reports broken YAML as a corrupt document naming the key", () => {
+    expect(() => parseYamlDocument("a: [", "agents:x:config.yaml")).toThrow(/agents:x:config.yaml/);
+  });
+});
+
+describe("KeyedMutex", () => {
+  it("runs work for one key strictly in order, other keys in parallel", async () => {
+    const mutex = new KeyedMutex();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = mutex.run("a", async () => {
+      await gate;
+      order.push("a1");
+    });
+    const second = mutex.run("a", async () => {
+      order.push("a2");
+    });
+    await mutex.run("b", async () => {
+      order.push("b");
+    });
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["b", "a1", "a2"]);
+    // A failure does not block the next caller.
+    await expect(mutex.run("a", async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    expect(await mutex.run("a", async () => "next")).toBe("next");
+  });
+});
+
+describe("atomic filesystem storage", () => {
+  let dir: string;
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes through a temp file and rename, leaving no temp files, and removes emptied directories", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-store-"));
+    const scopes = new Scopes({ home: dir, globalRoot: join(dir, ".viben"), backend: fsBackends() });
+    const store = scopes.global().store;
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => store.write("agents:a:config.yaml", { name: `v${i}` })),
+    );
+    expect(await readdir(join(dir, ".viben/agents/a"))).toEqual(["config.yaml"]);
+    expect(await readFile(join(dir, ".viben/agents/a/config.yaml"), "utf8")).toMatch(/^name: v\d+\n$/);
+    expect(await store.keys("agents")).toEqual(["a:config.yaml"]);
+    await store.remove(["agents:a:config.yaml"]);
+    expect(await readdir(join(dir, ".viben"))).toEqual([]);
+    await scopes.dispose();
+  });
+
+  it("refuses keys that would leave the root", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-store-"));
+    const scopes = new Scopes({ home: dir, globalRoot: join(dir, ".viben"), backend: fsBackends() });
+    await expect(scopes.global().store.writeRaw("..:..:escape.yaml", "x")).rejects.toThrow();
+    expect(await readdir(dir)).not.toContain("escape.yaml");
+    await scopes.dispose();
+  });
+});
