@@ -15,6 +15,8 @@ export const McpServerSchema = z.looseObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+export type McpServerConfig = z.infer<typeof McpServerSchema>;
+
 export const SkillSchema = z.union([z.string(), z.looseObject({ name: z.string() })]);
 
 export const executorTypeSchema = z
