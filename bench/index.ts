@@ -1,9 +1,34 @@
+import { benchFanout, printFanout } from "./fanout.js";
 import { benchFoundation, printTable, summariseFoundation } from "./foundation.js";
+import { benchSessionLog } from "./session-log.js";
+import { benchSpawnLatency } from "./spawn-latency.js";
 
 /** `npm run bench [-- seconds]`: every figure beside its baseline, measured in the same run. */
 const duration = Number(process.argv[2] ?? 5);
+
 const foundation = await benchFoundation(duration);
-console.log(`\nHTTP (${duration}s each, 10 connections, autocannon)\n`);
+console.log(`\nHTTP (${duration}s each, 10 connections unless noted, autocannon)\n`);
 printTable(foundation);
 console.log("");
 for (const line of summariseFoundation(foundation)) console.log(line);
+
+console.log("\nEvent fan-out: 10,000 deltas from one publisher\n");
+printFanout(await benchFanout());
+
+const log = await benchSessionLog();
+console.log("\nReading the last 50 messages of a session\n");
+console.log("| scenario | median ms | p99 ms |\n|---|---|---|");
+for (const row of log.rows)
+  console.log(`| ${row.label} | ${row.median_ms.toFixed(3)} | ${row.p99_ms.toFixed(3)} |`);
+console.log(`100k/1k ratio: ${log.ratio.toFixed(2)} (target < 2) ${log.ratio < 2 ? "OK" : "ABOVE TARGET"}`);
+
+const spawn = await benchSpawnLatency();
+console.log(`\nSpawn to first delta with a fixture CLI (${spawn.runs} runs, medians)\n`);
+console.log("| path | median ms |\n|---|---|");
+console.log(`| fixture CLI run directly | ${spawn.directMedianMs.toFixed(1)} |`);
+console.log(
+  `| POST /api/agent/:id/spawn → first SSE delta | ${spawn.gatewayMedianMs.toFixed(1)} (p99 ${spawn.gatewayP99Ms.toFixed(1)}) |`,
+);
+console.log(
+  `gateway overhead: ${spawn.overheadMedianMs.toFixed(1)} ms (target < 20 ms) ${spawn.overheadMedianMs < 20 ? "OK" : "ABOVE TARGET"}`,
+);

@@ -51,6 +51,7 @@ export const AgentPatchSchema = z
     permission_mode: nullable(AgentFieldsSchema.shape.permission_mode),
     mcp_servers: nullable(AgentFieldsSchema.shape.mcp_servers),
     skills: nullable(AgentFieldsSchema.shape.skills),
+    workdirs: nullable(AgentFieldsSchema.shape.workdirs),
   })
   .strict()
   .openapi("AgentPatch", { description: "Fields to change; null removes an optional field" });

@@ -1,3 +1,4 @@
+import type { AgentRecord } from "../storage/agents.js";
 import type { ExecutorId } from "../storage/executor-types.js";
 
 /**
@@ -36,6 +37,8 @@ export interface ExecutorCatalog {
 export interface PathProbe {
   /** Whether an absolute path names an existing directory. */
   isDirectory(path: string): Promise<boolean>;
+  /** The path with symbolic links resolved (the path itself where that is not possible). */
+  realpath(path: string): Promise<string>;
 }
 
 export interface Logger {
@@ -59,7 +62,14 @@ export interface GatewayEvent {
   [field: string]: unknown;
 }
 
-export type EventInput = Omit<GatewayEvent, "seq" | "ts">;
+/** What a publisher supplies; the bus adds `seq` and `ts`. */
+export interface EventInput {
+  type: string;
+  session_id?: string;
+  run_id?: string;
+  agent_id?: string;
+  [field: string]: unknown;
+}
 
 export interface EventFilter {
   session_id?: string;
@@ -87,4 +97,41 @@ export interface EventBus {
   subscribe(filter: EventFilter, options?: { afterSeq?: number; maxQueue?: number }): EventSubscription;
   /** The sequence number of the newest event. */
   readonly lastSeq: number;
+}
+
+export interface RunRequest {
+  agent: AgentRecord;
+  prompt: string;
+  /** Absolute, existing, and allowed for the agent (checked by the caller). */
+  workdir: string;
+  sessionId?: string;
+  /** Who asked: "spawn", "chat", "ws", "cron", ... */
+  source: string;
+}
+
+export interface RunOutcome {
+  runId: string;
+  sessionId: string;
+  status: "completed" | "failed" | "stopped" | "timeout";
+  response: string;
+  toolsUsed: string[];
+  tokens: { input: number; output: number };
+  costCents: number;
+  error?: string;
+  exitCode?: number | null;
+}
+
+export interface RunHandle {
+  runId: string;
+  sessionId: string;
+  pid: number;
+  done: Promise<RunOutcome>;
+}
+
+/** Starts and stops agent runs (Node only: it spawns processes). */
+export interface RunService {
+  start(request: RunRequest): Promise<RunHandle>;
+  /** Stops the session's run; resolves false when nothing was running. */
+  stop(sessionId: string): Promise<boolean>;
+  isRunning(sessionId: string): boolean;
 }

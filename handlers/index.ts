@@ -5,16 +5,23 @@ import { GatewayConfigSource } from "../storage/gateway-config.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
 import { agentDefaultRouter } from "./agent-default.js";
+import { agentHistoryRouter } from "./agent-history.js";
+import { agentRunsRouter } from "./agent-runs.js";
+import { agentSessionsRouter } from "./agent-sessions.js";
 import { agentTemplatesRouter } from "./agent-templates.js";
 import { agentsRouter } from "./agents.js";
+import { chatRouter } from "./chat.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { mountDocs } from "./docs.js";
 import { handleError, notFoundHandler, validationError } from "./errors.js";
+import { eventsRouter } from "./events.js";
 import { executorsRouter } from "./executors.js";
 import { createHealthRouter } from "./health.js";
 import { requestLog } from "./middleware/request-log.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { modelsRouter } from "./models.js";
+import { sessionsRouter } from "./sessions.js";
+import { wsRouter } from "./ws.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
@@ -31,10 +38,18 @@ export function createServices(deps: GatewayDeps): Services {
     logger: deps.logger,
     clock,
     executors: deps.executors,
+    events: deps.events,
+    sseHeartbeatMs: deps.sseHeartbeatMs,
+    runs: deps.runs,
+    sessions: deps.sessions,
+    history: deps.history,
+    upgradeWebSocket: deps.upgradeWebSocket,
     remoteAddress: deps.remoteAddress,
-    gatewayConfig: new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
-      deps.logger.warn({ msg: "gateway config", detail: message }),
-    ),
+    gatewayConfig:
+      deps.gatewayConfig ??
+      new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
+        deps.logger.warn({ msg: "gateway config", detail: message }),
+      ),
     agents: new AgentRepository(now),
     templates: new TemplateRepository(deps.scopes.global(), now),
     settings: new SettingsRepository(),
@@ -69,8 +84,15 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
     .route("/api/agent", agentsRouter)
+    .route("/api/agent", agentRunsRouter)
+    .route("/api/agent", agentSessionsRouter)
+    .route("/api/agent", agentHistoryRouter)
+    .route("/api/sessions", sessionsRouter)
+    .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
-    .route("/api/models", modelsRouter);
+    .route("/api/models", modelsRouter)
+    .route("/api/events", eventsRouter)
+    .route("/ws", wsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

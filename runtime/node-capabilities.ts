@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import type { PathProbe } from "../handlers/capabilities.js";
@@ -9,6 +9,13 @@ export const nodePaths: PathProbe = {
       return (await stat(path)).isDirectory();
     } catch {
       return false;
+    }
+  },
+  async realpath(path) {
+    try {
+      return await realpath(path);
+    } catch {
+      return path;
     }
   },
 };

@@ -2,17 +2,22 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { type ServerType, serve } from "@hono/node-server";
+import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../handlers/capabilities.js";
 import { createApp, type GatewayApp } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
+import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";
-import { compileGatewayConfig, GATEWAY_CONFIG_KEY } from "../storage/gateway-config.js";
+import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
+import { HistoryRepository } from "../storage/history.js";
 import { Scopes } from "../storage/scopes.js";
+import { SessionRepository } from "../storage/sessions.js";
+import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
 import { createExecutorCatalog } from "./executors/catalog.js";
 import { createJsonLogger, parseLogLevel } from "./logger.js";
 import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
+import { RunManager } from "./runs/run-manager.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
@@ -23,6 +28,8 @@ export interface GatewayOptions {
   port?: number | string;
   env?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
+  /** Interval of `: ping` comments on idle SSE streams (tests use a short one). */
+  sseHeartbeatMs?: number;
 }
 
 export interface RunningGateway {
@@ -30,6 +37,8 @@ export interface RunningGateway {
   host: string;
   port: number;
   app: GatewayApp;
+  /** The event bus behind /api/events (runs publish into it; tests and benches too). */
+  events: InMemoryEventBus;
   close(): Promise<void>;
 }
 
@@ -85,6 +94,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     );
   }
 
+  const events = createEventBus();
+  const gatewayConfig = new GatewayConfigSource(scopes.global(), env, (message) =>
+    logger.warn({ msg: "gateway config", detail: message }),
+  );
+  const executors = createExecutorCatalog({ home, env, globalScope: scopes.global() });
+  const log = new FsAppendLog(globalRoot);
+  const history = new HistoryRepository({ log });
+  const sessions = new SessionRepository({ scope: scopes.global(), log, history });
+  const interrupted = await sessions.recoverInterrupted();
+  if (interrupted > 0)
+    logger.warn({ msg: "sessions interrupted by the last shutdown marked failed", count: interrupted });
+  const runs = new RunManager({
+    sessions,
+    events,
+    executors,
+    globalScope: scopes.global(),
+    env,
+    logger,
+    newId: () => crypto.randomUUID(),
+    now: () => new Date(),
+    settings: async () => {
+      const config = await gatewayConfig.get();
+      return { timeoutMs: config.runTimeoutMs, stopGraceMs: config.stopGraceMs };
+    },
+  });
   const app = createApp({
     runtime: "node",
     version: VERSION,
@@ -92,8 +126,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     env,
     paths: nodePaths,
     logger,
-    executors: createExecutorCatalog({ home, env, globalScope: scopes.global() }),
+    executors,
+    gatewayConfig,
+    runs,
+    sessions,
+    history,
+    upgradeWebSocket,
     remoteAddress: nodeRemoteAddress,
+    events,
+    sseHeartbeatMs: options.sseHeartbeatMs,
   });
 
   const wss = new WebSocketServer({ noServer: true });
@@ -113,8 +154,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     host: address.address,
     port: address.port,
     app,
+    events,
     close() {
       closing ??= (async () => {
+        // Every run stops (and says so on the bus) before the streams end and connections are cut.
+        await runs.shutdown();
+        // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
+        events.close("gateway shutting down");
         for (const client of wss.clients) client.terminate();
         wss.close();
         await new Promise<void>((done) => {

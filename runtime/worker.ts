@@ -31,7 +31,7 @@ function buildApp(env: WorkerEnv): GatewayApp {
     scopes: new Scopes({ home, globalRoot: `${home}/.viben`, backend }),
     env: stringEnv,
     // Only the home workspace exists at the edge.
-    paths: { isDirectory: async (path) => path === home },
+    paths: { isDirectory: async (path) => path === home, realpath: async (path) => path },
     logger: createJsonLogger("info", (line) => console.log(line)),
     remoteAddress: (c) => c.req.header("cf-connecting-ip"),
   });

@@ -41,6 +41,8 @@ export const AgentFieldsSchema = z.object({
   permission_mode: z.enum(["default", "acceptEdits", "bypassPermissions", "plan"]),
   mcp_servers: z.record(z.string(), McpServerSchema),
   skills: z.array(SkillSchema),
+  /** Directories (absolute) the agent may run in; defaults to its workspace, or the gateway's workdir_roots. */
+  workdirs: z.array(z.string().startsWith("/", "must be an absolute path")),
 });
 
 export type AgentFields = z.infer<typeof AgentFieldsSchema>;

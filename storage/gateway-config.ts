@@ -24,6 +24,15 @@ export const GatewayConfigSchema = z
       .object({ origins: z.array(z.string().min(1)).default([]) })
       .loose()
       .default({ origins: [] }),
+    /** Where global agents may run (absolute paths); the home directory when absent. */
+    workdir_roots: z.array(z.string().startsWith("/", "must be an absolute path")).optional(),
+    runs: z
+      .object({
+        timeout_seconds: z.number().positive().optional(),
+        stop_grace_ms: z.number().int().min(10).max(60_000).optional(),
+      })
+      .loose()
+      .optional(),
     /** Extra Host header values accepted in no-key mode (e.g. a local DNS name). */
     allowed_hosts: z.array(z.string().min(1)).default([]),
   })
@@ -42,6 +51,9 @@ export interface GatewayConfig {
   hookTokens: { name: string; token: string }[];
   corsOrigins: string[];
   allowedHosts: string[];
+  workdirRoots?: string[];
+  runTimeoutMs?: number;
+  stopGraceMs?: number;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -84,6 +96,9 @@ export function compileGatewayConfig(
     hookTokens,
     corsOrigins: parsed.data.cors.origins,
     allowedHosts: parsed.data.allowed_hosts,
+    workdirRoots: parsed.data.workdir_roots,
+    runTimeoutMs: parsed.data.runs?.timeout_seconds ? parsed.data.runs.timeout_seconds * 1000 : undefined,
+    stopGraceMs: parsed.data.runs?.stop_grace_ms,
     warnings,
   };
 }

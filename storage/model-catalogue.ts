@@ -109,3 +109,8 @@ export const PROVIDER_ENV_KEYS: Record<string, string[]> = {
   google: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
   ollama: ["OLLAMA_HOST"],
 };
+
+/** Prices of a built-in model by id, if known. */
+export function findModelPricing(modelId: string | undefined): ModelEntry["pricing"] | undefined {
+  return modelId ? BUILTIN_MODELS.find((m) => m.id === modelId)?.pricing : undefined;
+}

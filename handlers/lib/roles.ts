@@ -4,7 +4,7 @@ import type { Role } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 export const requireRole = (role: Role) =>
   createMiddleware<AppEnv>(async (c, next) => {

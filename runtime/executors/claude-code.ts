@@ -1,6 +1,39 @@
+import type { ExecutorAdapter } from "./adapter.js";
+import { createClaudeStreamParser } from "./claude-stream.js";
 import { countEntries, serversAt, valueAt } from "./config-shapes.js";
 import { CODING_AGENT_FEATURES } from "./features.js";
+import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
+import { instructionsOf } from "./prompt-text.js";
 import type { ExecutorDescriptor } from "./types.js";
+
+/**
+ * `claude -p --output-format stream-json --verbose --include-partial-messages [--model m]
+ * [--append-system-prompt text] [--mcp-config json] [--permission-mode mode] [--resume id] -- <prompt>`.
+ * One process per run; partial messages give live deltas. Resuming works only from the session's cwd.
+ */
+export const claudeCodeAdapter: ExecutorAdapter = {
+  buildCommand(spec) {
+    const args = ["-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages"];
+    if (spec.model) args.push("--model", spec.model);
+    const instructions = instructionsOf(spec);
+    // Appended, so Claude Code keeps its own system prompt (tools, environment, conventions).
+    if (instructions) args.push("--append-system-prompt", instructions);
+    const servers = convertMcpServers(spec.mcpServers, claudeMcpServer);
+    if (servers) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
+    if (spec.permissionMode) args.push("--permission-mode", spec.permissionMode);
+    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+    // -p takes no value; after `--` a prompt starting with "-" is not taken for an option.
+    args.push("--", spec.prompt);
+    return { args };
+  },
+  createParser: () => createClaudeStreamParser(),
+  resumeRequiresSameWorkdir: true,
+};
+
+function claudeMcpServer(server: ResolvedMcpServer) {
+  if (server.transport === "stdio") return { command: server.command, args: server.args, env: server.env };
+  return { type: server.transport, url: server.url, headers: server.headers };
+}
 
 /** Claude Code (`@anthropic-ai/claude-code`). */
 export const claudeCode: ExecutorDescriptor = {
@@ -29,4 +62,5 @@ export const claudeCode: ExecutorDescriptor = {
   supportsMcp: true,
   capabilities: ["SessionFork", "ContextUsage"],
   features: CODING_AGENT_FEATURES,
+  adapter: claudeCodeAdapter,
 };

@@ -1,9 +1,11 @@
 import type { ExecutorId } from "../../storage/executor-types.js";
+import type { ExecutorAdapter } from "./adapter.js";
 
 /**
  * What the gateway knows about one coding-agent CLI, as plain data and pure functions: where its binary,
  * credentials and configuration live. The Node probe (`probe.ts`) turns a descriptor into an ExecutorInfo
- * by looking at the disk, so adding an executor is adding a descriptor file and one line in `index.ts`.
+ * by looking at the disk, and its adapter drives a run, so adding an executor is adding a descriptor file and
+ * one line in `index.ts`.
  */
 export interface ExecutorDescriptor {
   readonly id: ExecutorId;
@@ -25,6 +27,8 @@ export interface ExecutorDescriptor {
   readonly supportsMcp: boolean;
   readonly capabilities: readonly string[];
   readonly features: readonly string[];
+  /** How a run drives the CLI headlessly: its command line and its output parser. */
+  readonly adapter: ExecutorAdapter;
 }
 
 /** What a relative path is anchored to: HOME, the executor's global configuration directory, or the workspace. */

@@ -13,7 +13,10 @@ const TEMP_SUFFIX = ".tmp";
  */
 export const atomicFsDriver = defineDriver((options: { base: string }) => {
   const base = resolve(options.base);
-  const inner = fsDriver({ base, ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`] });
+  const inner = fsDriver({
+    base,
+    ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`, "**/*.jsonl"],
+  });
   const pathOf = (key: string): string => {
     const path = resolve(join(base, key.replace(/:/g, "/")));
     if (path !== base && !path.startsWith(base + sep))

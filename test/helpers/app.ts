@@ -1,9 +1,12 @@
 import type { Context } from "hono";
-import type { ExecutorCatalog, ExecutorInfo, Logger } from "../../handlers/capabilities.js";
+import type { EventBus, ExecutorCatalog, ExecutorInfo, Logger } from "../../handlers/capabilities.js";
 import { createApp } from "../../handlers/index.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
+import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
 import { EXECUTOR_IDS, type ExecutorId } from "../../storage/executor-types.js";
+import { HistoryRepository } from "../../storage/history.js";
 import { Scopes } from "../../storage/scopes.js";
+import { SessionRepository } from "../../storage/sessions.js";
 
 export const HOME = "/home/tester";
 export const PROJECT = "/work/project";
@@ -56,24 +59,34 @@ export interface TestAppOptions {
   remoteAddress?: string;
   logger?: Logger;
   now?: () => Date;
+  /** An event bus for /api/events (absent: the route answers 501, as on Workers). */
+  events?: EventBus;
+  sseHeartbeatMs?: number;
 }
 
 /** The real app over in-memory storage, for `app.request()` tests without a server. */
 export function createTestApp(options: TestAppOptions = {}) {
   const directories = new Set([HOME, PROJECT, "/tmp", ...(options.directories ?? [])]);
   const scopes = new Scopes({ home: HOME, globalRoot: `${HOME}/.viben`, backend: memoryBackends() });
+  const log = new MemoryAppendLog();
+  const history = new HistoryRepository({ log, now: options.now });
+  const sessions = new SessionRepository({ scope: scopes.global(), log, history, now: options.now });
   const app = createApp({
     runtime: "node",
     version: "0.0.0-test",
     scopes,
     env: options.env ?? {},
-    paths: { isDirectory: async (p) => directories.has(p) },
+    paths: { isDirectory: async (p) => directories.has(p), realpath: async (p) => p },
     logger: options.logger ?? silentLogger,
     executors: fakeExecutors(),
     clock: options.now ? { now: options.now } : undefined,
+    events: options.events,
+    sseHeartbeatMs: options.sseHeartbeatMs,
+    sessions,
+    history,
     remoteAddress: (_c: Context) => options.remoteAddress ?? "127.0.0.1",
   });
-  return { app, scopes };
+  return { app, scopes, sessions, history, log };
 }
 
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {

@@ -1,0 +1,240 @@
+import type { EventBus, Logger, RunOutcome } from "../../handlers/capabilities.js";
+import { findModelPricing } from "../../storage/model-catalogue.js";
+import type { SessionMessageInput, SessionRepository } from "../../storage/sessions.js";
+import type { AgentOutput } from "../executors/adapter.js";
+import type { ProcessExit } from "./supervised-process.js";
+
+export interface RunRecorderOptions {
+  runId: string;
+  sessionId: string;
+  agentId: string;
+  prompt: string;
+  model?: string;
+  sessions: SessionRepository;
+  events: EventBus;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * Turns one run's normalized outputs into events (published at once, so listeners see the run live) and
+ * persisted messages (appended in order). Assistant text is gathered from deltas and written when a tool
+ * call or the end of a turn closes it.
+ */
+export class RunRecorder {
+  private pendingText = "";
+  private finalText = "";
+  private resultText: string | undefined;
+  private resultError: string | undefined;
+  private readonly toolsUsed = new Set<string>();
+  private readonly toolNames = new Map<string, string>();
+  private tokens = { input: 0, output: 0 };
+  private costUsd: number | undefined;
+  private nativeSessionId: string | undefined;
+  private startedAt = 0;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: RunRecorderOptions) {}
+
+  /** Persists the run's start and the user's message; nothing is published before the process exists. */
+  async begin(): Promise<void> {
+    this.startedAt = this.o.now().getTime();
+    await this.o.sessions.startRun(this.o.sessionId, this.o.runId);
+    await this.o.sessions.appendMessages(this.o.sessionId, [
+      { role: "user", content: this.o.prompt, run_id: this.o.runId },
+    ]);
+  }
+
+  /** Called right after spawning (before any output can arrive), so run_started is the run's first event. */
+  started(info: { pid: number; executor: string; workdir: string; source: string }): void {
+    this.publish({ type: "run_started", ...info });
+  }
+
+  record(output: AgentOutput): void {
+    switch (output.kind) {
+      case "session":
+        this.nativeSessionId = output.nativeSessionId;
+        break;
+      case "delta":
+        this.pendingText += output.text;
+        this.finalText += output.text;
+        this.publish({ type: "delta", content: output.text });
+        break;
+      case "tool_start":
+        this.toolsUsed.add(output.tool);
+        if (output.toolUseId) this.toolNames.set(output.toolUseId, output.tool);
+        this.append({
+          role: "assistant",
+          content: this.takePendingText(),
+          tool_calls: [{ id: output.toolUseId ?? "", name: output.tool, input: output.input }],
+        });
+        this.publish({
+          type: "tool_start",
+          tool: output.tool,
+          input: output.input,
+          tool_use_id: output.toolUseId,
+        });
+        break;
+      case "tool_end": {
+        const tool =
+          output.tool ?? (output.toolUseId ? this.toolNames.get(output.toolUseId) : undefined) ?? "tool";
+        this.append({
+          role: "tool",
+          content: output.result,
+          tool_use_id: output.toolUseId,
+          tool_name: tool,
+          is_error: output.isError,
+        });
+        this.publish({
+          type: "tool_end",
+          tool,
+          result: output.result,
+          is_error: output.isError,
+          tool_use_id: output.toolUseId,
+        });
+        break;
+      }
+      case "turn_complete":
+        this.flushText();
+        this.publish({ type: "turn_complete" });
+        break;
+      case "usage":
+        this.tokens = {
+          input: output.input + (output.cacheRead ?? 0) + (output.cacheWrite ?? 0),
+          output: output.output,
+        };
+        this.costUsd = output.costUsd;
+        break;
+      case "result":
+        this.resultText = output.text;
+        if (output.isError)
+          this.resultError = output.error ?? output.text ?? "the executor reported an error";
+        break;
+      case "error":
+        this.publish({ type: "executor_warning", message: output.message });
+        break;
+    }
+  }
+
+  async finish(exit: ProcessExit, stopReason: "stopped" | "timeout" | undefined): Promise<RunOutcome> {
+    this.flushText();
+    const costCents = this.costCents();
+    const response = (this.resultText ?? this.finalText).trim();
+    let status: RunOutcome["status"] = "completed";
+    let error: string | undefined;
+    let code: string | undefined;
+    if (stopReason) {
+      status = stopReason;
+      code = stopReason === "timeout" ? "RUN_TIMEOUT" : "RUN_STOPPED";
+      error =
+        stopReason === "timeout"
+          ? "the run took longer than its timeout and was stopped"
+          : "stopped on request";
+    } else if (this.resultError || exit.code !== 0) {
+      status = "failed";
+      code = exit.code !== 0 ? "EXECUTOR_EXIT" : "EXECUTOR_ERROR";
+      error =
+        this.resultError ??
+        `the executor exited with ${exit.code ?? exit.signal}${exit.stderrTail ? `: ${exit.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : ""}`;
+    }
+    await this.writes;
+    const endedAt = this.o.now();
+    const outcome: RunOutcome = {
+      runId: this.o.runId,
+      sessionId: this.o.sessionId,
+      status,
+      response,
+      toolsUsed: [...this.toolsUsed],
+      tokens: this.tokens,
+      costCents,
+      error,
+      exitCode: exit.code,
+    };
+    try {
+      if (this.nativeSessionId) {
+        await this.o.sessions.update(this.o.sessionId, { native_session_id: this.nativeSessionId });
+      }
+      await this.o.sessions.finishRun(this.o.sessionId, {
+        run_id: this.o.runId,
+        status,
+        prompt: this.o.prompt,
+        response,
+        tokens: this.tokens,
+        cost_cents: costCents,
+        error,
+        exit_code: exit.code,
+      });
+    } catch (persistError) {
+      this.o.logger.error({
+        msg: "could not record run",
+        run_id: this.o.runId,
+        error: (persistError as Error).message,
+      });
+    }
+    if (status === "completed") {
+      this.publish({
+        type: "run_complete",
+        tokens: this.tokens,
+        cost_cents: costCents,
+        response,
+        tools_used: outcome.toolsUsed,
+        duration_ms: endedAt.getTime() - this.startedAt,
+      });
+    } else {
+      this.publish({
+        type: "run_error",
+        error: error ?? "run failed",
+        code,
+        exit_code: exit.code,
+        ...(exit.stderrTail ? { stderr_tail: exit.stderrTail.slice(-1000) } : {}),
+        tokens: this.tokens,
+        cost_cents: costCents,
+      });
+    }
+    return outcome;
+  }
+
+  private costCents(): number {
+    if (this.costUsd !== undefined) return Math.round(this.costUsd * 100 * 10_000) / 10_000;
+    const price = findModelPricing(this.o.model);
+    if (!price) return 0;
+    const cents = (this.tokens.input * price.input + this.tokens.output * price.output) / 1_000_000;
+    return Math.round(cents * 10_000) / 10_000;
+  }
+
+  private takePendingText(): string {
+    const text = this.pendingText;
+    this.pendingText = "";
+    return text;
+  }
+
+  private flushText(): void {
+    const text = this.takePendingText();
+    if (text.trim().length > 0) this.append({ role: "assistant", content: text });
+  }
+
+  /** Appends in order without blocking the output stream; failures are logged, not fatal to the run. */
+  private append(message: SessionMessageInput): void {
+    const entry = { ...message, run_id: this.o.runId };
+    this.writes = this.writes
+      .then(() => this.o.sessions.appendMessages(this.o.sessionId, [entry]))
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.o.logger.error({
+            msg: "could not append message",
+            run_id: this.o.runId,
+            error: (error as Error).message,
+          }),
+      );
+  }
+
+  private publish(event: { type: string; [field: string]: unknown }): void {
+    this.o.events.publish({
+      ...event,
+      session_id: this.o.sessionId,
+      run_id: this.o.runId,
+      agent_id: this.o.agentId,
+    });
+  }
+}

@@ -1,0 +1,296 @@
+import { promises as fsp } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import {
+  type AppendLog,
+  assertLogKey,
+  badCursor,
+  checkLimit,
+  decodeCursor,
+  encodeCursor,
+  type FromOptions,
+  type LogPage,
+  type LogRecord,
+  parseRecord,
+  serialiseRecords,
+  type TailOptions,
+} from "../append-log.js";
+import { invalid } from "../errors.js";
+import { KeyedMutex } from "../lock.js";
+
+const NL = 0x0a;
+const NEWLINE = Buffer.from("\n");
+
+export interface FsAppendLogOptions {
+  /** Bytes read per step when scanning; small values are for tests that cross chunk boundaries. */
+  chunkSize?: number;
+}
+
+/** A readable record and the byte range of its line (`end` is just past the newline). */
+interface Line {
+  start: number;
+  end: number;
+  record: LogRecord;
+}
+
+/**
+ * JSON-lines files under a root directory, keyed like the fs unstorage driver (`a:b:c.jsonl` →
+ * `<root>/a/b/c.jsonl`). Cursors are byte offsets of line starts. Appends open the file with O_APPEND and
+ * fdatasync once per batch; the tail is read backwards in chunks, so reading the last page costs the same
+ * whatever the length of the file.
+ */
+export class FsAppendLog implements AppendLog {
+  readonly root: string;
+  private readonly chunkSize: number;
+  // Serialises appends (and removal) per key so batches never interleave and the torn-line check holds.
+  private readonly mutex = new KeyedMutex();
+
+  constructor(root: string, options: FsAppendLogOptions = {}) {
+    this.root = resolve(root);
+    this.chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
+  }
+
+  pathOf(key: string): string {
+    assertLogKey(key);
+    const path = resolve(join(this.root, key.replace(/:/g, "/")));
+    if (!path.startsWith(this.root + sep)) throw invalid("key", "escapes the storage root", { key });
+    return path;
+  }
+
+  async append(key: string, records: readonly object[]): Promise<void> {
+    const path = this.pathOf(key);
+    if (records.length === 0) return;
+    const data = Buffer.from(serialiseRecords(records), "utf8");
+    await this.mutex.run(key, async () => {
+      const handle = await openForAppend(path);
+      try {
+        const { size } = await handle.stat();
+        // A crash mid-append leaves a line without its newline: end it so the new records get lines of their own.
+        const torn = size > 0 && (await readRange(handle, size - 1, size))[0] !== NL;
+        await writeAll(handle, torn ? Buffer.concat([NEWLINE, data]) : data);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  async readTail(key: string, options: TailOptions): Promise<LogPage> {
+    const path = this.pathOf(key);
+    const limit = checkLimit(options.limit);
+    const before = options.before === undefined ? undefined : decodeCursor(options.before);
+    return this.withReader(path, before, async (handle, size) => {
+      const lines = await this.scanBack(handle, before ?? size, limit + 1);
+      const page = lines.slice(0, limit).reverse();
+      const result: LogPage = { records: page.map((l) => l.record) };
+      if (lines.length > limit) result.prev_cursor = encodeCursor(page[0]!.start);
+      if (before !== undefined && (await this.scanForward(handle, before, size, 1)).length > 0)
+        result.next_cursor = encodeCursor(before);
+      return result;
+    });
+  }
+
+  async readFrom(key: string, options: FromOptions): Promise<LogPage> {
+    const path = this.pathOf(key);
+    const limit = checkLimit(options.limit);
+    const after = options.after === undefined ? undefined : decodeCursor(options.after);
+    return this.withReader(path, after, async (handle, size) => {
+      const start = after ?? 0;
+      const lines = await this.scanForward(handle, start, size, limit + 1);
+      const page = lines.slice(0, limit);
+      const result: LogPage = { records: page.map((l) => l.record) };
+      if (lines.length > limit) result.next_cursor = encodeCursor(page.at(-1)!.end);
+      const first = page[0]?.start ?? start;
+      if (first > 0 && (await this.scanBack(handle, first, 1)).length > 0)
+        result.prev_cursor = encodeCursor(first);
+      return result;
+    });
+  }
+
+  async count(key: string): Promise<number> {
+    const path = this.pathOf(key);
+    return this.withReader(path, undefined, async (handle, size) => {
+      let n = 0;
+      await this.forEachForward(handle, 0, size, () => {
+        n++;
+        return true;
+      });
+      return n;
+    });
+  }
+
+  async remove(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    await this.mutex.run(key, async () => {
+      await fsp.rm(path, { force: true });
+      await this.removeEmptyParents(path);
+    });
+  }
+
+  async truncate(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    await this.mutex.run(key, async () => {
+      try {
+        await fsp.truncate(path, 0);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    });
+  }
+
+  /** Opens the file for reading and checks `cursor` (a line start inside the file); a missing file is empty. */
+  private async withReader<T>(
+    path: string,
+    cursor: number | undefined,
+    read: (handle: FileHandle, size: number) => Promise<T>,
+  ): Promise<T> {
+    let handle: FileHandle;
+    try {
+      handle = await fsp.open(path, "r");
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      if (cursor !== undefined && cursor !== 0) throw badCursor("is out of range");
+      return read(EMPTY_HANDLE, 0);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (cursor !== undefined) {
+        if (cursor > size) throw badCursor("is out of range");
+        if (cursor > 0 && (await readRange(handle, cursor - 1, cursor))[0] !== NL)
+          throw badCursor("does not point at the start of a record");
+      }
+      return await read(handle, size);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Up to `want` records that end at or before `end`, newest first. Bytes after the last newline before
+   * `end` are a torn (or still being written) line and are ignored.
+   */
+  private async scanBack(handle: FileHandle, end: number, want: number): Promise<Line[]> {
+    const found: Line[] = [];
+    let chunkEnd = end;
+    let lineEnd = -1; // offset of the newline ending the line being assembled; -1 until one is seen
+    let pieces: Buffer[] = []; // that line's bytes read so far, last piece first
+    while (chunkEnd > 0 && found.length < want) {
+      const chunkStart = Math.max(0, chunkEnd - this.chunkSize);
+      const chunk = await readRange(handle, chunkStart, chunkEnd);
+      let cut = chunk.length;
+      let i = chunk.lastIndexOf(NL, cut - 1);
+      while (i !== -1 && found.length < want) {
+        if (lineEnd !== -1) {
+          pieces.push(chunk.subarray(i + 1, cut));
+          const line = toLine(chunkStart + i + 1, lineEnd + 1, pieces.reverse());
+          if (line) found.push(line);
+        }
+        lineEnd = chunkStart + i;
+        pieces = [];
+        cut = i;
+        // lastIndexOf counts a negative offset from the end, so stop at the first byte explicitly.
+        i = i > 0 ? chunk.lastIndexOf(NL, i - 1) : -1;
+      }
+      if (lineEnd !== -1) pieces.push(chunk.subarray(0, cut));
+      chunkEnd = chunkStart;
+    }
+    if (chunkEnd === 0 && lineEnd !== -1 && found.length < want) {
+      const line = toLine(0, lineEnd + 1, pieces.reverse());
+      if (line) found.push(line);
+    }
+    return found;
+  }
+
+  /** Up to `want` records starting at or after `start`, oldest first. */
+  private async scanForward(handle: FileHandle, start: number, size: number, want: number): Promise<Line[]> {
+    const found: Line[] = [];
+    await this.forEachForward(handle, start, size, (line) => {
+      found.push(line);
+      return found.length < want;
+    });
+    return found;
+  }
+
+  /** Visits complete records from `start` until `visit` returns false; an unterminated last line is skipped. */
+  private async forEachForward(
+    handle: FileHandle,
+    start: number,
+    size: number,
+    visit: (line: Line) => boolean,
+  ): Promise<void> {
+    let position = start;
+    let lineStart = start;
+    let pieces: Buffer[] = [];
+    while (position < size) {
+      const chunk = await readRange(handle, position, Math.min(size, position + this.chunkSize));
+      if (chunk.length === 0) return; // the file shrank while we read
+      let from = 0;
+      for (let i = chunk.indexOf(NL); i !== -1; i = chunk.indexOf(NL, from)) {
+        pieces.push(chunk.subarray(from, i));
+        const end = position + i + 1;
+        const line = toLine(lineStart, end, pieces);
+        if (line && !visit(line)) return;
+        pieces = [];
+        lineStart = end;
+        from = i + 1;
+      }
+      if (from < chunk.length) pieces.push(chunk.subarray(from));
+      position += chunk.length;
+    }
+  }
+
+  private async removeEmptyParents(path: string): Promise<void> {
+    for (let dir = dirname(path); dir.startsWith(this.root + sep); dir = dirname(dir)) {
+      try {
+        await fsp.rmdir(dir);
+      } catch {
+        return;
+      }
+    }
+  }
+}
+
+/** Parses a line (its pieces in file order, without the newline); undefined when it is not a record. */
+function toLine(start: number, end: number, pieces: Buffer[]): Line | undefined {
+  const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+  const record = parseRecord(bytes.toString("utf8"));
+  return record ? { start, end, record } : undefined;
+}
+
+async function openForAppend(path: string): Promise<FileHandle> {
+  try {
+    return await fsp.open(path, "a+", 0o600);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    await fsp.mkdir(dirname(path), { recursive: true });
+    return fsp.open(path, "a+", 0o600);
+  }
+}
+
+/** A single write may be short (e.g. a full disk); keep going so a batch is all there or fails loudly. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
+    offset += bytesWritten;
+  }
+}
+
+async function readRange(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(end - start);
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, start + offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+  }
+  return buffer.subarray(0, offset);
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+// Stands in for a missing file: every read method stops at size 0 before touching it.
+const EMPTY_HANDLE = {} as FileHandle;

@@ -1,0 +1,472 @@
+import { z } from "zod";
+import { type AppendLog, checkLimit, readAll } from "./append-log.js";
+import { conflict, invalid, notFound, StorageError } from "./errors.js";
+import type { HistoryRecord, HistoryRepository } from "./history.js";
+import { HISTORY_STATUSES } from "./history.js";
+import { assertValidId } from "./ids.js";
+import { KeyedMutex } from "./lock.js";
+import { describeIssues } from "./schema-helpers.js";
+import type { Scope } from "./scopes.js";
+import {
+  type CreateSessionInput,
+  CreateSessionSchema,
+  MessageInputSchema,
+  type SessionMessage,
+  type SessionMessageInput,
+  SessionMessageSchema,
+  SessionMetaSchema,
+  type SessionRecord,
+  type Tokens,
+  TokensSchema,
+} from "./session-schemas.js";
+import { toUiMessages, type UiMessage } from "./ui-messages.js";
+import { parseInput } from "./validate.js";
+import { applyPatch, yamlToObject } from "./yaml.js";
+
+export type { SessionMessage, SessionMessageInput, SessionRecord } from "./session-schemas.js";
+export type { UiMessage, UiToolCall } from "./ui-messages.js";
+
+export const SESSIONS_BASE = "sessions";
+export const TITLE_LENGTH = 80;
+const metaKey = (sid: string) => `${SESSIONS_BASE}:${sid}:session.yaml`;
+export const messagesKey = (sid: string) => `${SESSIONS_BASE}:${sid}:messages.jsonl`;
+
+/** Fields the repository maintains itself; a patch may not touch them. */
+const MANAGED_FIELDS = ["id", "agent_id", "created_at", "message_count"] as const;
+// How many sessions keep their last seq in memory (a cache: the log's last record is the truth).
+const SEQ_CACHE_SIZE = 1000;
+
+export interface SessionRepositoryOptions {
+  /** The global scope: metadata lives in its document store (`sessions/<sid>/session.yaml`). */
+  scope: Scope;
+  /** Message logs; the fs driver is rooted at the same directory as the global scope. */
+  log: AppendLog;
+  /** Receives a summary of every finished run. */
+  history: HistoryRepository;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface ListSessionsOptions {
+  agent_id?: string;
+  workspace_path?: string;
+  limit?: number;
+}
+
+export interface MessagePage {
+  messages: SessionMessage[];
+  /** `after` for newer messages. */
+  next_cursor?: string;
+  /** `before` for older messages. */
+  prev_cursor?: string;
+}
+
+/**
+ * A metadata patch: shallow (`null` deletes a key, unknown keys are kept). `add_tokens` and
+ * `add_cost_cents` are increments applied inside the same serialised read-modify-write.
+ */
+export type SessionPatch = Record<string, unknown> & { add_tokens?: Tokens; add_cost_cents?: number };
+
+const IncrementsSchema = z.object({
+  add_tokens: TokensSchema.optional(),
+  add_cost_cents: z.number().nonnegative().optional(),
+});
+
+export const RunOutcomeSchema = z.object({
+  run_id: z.string().min(1),
+  status: z.enum(HISTORY_STATUSES),
+  prompt: z.string(),
+  /** The full response text; history keeps a preview. */
+  response: z.string().default(""),
+  tokens: TokensSchema.default({ input: 0, output: 0 }),
+  cost_cents: z.number().nonnegative().default(0),
+  error: z.string().optional(),
+  exit_code: z.number().int().nullable().optional(),
+});
+
+export type RunOutcome = z.input<typeof RunOutcomeSchema>;
+
+/** Pending metadata changes from appends, written together (see bumpMeta). */
+interface MetaBump {
+  lastSeq: number;
+  lastActivity: string;
+  title?: string;
+}
+
+/** First user message as a title: whitespace collapsed, at most 80 characters. */
+export function titleFrom(text: string): string {
+  const chars = Array.from(text.replace(/\s+/g, " ").trim());
+  return chars.length <= TITLE_LENGTH ? chars.join("") : chars.slice(0, TITLE_LENGTH).join("").trimEnd();
+}
+
+/**
+ * Agent sessions: metadata as YAML in the global scope, messages in an append-only log next to it, so
+ * appending a message never rewrites the conversation.
+ */
+export class SessionRepository {
+  private readonly scope: Scope;
+  private readonly log: AppendLog;
+  private readonly history: HistoryRepository;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  // Serialises seq assignment + append per session, and delete against them.
+  private readonly appends = new KeyedMutex();
+  private readonly metaWrites = new KeyedMutex();
+  private readonly lastSeqs = new Map<string, number>();
+  private readonly pendingMeta = new Map<string, MetaBump>();
+
+  constructor(options: SessionRepositoryOptions) {
+    this.scope = options.scope;
+    this.log = options.log;
+    this.history = options.history;
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? (() => crypto.randomUUID());
+  }
+
+  async create(input: CreateSessionInput): Promise<SessionRecord> {
+    if (input.id !== undefined) assertValidId(input.id, "id");
+    const fields = parseInput(CreateSessionSchema, input);
+    const id = fields.id ?? this.newId();
+    const now = this.now().toISOString();
+    const meta: Record<string, unknown> = {
+      id,
+      agent_id: fields.agent_id,
+      agent_source: fields.agent_source,
+      workspace_path: fields.workspace_path,
+      workdir: fields.workdir,
+      ...(fields.executor_type === undefined ? {} : { executor_type: fields.executor_type }),
+      ...(fields.native_session_id === undefined ? {} : { native_session_id: fields.native_session_id }),
+      title: titleFrom(fields.title ?? ""),
+      status: "idle",
+      created_at: now,
+      last_activity: now,
+      message_count: 0,
+      tokens: { input: 0, output: 0 },
+      cost_cents: 0,
+    };
+    const stored = await this.scope.store.createIfAbsent(metaKey(id), meta);
+    if (!stored) throw conflict("SESSION_EXISTS", `session '${id}' already exists`, { session_id: id });
+    return this.parseMeta(id, stored.data);
+  }
+
+  async find(sid: string): Promise<SessionRecord | null> {
+    assertValidId(sid, "session_id");
+    const stored = await this.scope.store.read(metaKey(sid));
+    return stored ? this.parseMeta(sid, stored.data) : null;
+  }
+
+  async get(sid: string): Promise<SessionRecord> {
+    const meta = await this.find(sid);
+    if (!meta) throw sessionNotFound(sid);
+    return meta;
+  }
+
+  /** Sessions matching the filters, most recently active first (reads every session's metadata). */
+  async list(options: ListSessionsOptions = {}): Promise<SessionRecord[]> {
+    const limit = options.limit === undefined ? undefined : checkLimit(options.limit);
+    const ids = (await this.scope.store.keys(SESSIONS_BASE))
+      .map((k) => /^([^:]+):session\.yaml$/.exec(k)?.[1])
+      .filter((id): id is string => id !== undefined);
+    // A session whose file is broken is left out of listings (get() reports it).
+    const loaded = await Promise.all(ids.map((id) => this.find(id).catch(() => null)));
+    const sessions = loaded
+      .filter((s): s is SessionRecord => s !== null)
+      .filter((s) => options.agent_id === undefined || s.agent_id === options.agent_id)
+      .filter((s) => options.workspace_path === undefined || s.workspace_path === options.workspace_path)
+      .sort((a, b) => activityTime(b) - activityTime(a) || (a.id < b.id ? -1 : 1));
+    return limit === undefined ? sessions : sessions.slice(0, limit);
+  }
+
+  /** Applies a SessionPatch; the result must still be valid. Serialised per session by the document store. */
+  async update(sid: string, patch: SessionPatch): Promise<SessionRecord> {
+    assertValidId(sid, "session_id");
+    for (const field of MANAGED_FIELDS) {
+      if (patch[field] !== undefined) throw invalid(field, "cannot be changed");
+    }
+    const { add_tokens, add_cost_cents, ...rest } = patch;
+    const increments = parseInput(IncrementsSchema, { add_tokens, add_cost_cents });
+    return this.mutateMeta(sid, (current) => ({
+      ...rest,
+      ...(increments.add_tokens ? { tokens: addTokens(current.tokens, increments.add_tokens) } : {}),
+      ...(increments.add_cost_cents ? { cost_cents: current.cost_cents + increments.add_cost_cents } : {}),
+    }));
+  }
+
+  /** Deletes the metadata, the message log and anything else under the session's directory. */
+  async delete(sid: string): Promise<void> {
+    await this.get(sid);
+    await this.appends.run(sid, async () => {
+      // The log goes first: a crash in between leaves metadata without messages, never orphaned messages.
+      await this.log.remove(messagesKey(sid));
+      const prefix = `${SESSIONS_BASE}:${sid}`;
+      const keys = (await this.scope.store.keys(prefix)).map((k) => `${prefix}:${k}`);
+      await this.scope.store.remove([...keys.filter((k) => k !== metaKey(sid)), metaKey(sid)]);
+      this.lastSeqs.delete(sid);
+      this.pendingMeta.delete(sid);
+    });
+  }
+
+  /**
+   * Appends messages in order, assigning `seq` (1, 2, … per session), `session_id`, and an id and
+   * timestamp where missing. The log append is O(1); the metadata (message_count, last_activity, title)
+   * is updated once per batch, and concurrent batches share one metadata write.
+   */
+  async appendMessages(sid: string, inputs: readonly SessionMessageInput[]): Promise<SessionMessage[]> {
+    assertValidId(sid, "session_id");
+    const parsed = inputs.map((m, i) => parseInput(MessageInputSchema, m, `messages.${i}`));
+    if (parsed.length === 0) {
+      await this.get(sid);
+      return [];
+    }
+    const now = this.now().toISOString();
+    const messages = await this.appends.run(sid, async () => {
+      await this.get(sid);
+      let seq = await this.lastSeq(sid);
+      const batch: SessionMessage[] = parsed.map((m) => ({
+        ...m,
+        id: m.id ?? this.newId(),
+        seq: ++seq,
+        session_id: sid,
+        timestamp: m.timestamp ?? now,
+      }));
+      await this.log.append(messagesKey(sid), batch);
+      this.rememberSeq(sid, seq);
+      return batch;
+    });
+    const title = messages
+      .filter((m) => m.role === "user")
+      .map((m) => titleFrom(m.content))
+      .find((t) => t.length > 0);
+    await this.bumpMeta(sid, {
+      lastSeq: messages.at(-1)!.seq,
+      lastActivity: now,
+      ...(title ? { title } : {}),
+    });
+    return messages;
+  }
+
+  /** A page of messages: the newest `limit` (before `before`), or the oldest `limit` after `after`. */
+  async listMessages(
+    sid: string,
+    options: { limit?: number; before?: string; after?: string } = {},
+  ): Promise<MessagePage> {
+    if (options.before !== undefined && options.after !== undefined)
+      throw invalid("cursor", "pass either before or after, not both");
+    await this.get(sid);
+    const limit = options.limit ?? 50;
+    const key = messagesKey(sid);
+    const page =
+      options.after !== undefined
+        ? await this.log.readFrom(key, { limit, after: options.after })
+        : await this.log.readTail(key, {
+            limit,
+            ...(options.before === undefined ? {} : { before: options.before }),
+          });
+    const result: MessagePage = { messages: page.records.flatMap((r) => parseMessage(r)) };
+    if (page.next_cursor) result.next_cursor = page.next_cursor;
+    if (page.prev_cursor) result.prev_cursor = page.prev_cursor;
+    return result;
+  }
+
+  /** The whole conversation as user/assistant turns with tool results folded in (reads the whole log). */
+  async uiMessages(sid: string): Promise<UiMessage[]> {
+    await this.get(sid);
+    const messages: SessionMessage[] = [];
+    for await (const page of readAll(this.log, messagesKey(sid))) {
+      for (const record of page) messages.push(...parseMessage(record));
+    }
+    return toUiMessages(messages);
+  }
+
+  /** Marks a run as started: status running, last_run {run_id, status: running, started_at}. */
+  async startRun(sid: string, runId: string): Promise<SessionRecord> {
+    assertValidId(sid, "session_id");
+    if (typeof runId !== "string" || runId.length === 0)
+      throw invalid("run_id", "must be a non-empty string");
+    const now = this.now().toISOString();
+    return this.mutateMeta(sid, () => ({
+      status: "running",
+      last_activity: now,
+      last_run: { run_id: runId, status: "running", started_at: now },
+    }));
+  }
+
+  /**
+   * Records the end of a run: the session goes idle, tokens and cost accumulate, last_run is completed,
+   * and a summary is added to the agent's history.
+   */
+  async finishRun(
+    sid: string,
+    outcome: RunOutcome,
+  ): Promise<{ session: SessionRecord; history: HistoryRecord }> {
+    assertValidId(sid, "session_id");
+    const run = parseInput(RunOutcomeSchema, outcome);
+    const ended = this.now();
+    let startedAt = ended.toISOString();
+    const session = await this.mutateMeta(sid, (current) => {
+      if (current.last_run?.run_id === run.run_id) startedAt = current.last_run.started_at;
+      return {
+        status: "idle",
+        last_activity: ended.toISOString(),
+        tokens: addTokens(current.tokens, run.tokens),
+        cost_cents: current.cost_cents + run.cost_cents,
+        last_run: {
+          run_id: run.run_id,
+          status: run.status,
+          started_at: startedAt,
+          ended_at: ended.toISOString(),
+          ...(run.error === undefined ? {} : { error: run.error }),
+          ...(run.exit_code === undefined ? {} : { exit_code: run.exit_code }),
+        },
+      };
+    });
+    const started = Date.parse(startedAt);
+    const history = await this.history.add({
+      agent_id: session.agent_id,
+      session_id: sid,
+      run_id: run.run_id,
+      prompt: run.prompt,
+      response: run.response,
+      status: run.status,
+      tokens: run.tokens,
+      cost_cents: run.cost_cents,
+      created_at: startedAt,
+      ...(Number.isNaN(started) ? {} : { duration_ms: Math.max(0, ended.getTime() - started) }),
+    });
+    return { session, history };
+  }
+
+  /**
+   * After a restart no run is alive: sessions still marked running are set idle with their last run
+   * failed. Returns how many were fixed.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const sessions = await this.list();
+    const now = this.now().toISOString();
+    let fixed = 0;
+    for (const session of sessions.filter((s) => s.status === "running")) {
+      await this.mutateMeta(session.id, (current) => ({
+        status: "idle",
+        ...(current.last_run?.status === "running"
+          ? {
+              last_run: {
+                ...current.last_run,
+                status: "failed",
+                ended_at: now,
+                error: "interrupted: the gateway stopped before the run finished",
+              },
+            }
+          : {}),
+      }));
+      fixed++;
+    }
+    return fixed;
+  }
+
+  /** Read-modify-write of the metadata; `patchFor` sees the current value. Validates the result. */
+  private async mutateMeta(
+    sid: string,
+    patchFor: (current: SessionRecord) => Record<string, unknown>,
+  ): Promise<SessionRecord> {
+    const key = metaKey(sid);
+    const stored = await this.scope.store.update(key, (doc) => {
+      if (!doc) throw sessionNotFound(sid);
+      applyPatch(doc, patchFor(this.parseMeta(sid, yamlToObject(doc))));
+      const check = SessionMetaSchema.safeParse(yamlToObject(doc));
+      if (!check.success) {
+        const { issues } = describeIssues(check.error);
+        throw invalid(issues[0]!.path, issues[0]!.message, { session_id: sid });
+      }
+      return doc;
+    });
+    return this.parseMeta(sid, stored!.data);
+  }
+
+  /**
+   * Merges this batch's changes into the pending ones and writes them; a batch that finds its changes
+   * already taken by a write in progress waits for that write. Either way, once this resolves the
+   * metadata includes the batch. message_count is set from the last seq (not incremented), so a lost or
+   * repeated write cannot make it drift.
+   */
+  private async bumpMeta(sid: string, bump: MetaBump): Promise<void> {
+    this.mergePending(sid, bump);
+    await this.metaWrites.run(sid, async () => {
+      const pending = this.pendingMeta.get(sid);
+      if (!pending) return;
+      this.pendingMeta.delete(sid);
+      try {
+        await this.scope.store.update(metaKey(sid), (doc) => {
+          if (!doc) return null; // deleted meanwhile: do not resurrect it
+          const current = yamlToObject(doc);
+          const count = typeof current.message_count === "number" ? current.message_count : 0;
+          applyPatch(doc, {
+            message_count: Math.max(count, pending.lastSeq),
+            last_activity: pending.lastActivity,
+            title: !current.title && pending.title ? pending.title : undefined,
+          });
+          return doc;
+        });
+      } catch (error) {
+        this.mergePending(sid, pending);
+        throw error;
+      }
+    });
+  }
+
+  private mergePending(sid: string, bump: MetaBump): void {
+    const pending = this.pendingMeta.get(sid);
+    if (!pending) {
+      this.pendingMeta.set(sid, { ...bump });
+      return;
+    }
+    pending.lastSeq = Math.max(pending.lastSeq, bump.lastSeq);
+    if (bump.lastActivity > pending.lastActivity) pending.lastActivity = bump.lastActivity;
+    pending.title ??= bump.title;
+  }
+
+  /** The seq of the last message: cached, else read from the log's tail (O(1)), so restarts continue it. */
+  private async lastSeq(sid: string): Promise<number> {
+    const cached = this.lastSeqs.get(sid);
+    if (cached !== undefined) return cached;
+    const tail = await this.log.readTail(messagesKey(sid), { limit: 1 });
+    const seq = tail.records[0]?.seq;
+    return typeof seq === "number" && Number.isSafeInteger(seq) && seq > 0 ? seq : 0;
+  }
+
+  private rememberSeq(sid: string, seq: number): void {
+    this.lastSeqs.delete(sid);
+    this.lastSeqs.set(sid, seq);
+    if (this.lastSeqs.size > SEQ_CACHE_SIZE) this.lastSeqs.delete(this.lastSeqs.keys().next().value!);
+  }
+
+  private parseMeta(sid: string, data: Record<string, unknown>): SessionRecord {
+    // The directory name is the id (a copied directory or a hand-written file may say otherwise).
+    const parsed = SessionMetaSchema.safeParse({ ...data, id: sid });
+    if (!parsed.success) {
+      const { message } = describeIssues(parsed.error);
+      throw new StorageError("corrupt", "INVALID_SESSION", `${metaKey(sid)}: ${message}`, {
+        session_id: sid,
+      });
+    }
+    return parsed.data;
+  }
+}
+
+function sessionNotFound(sid: string): StorageError {
+  return notFound("SESSION_NOT_FOUND", `session '${sid}' not found`, { session_id: sid });
+}
+
+/** A stored message, or nothing for a line that does not match the schema (skipped like a torn line). */
+function parseMessage(record: Record<string, unknown>): SessionMessage[] {
+  const parsed = SessionMessageSchema.safeParse(record);
+  return parsed.success ? [parsed.data] : [];
+}
+
+function addTokens(a: Tokens, b: Tokens): Tokens {
+  return { input: a.input + b.input, output: a.output + b.output };
+}
+
+function activityTime(session: SessionRecord): number {
+  const time = Date.parse(session.last_activity);
+  return Number.isNaN(time) ? 0 : time;
+}
