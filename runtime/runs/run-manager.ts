@@ -154,12 +154,6 @@ export class RunManager implements RunService {
 
     const placeholder = { runId } as ActiveRun;
     this.active.set(sessionId, placeholder);
-    try {
-      await recorder.begin();
-    } catch (error) {
-      this.active.delete(sessionId);
-      throw error;
-    }
     const child = new SupervisedProcess({
       command: info.command,
       args,
@@ -171,6 +165,9 @@ export class RunManager implements RunService {
       graceMs: limits.stopGraceMs,
     });
     placeholder.process = child;
+    // Recording the start (session status, the user's message) is queued ahead of every later write of
+    // the run, so nothing is reordered, while the process starts without waiting for the disk.
+    recorder.begin();
     recorder.started({ pid: child.pid, executor: executorId, workdir, source: request.source });
 
     const timeout = setTimeout(() => {

@@ -36,13 +36,15 @@ export class RunRecorder {
 
   constructor(private readonly o: RunRecorderOptions) {}
 
-  /** Persists the run's start and the user's message; nothing is published before the process exists. */
-  async begin(): Promise<void> {
+  /** Queues recording the run's start and the user's message ahead of every later write of the run. */
+  begin(): void {
     this.startedAt = this.o.now().getTime();
-    await this.o.sessions.startRun(this.o.sessionId, this.o.runId);
-    await this.o.sessions.appendMessages(this.o.sessionId, [
-      { role: "user", content: this.o.prompt, run_id: this.o.runId },
-    ]);
+    this.enqueue("record the run's start", async () => {
+      await this.o.sessions.startRun(this.o.sessionId, this.o.runId);
+      await this.o.sessions.appendMessages(this.o.sessionId, [
+        { role: "user", content: this.o.prompt, run_id: this.o.runId },
+      ]);
+    });
   }
 
   /** Called right after spawning (before any output can arrive), so run_started is the run's first event. */
@@ -213,20 +215,23 @@ export class RunRecorder {
     if (text.trim().length > 0) this.append({ role: "assistant", content: text });
   }
 
-  /** Appends in order without blocking the output stream; failures are logged, not fatal to the run. */
+  /** Appends in order without blocking the output stream. */
   private append(message: SessionMessageInput): void {
     const entry = { ...message, run_id: this.o.runId };
-    this.writes = this.writes
-      .then(() => this.o.sessions.appendMessages(this.o.sessionId, [entry]))
-      .then(
-        () => undefined,
-        (error: unknown) =>
-          this.o.logger.error({
-            msg: "could not append message",
-            run_id: this.o.runId,
-            error: (error as Error).message,
-          }),
-      );
+    this.enqueue("append a message", () => this.o.sessions.appendMessages(this.o.sessionId, [entry]));
+  }
+
+  /** Runs storage work in order behind earlier work; failures are logged, not fatal to the run. */
+  private enqueue(what: string, work: () => Promise<unknown>): void {
+    this.writes = this.writes.then(work).then(
+      () => undefined,
+      (error: unknown) =>
+        this.o.logger.error({
+          msg: `could not ${what}`,
+          run_id: this.o.runId,
+          error: (error as Error).message,
+        }),
+    );
   }
 
   private publish(event: { type: string; [field: string]: unknown }): void {

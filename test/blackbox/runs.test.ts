@@ -277,3 +277,48 @@ describe("agent runs through the gateway", () => {
     gw = await start();
   });
 });
+
+describe("run limits", () => {
+  it("stops a run that outlives the configured timeout, and runs sessions in parallel", async () => {
+    const home = await mkdtemp(join(tmpdir(), "viben-limits-"));
+    const workdir = join(home, "w");
+    await mkdir(join(home, ".viben/executors"), { recursive: true });
+    await mkdir(workdir);
+    await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
+    await writeFile(
+      join(home, ".viben/gateway.yaml"),
+      "runs:\n  timeout_seconds: 0.5\n  stop_grace_ms: 100\n",
+    );
+    const gw = await startGateway({
+      port: 0,
+      env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "silent" },
+    });
+    try {
+      const post = async (path: string, body: unknown) =>
+        (await (
+          await fetch(`${gw.url}${path}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          })
+        ).json()) as Json;
+      await post("/api/agent", { name: "Slow", executor_type: "CLAUDE_CODE" });
+      const sse = await openSse(`${gw.url}/api/events?type=run_complete,run_error`);
+      const hung = await post("/api/agent/slow/spawn", { prompt: "hang forever", workdir });
+      const parallel = await Promise.all(
+        ["one", "two", "three"].map((p) => post("/api/agent/slow/spawn", { prompt: p, workdir })),
+      );
+      expect(new Set(parallel.map((p) => p.session_id)).size).toBe(3);
+      for (const p of parallel) {
+        await sse.waitFor((e) => e.type === "run_complete" && e.session_id === p.session_id);
+      }
+      const timedOut = await sse.waitFor((e) => e.session_id === hung.session_id);
+      expect(timedOut).toMatchObject({ type: "run_error", code: "RUN_TIMEOUT" });
+      expect(() => process.kill(-(hung.pid as number), 0)).toThrow();
+      sse.close();
+    } finally {
+      await gw.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
