@@ -66,4 +66,9 @@ export interface ExecutorAdapter {
   createParser(): OutputParser;
   /** Resuming works only from the workdir the session started in (Claude, Gemini). */
   readonly resumeRequiresSameWorkdir: boolean;
+  /**
+   * The CLI reports usage summed over the whole conversation, earlier resumed runs included (Codex,
+   * Qwen): the gateway subtracts what it recorded for the session before.
+   */
+  readonly usageIsCumulative?: boolean;
 }

@@ -28,6 +28,7 @@ export const codexAdapter: ExecutorAdapter = {
   },
   createParser: createCodexParser,
   resumeRequiresSameWorkdir: false,
+  usageIsCumulative: true,
 };
 
 /** `exec resume` has no `-s`, so there the sandbox is set through its config key instead. */

@@ -31,6 +31,7 @@ export const qwenCodeAdapter: ExecutorAdapter = {
   },
   createParser: () => createClaudeStreamParser({ inputIncludesCacheRead: true }),
   resumeRequiresSameWorkdir: true,
+  usageIsCumulative: true,
 };
 
 /** Gemini-style server settings: `httpUrl` for streamable HTTP, `url` for SSE. */

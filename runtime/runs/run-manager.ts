@@ -138,6 +138,7 @@ export class RunManager implements RunService {
       events: this.options.events,
       now: this.options.now,
       logger: this.options.logger,
+      usageBaseline: descriptor.adapter.usageIsCumulative ? nativeUsage(session) : undefined,
     });
     const command = descriptor.adapter.buildCommand({
       prompt,
@@ -202,4 +203,11 @@ export class RunManager implements RunService {
     this.shuttingDown = true;
     await Promise.all([...this.active.keys()].map((sessionId) => this.stop(sessionId)));
   }
+}
+
+/** What a cumulative-usage CLI reported at the end of the session's previous run (zero for a new one). */
+function nativeUsage(session: Record<string, unknown>): { input: number; output: number } {
+  const usage = session.native_usage as { input?: unknown; output?: unknown } | undefined;
+  const count = (value: unknown) => (typeof value === "number" && value >= 0 ? value : 0);
+  return { input: count(usage?.input), output: count(usage?.output) };
 }

@@ -14,6 +14,11 @@ export interface RunRecorderOptions {
   events: EventBus;
   now: () => Date;
   logger: Logger;
+  /**
+   * For CLIs whose usage covers the whole conversation: what they reported at the end of the session's
+   * previous run, subtracted to get this run's usage (undefined for CLIs that report per run).
+   */
+  usageBaseline?: { input: number; output: number };
 }
 
 /**
@@ -29,6 +34,7 @@ export class RunRecorder {
   private readonly toolsUsed = new Set<string>();
   private readonly toolNames = new Map<string, string>();
   private tokens = { input: 0, output: 0 };
+  private reportedTokens = { input: 0, output: 0 };
   private costUsd: number | undefined;
   private nativeSessionId: string | undefined;
   private startedAt = 0;
@@ -100,13 +106,19 @@ export class RunRecorder {
         this.flushText();
         this.publish({ type: "turn_complete" });
         break;
-      case "usage":
-        this.tokens = {
+      case "usage": {
+        this.reportedTokens = {
           input: output.input + (output.cacheRead ?? 0) + (output.cacheWrite ?? 0),
           output: output.output,
         };
+        const base = this.o.usageBaseline ?? { input: 0, output: 0 };
+        this.tokens = {
+          input: Math.max(0, this.reportedTokens.input - base.input),
+          output: Math.max(0, this.reportedTokens.output - base.output),
+        };
         this.costUsd = output.costUsd;
         break;
+      }
       case "result":
         this.resultText = output.text;
         if (output.isError)
@@ -153,8 +165,11 @@ export class RunRecorder {
       exitCode: exit.code,
     };
     try {
-      if (this.nativeSessionId) {
-        await this.o.sessions.update(this.o.sessionId, { native_session_id: this.nativeSessionId });
+      if (this.nativeSessionId || this.o.usageBaseline) {
+        await this.o.sessions.update(this.o.sessionId, {
+          ...(this.nativeSessionId ? { native_session_id: this.nativeSessionId } : {}),
+          ...(this.o.usageBaseline ? { native_usage: this.reportedTokens } : {}),
+        });
       }
       await this.o.sessions.finishRun(this.o.sessionId, {
         run_id: this.o.runId,
