@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId } from "../storage/executor-types.js";
+import type { ExecutorInfo } from "./capabilities.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
@@ -26,6 +27,24 @@ const ExecutorSchema = z
     source: z.enum(["global", "workspace"]),
   })
   .openapi("Executor");
+
+/** The public shape of an executor; global paths are left out when the listing excludes the global scope. */
+function executorView(e: ExecutorInfo, isHome: boolean, withGlobalPath: boolean) {
+  return {
+    id: e.id,
+    name: e.name,
+    availability: e.availability,
+    supports_mcp: e.supports_mcp,
+    capabilities: e.capabilities,
+    has_workspace_config: e.has_workspace_config,
+    workspace_path: e.workspace_path,
+    workspace_config_path: e.workspace_config_path,
+    global_config_path: withGlobalPath ? e.global_config_path : undefined,
+    mcp_server_count: e.mcp_server_count,
+    skill_count: e.skill_count,
+    source: e.has_workspace_config && !isHome ? ("workspace" as const) : ("global" as const),
+  };
+}
 
 function requireCatalog(services: Services) {
   if (!services.executors) {
@@ -67,20 +86,7 @@ export const executorsRouter = createRouter()
       const isHome = ws.scope.kind === "global";
       const executors = all
         .filter((e) => ws.includeGlobal || isHome || e.has_workspace_config)
-        .map((e) => ({
-          id: e.id,
-          name: e.name,
-          availability: e.availability,
-          supports_mcp: e.supports_mcp,
-          capabilities: e.capabilities,
-          has_workspace_config: e.has_workspace_config,
-          workspace_path: e.workspace_path,
-          workspace_config_path: e.workspace_config_path,
-          global_config_path: ws.includeGlobal || isHome ? e.global_config_path : undefined,
-          mcp_server_count: e.mcp_server_count,
-          skill_count: e.skill_count,
-          source: e.has_workspace_config && !isHome ? ("workspace" as const) : ("global" as const),
-        }));
+        .map((e) => executorView(e, isHome, ws.includeGlobal || isHome));
       return c.json({ workspace_path: ws.workspacePath, executors, total: executors.length }, 200);
     },
   )
@@ -108,22 +114,6 @@ export const executorsRouter = createRouter()
       const ws = await resolveWorkspace(services, c.req.valid("query"));
       const e = await catalog.get(executorId, ws.workspacePath);
       const isHome = ws.scope.kind === "global";
-      return c.json(
-        {
-          id: e.id,
-          name: e.name,
-          availability: e.availability,
-          supports_mcp: e.supports_mcp,
-          capabilities: e.capabilities,
-          has_workspace_config: e.has_workspace_config,
-          workspace_path: e.workspace_path,
-          workspace_config_path: e.workspace_config_path,
-          global_config_path: e.global_config_path,
-          mcp_server_count: e.mcp_server_count,
-          skill_count: e.skill_count,
-          source: e.has_workspace_config && !isHome ? ("workspace" as const) : ("global" as const),
-        },
-        200,
-      );
+      return c.json(executorView(e, isHome, true), 200);
     },
   );

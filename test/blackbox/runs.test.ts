@@ -4,11 +4,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive, processTree } from "../../runtime/runs/process-tree.js";
 import { type RunningGateway, startGateway } from "../../runtime/server.js";
-import { openSse, openWs } from "../helpers/clients.js";
+import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
 import { eventually } from "../helpers/gateway-process.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
-type Json = Record<string, unknown>;
 
 /**
  * Runs through the real gateway with a fake Claude Code CLI (same stream-json lines, deterministic and
@@ -20,15 +19,7 @@ describe("agent runs through the gateway", () => {
   let workdir: string;
   let log: string;
   let gw: RunningGateway;
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${gw.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Json };
-  };
-  const get = async (path: string) => (await (await fetch(`${gw.url}${path}`)).json()) as Json;
+  const { post, get } = jsonClient(() => gw.url);
   const start = () =>
     startGateway({
       port: 0,

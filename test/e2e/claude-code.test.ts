@@ -12,10 +12,9 @@ import {
   startAnthropicStub,
   toolResults,
 } from "../fixtures/anthropic-stub.js";
-import { openSse, openWs } from "../helpers/clients.js";
+import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
 
 const CLAUDE = resolve(import.meta.dirname, "../../node_modules/.bin/claude");
-type Json = Record<string, unknown>;
 
 const lastUserText = (body: MessagesRequest) =>
   contentText(body.messages.findLast((m) => m.role === "user")?.content);
@@ -45,14 +44,7 @@ describe("the real Claude Code CLI through the gateway, against a local Anthropi
   let workdir: string;
   let stub: AnthropicStub;
   let gw: RunningGateway;
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${gw.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Json };
-  };
+  const { post } = jsonClient(() => gw.url);
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "viben-claude-"));

@@ -10,10 +10,9 @@ import {
   type ResponsesStub,
   startResponsesStub,
 } from "../fixtures/openai-responses-stub.js";
-import { openSse } from "../helpers/clients.js";
+import { type Json, jsonClient, openSse } from "../helpers/clients.js";
 
 const CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
-type Json = Record<string, unknown>;
 
 /** Marker words in the newest user message choose the stub's answer. */
 function reply(body: ResponsesRequest) {
@@ -34,14 +33,7 @@ describe("the real Codex CLI through the gateway, against a local Responses API 
   let workdir: string;
   let stub: ResponsesStub;
   let gw: RunningGateway;
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${gw.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Json };
-  };
+  const { post } = jsonClient(() => gw.url);
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "viben-codex-"));

@@ -111,3 +111,22 @@ export async function openWs(url: string): Promise<WsClient> {
       }),
   };
 }
+
+export type Json = Record<string, unknown>;
+
+/** JSON over HTTP against a running gateway: `post` answers status and body, `get` the body. */
+export function jsonClient(baseUrl: () => string) {
+  return {
+    async post(path: string, body: unknown): Promise<{ status: number; body: Json }> {
+      const res = await fetch(`${baseUrl()}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Json };
+    },
+    async get(path: string): Promise<Json> {
+      return (await (await fetch(`${baseUrl()}${path}`)).json()) as Json;
+    },
+  };
+}
