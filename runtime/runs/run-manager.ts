@@ -7,12 +7,15 @@ import type {
   RunRequest,
   RunService,
 } from "../../handlers/capabilities.js";
+import type { AgentRecord } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import type { Scope } from "../../storage/scopes.js";
-import type { SessionRepository } from "../../storage/sessions.js";
+import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
+import type { AgentOutput } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
+import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
@@ -27,20 +30,42 @@ export interface RunManagerOptions {
   now: () => Date;
   /** Current run limits (gateway.yaml `runs:`), read when a run starts. */
   settings?: () => Promise<{ timeoutMs?: number; stopGraceMs?: number }>;
+  /** Runs agents without an executor; without it such agents are refused. */
+  native?: NativeRunner;
+  hooks?: RunHooks;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+/** How much of a session's past a native run sends to the model. */
+const NATIVE_HISTORY_LIMIT = 500;
 
 interface ActiveRun {
   runId: string;
-  process: SupervisedProcess;
+  process?: RunProcess;
   stopReason?: "stopped" | "timeout";
   done: Promise<RunOutcome>;
 }
 
+/** How one run is executed, decided before anything is stored. */
+interface LaunchPlan {
+  /** The executor id, or "viben" for a native run. */
+  executor: string;
+  resumeRequiresSameWorkdir: boolean;
+  usageIsCumulative: boolean;
+  launch(context: LaunchContext): Promise<RunProcess>;
+}
+
+interface LaunchContext {
+  session: SessionRecord;
+  runId: string;
+  stopGraceMs?: number;
+  onOutput: (output: AgentOutput) => void;
+}
+
 /**
- * Runs agents' executors: one supervised process per run, one run per session at a time, every output
- * turned into events and persisted messages by a RunRecorder. Shutdown stops every run.
+ * Runs agents: an executor CLI as one supervised process per run, or a native run inside the gateway;
+ * one run per session at a time; every output turned into events and persisted messages by a
+ * RunRecorder. Shutdown stops every run.
  */
 export class RunManager implements RunService {
   private readonly active = new Map<string, ActiveRun>();
@@ -59,34 +84,14 @@ export class RunManager implements RunService {
   async start(request: RunRequest): Promise<RunHandle> {
     if (this.shuttingDown) throw conflict("GATEWAY_SHUTTING_DOWN", "the gateway is shutting down");
     const { agent, prompt, workdir } = request;
-    const executorId = agent.config.executor_type
-      ? canonicalExecutorId(agent.config.executor_type)
-      : undefined;
-    if (!executorId) {
-      throw new StorageError("validation", "AGENT_NOT_RUNNABLE", `agent '${agent.id}' has no executor_type`, {
-        agent_id: agent.id,
-      });
-    }
-    const descriptor = findExecutorDescriptor(executorId)!;
-    const info = await this.options.executors.get(executorId, agent.scope.workspacePath);
-    const override = await readExecutorOverride(this.options.globalScope, executorId);
-    if (!info.command || info.availability.type === "NOT_INSTALLED") {
-      throw conflict(
-        "EXECUTOR_NOT_INSTALLED",
-        `${info.name} (${executorId}) is not installed on this machine`,
-        {
-          executor_type: executorId,
-        },
-      );
-    }
+    await this.options.hooks?.beforeRun?.(agent);
+    const plan = await this.plan(agent, prompt, workdir);
 
     const { sessions } = this.options;
+    const busy = (id: string) =>
+      conflict("SESSION_BUSY", `session '${id}' is running; stop it or wait`, { session_id: id });
+    if (request.sessionId && this.active.has(request.sessionId)) throw busy(request.sessionId);
     let session = request.sessionId ? await sessions.find(request.sessionId) : null;
-    if (request.sessionId && this.active.has(request.sessionId)) {
-      throw conflict("SESSION_BUSY", `session '${request.sessionId}' is running; stop it or wait`, {
-        session_id: request.sessionId,
-      });
-    }
     if (session && session.agent_id !== agent.id) {
       throw conflict(
         "SESSION_AGENT_MISMATCH",
@@ -96,12 +101,11 @@ export class RunManager implements RunService {
         },
       );
     }
-    const resumeId = session?.native_session_id;
-    if (session && resumeId && descriptor.adapter.resumeRequiresSameWorkdir && session.workdir !== workdir) {
+    if (session?.native_session_id && plan.resumeRequiresSameWorkdir && session.workdir !== workdir) {
       throw new StorageError(
         "validation",
         "WORKDIR_MISMATCH",
-        `workdir: session '${session.id}' runs in ${session.workdir}; ${descriptor.name} resumes only there`,
+        `workdir: session '${session.id}' runs in ${session.workdir}; ${plan.executor} resumes only there`,
         { field: "workdir", session_workdir: session.workdir },
       );
     }
@@ -111,81 +115,64 @@ export class RunManager implements RunService {
       agent_source: agent.scope.kind,
       workspace_path: agent.scope.workspacePath,
       workdir,
-      executor_type: executorId,
+      executor_type: plan.executor,
     });
-    const sessionId = session.id;
-    // Claim the session synchronously after the awaits above so a concurrent start sees it busy.
-    if (this.active.has(sessionId)) {
-      throw conflict("SESSION_BUSY", `session '${sessionId}' is running; stop it or wait`, {
-        session_id: sessionId,
-      });
-    }
-
     const limits = (await this.options.settings?.()) ?? {};
-    if (this.active.has(sessionId)) {
-      throw conflict("SESSION_BUSY", `session '${sessionId}' is running; stop it or wait`, {
-        session_id: sessionId,
-      });
-    }
+    const sessionId = session.id;
+    // Claim the session synchronously after the last await so a concurrent start sees it busy.
+    if (this.active.has(sessionId)) throw busy(sessionId);
     const runId = this.options.newId();
+    const active: ActiveRun = { runId, done: Promise.resolve() as unknown as Promise<RunOutcome> };
+    this.active.set(sessionId, active);
+
     const recorder = new RunRecorder({
       runId,
       sessionId,
       agentId: agent.id,
       prompt,
       model: agent.config.model,
+      provider: agent.config.provider,
+      executor: plan.executor,
       sessions,
       events: this.options.events,
       now: this.options.now,
       logger: this.options.logger,
-      usageBaseline: descriptor.adapter.usageIsCumulative ? nativeUsage(session) : undefined,
+      hooks: this.options.hooks,
+      usageBaseline: plan.usageIsCumulative ? nativeUsage(session) : undefined,
     });
-    const command = descriptor.adapter.buildCommand({
-      prompt,
-      workdir,
-      model: agent.config.model,
-      systemPrompt: agent.config.system_prompt,
-      appendPrompt: agent.config.append_prompt,
-      mcpServers: agent.config.mcp_servers,
-      permissionMode: agent.config.permission_mode,
-      resumeSessionId: resumeId,
-    });
-    const env = { ...this.options.env, ...override?.env, ...command.env };
-    const args = [...(override?.args ?? []), ...command.args];
-
-    const placeholder = { runId } as ActiveRun;
-    this.active.set(sessionId, placeholder);
-    const child = new SupervisedProcess({
-      command: info.command,
-      args,
-      cwd: workdir,
-      env,
-      stdin: command.stdin,
-      parser: descriptor.adapter.createParser(),
-      onOutput: (output) => recorder.record(output),
-      graceMs: limits.stopGraceMs,
-    });
-    placeholder.process = child;
+    let child: RunProcess;
+    try {
+      child = await plan.launch({
+        session,
+        runId,
+        stopGraceMs: limits.stopGraceMs,
+        onOutput: (output) => recorder.record(output),
+      });
+    } catch (error) {
+      this.active.delete(sessionId);
+      throw error;
+    }
+    active.process = child;
     // Recording the start (session status, the user's message) is queued ahead of every later write of
     // the run, so nothing is reordered, while the process starts without waiting for the disk.
     recorder.begin();
-    recorder.started({ pid: child.pid, executor: executorId, workdir, source: request.source });
+    recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
 
     const timeout = setTimeout(() => {
-      placeholder.stopReason = "timeout";
+      active.stopReason = "timeout";
       void child.stop();
     }, limits.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     timeout.unref();
 
-    placeholder.done = child.exited.then(async (exit) => {
+    active.done = child.exited.then(async (exit) => {
       clearTimeout(timeout);
       try {
-        return await recorder.finish(exit, placeholder.stopReason);
+        return await recorder.finish(exit, active.stopReason);
       } finally {
         this.active.delete(sessionId);
       }
     });
-    return { runId, sessionId, pid: child.pid, done: placeholder.done };
+    return { runId, sessionId, pid: child.pid, done: active.done };
   }
 
   /** Stops the session's run; resolves false when nothing was running. */
@@ -202,6 +189,85 @@ export class RunManager implements RunService {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await Promise.all([...this.active.keys()].map((sessionId) => this.stop(sessionId)));
+  }
+
+  /** Decides how the agent runs, refusing it (before anything is stored) when it cannot. */
+  private async plan(agent: AgentRecord, prompt: string, workdir: string): Promise<LaunchPlan> {
+    const executorId = agent.config.executor_type
+      ? canonicalExecutorId(agent.config.executor_type)
+      : undefined;
+    if (!executorId) {
+      const native = this.options.native;
+      if (!native) {
+        throw new StorageError(
+          "validation",
+          "AGENT_NOT_RUNNABLE",
+          `agent '${agent.id}' has no executor_type`,
+          {
+            agent_id: agent.id,
+          },
+        );
+      }
+      await native.check(agent);
+      return {
+        executor: "viben",
+        resumeRequiresSameWorkdir: false,
+        usageIsCumulative: false,
+        launch: async ({ session, runId, onOutput }) => {
+          const page = await this.options.sessions.listMessages(session.id, { limit: NATIVE_HISTORY_LIMIT });
+          return native.start({
+            agent,
+            prompt,
+            workdir,
+            sessionId: session.id,
+            runId,
+            history: page.messages,
+            onOutput,
+            reportCall: (usage) => this.options.hooks?.onProviderCall?.(usage),
+          });
+        },
+      };
+    }
+    const descriptor = findExecutorDescriptor(executorId)!;
+    const info = await this.options.executors.get(executorId, agent.scope.workspacePath);
+    if (!info.command || info.availability.type === "NOT_INSTALLED") {
+      throw conflict(
+        "EXECUTOR_NOT_INSTALLED",
+        `${info.name} (${executorId}) is not installed on this machine`,
+        {
+          executor_type: executorId,
+        },
+      );
+    }
+    const override = await readExecutorOverride(this.options.globalScope, executorId);
+    const command = info.command;
+    return {
+      executor: executorId,
+      resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
+      usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
+      launch: async ({ session, stopGraceMs, onOutput }) => {
+        const line = descriptor.adapter.buildCommand({
+          prompt,
+          workdir,
+          model: agent.config.model,
+          systemPrompt: agent.config.system_prompt,
+          appendPrompt: agent.config.append_prompt,
+          mcpServers: agent.config.mcp_servers,
+          permissionMode: agent.config.permission_mode,
+          resumeSessionId: session.native_session_id,
+        });
+        return new SupervisedProcess({
+          command,
+          args: [...(override?.args ?? []), ...line.args],
+          cwd: workdir,
+          env: { ...this.options.env, ...override?.env, ...line.env },
+          stdin: line.stdin,
+          parser: descriptor.adapter.createParser(),
+          onOutput,
+          graceMs: stopGraceMs,
+        });
+      },
+    };
   }
 }
 

@@ -2,7 +2,7 @@ import type { EventBus, Logger, RunOutcome } from "../../handlers/capabilities.j
 import { findModelPricing } from "../../storage/model-catalogue.js";
 import type { SessionMessageInput, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
-import type { ProcessExit } from "./supervised-process.js";
+import type { ProcessExit, RunHooks } from "./run-hooks.js";
 
 export interface RunRecorderOptions {
   runId: string;
@@ -10,6 +10,10 @@ export interface RunRecorderOptions {
   agentId: string;
   prompt: string;
   model?: string;
+  provider?: string;
+  /** The executor id, or "viben" for a native run. */
+  executor: string;
+  hooks?: RunHooks;
   sessions: SessionRepository;
   events: EventBus;
   now: () => Date;
@@ -186,6 +190,28 @@ export class RunRecorder {
         msg: "could not record run",
         run_id: this.o.runId,
         error: (persistError as Error).message,
+      });
+    }
+    try {
+      await this.o.hooks?.afterRun?.({
+        run_id: this.o.runId,
+        session_id: this.o.sessionId,
+        agent_id: this.o.agentId,
+        executor: this.o.executor,
+        model: this.o.model,
+        provider: this.o.provider,
+        status,
+        tokens: this.tokens,
+        cost_cents: costCents,
+        started_at: new Date(this.startedAt).toISOString(),
+        ended_at: endedAt.toISOString(),
+        duration_ms: endedAt.getTime() - this.startedAt,
+      });
+    } catch (hookError) {
+      this.o.logger.error({
+        msg: "after-run hook failed",
+        run_id: this.o.runId,
+        error: (hookError as Error).message,
       });
     }
     if (status === "completed") {

@@ -2,13 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { AgentOutput, OutputParser } from "../executors/adapter.js";
 import { anyAlive, type ProcessId, processTree, signalGroup, signalProcesses } from "./process-tree.js";
-
-export interface ProcessExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The last few KiB of stderr, for error reports. */
-  stderrTail: string;
-}
+import type { ProcessExit, RunProcess } from "./run-hooks.js";
 
 export interface SupervisedProcessOptions {
   command: string;
@@ -31,7 +25,7 @@ const STDERR_TAIL_BYTES = 4096;
  * a tail, and `stop()` escalates SIGINT → SIGTERM → SIGKILL over the whole tree. When the process ends,
  * whatever it left behind (its group, and descendants seen while it ran) is killed too.
  */
-export class SupervisedProcess {
+export class SupervisedProcess implements RunProcess {
   readonly pid: number;
   readonly exited: Promise<ProcessExit>;
   private readonly known = new Map<string, ProcessId>();
