@@ -135,3 +135,54 @@ export interface RunService {
   stop(sessionId: string): Promise<boolean>;
   isRunning(sessionId: string): boolean;
 }
+
+/** Where a queued run came from. */
+export type QueueSource = "api" | "cron" | "webhook" | "task" | "heartbeat";
+
+export interface QueueJobInput {
+  agent_id: string;
+  prompt: string;
+  /** Absolute workdir; the agent's default when absent (see prepareChatRun). */
+  workdir?: string;
+  /** Continue this session. */
+  session_id?: string;
+  /** Where the agent is looked up (and the per-workspace lane); the home directory when absent. */
+  workspace_path?: string;
+  /** Higher runs first; default 0. */
+  priority?: number;
+  /** Attempts before the job fails for good (retries with backoff); default 1. */
+  max_attempts?: number;
+  source: QueueSource;
+  /** The cron job, task, webhook delivery … that asked. */
+  source_id?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export type QueueJobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+export interface QueueJob extends QueueJobInput {
+  id: string;
+  status: QueueJobStatus;
+  attempts: number;
+  created_at: string;
+  started_at?: string;
+  ended_at?: string;
+  /** When a retry may start (backoff). */
+  not_before?: string;
+  run_id?: string;
+  error?: string;
+}
+
+/**
+ * The durable queue of agent runs (Node). Jobs survive restarts; concurrency is limited per lane
+ * (global, per agent, per workspace). Cron, webhooks, tasks and the heartbeat all enqueue here.
+ */
+export interface RunQueue {
+  enqueue(input: QueueJobInput): Promise<QueueJob>;
+  get(id: string): Promise<QueueJob | null>;
+  list(filter?: { status?: QueueJobStatus; agent_id?: string; source?: QueueSource; limit?: number }): Promise<QueueJob[]>;
+  /** Cancels a queued job, or stops a running one. */
+  cancel(id: string): Promise<QueueJob>;
+  /** Resolves with the job once it reaches a final status. */
+  waitFor(id: string): Promise<QueueJob>;
+}
