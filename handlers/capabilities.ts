@@ -1,5 +1,10 @@
 import type { AgentRecord } from "../storage/agents.js";
+import type { CronJob, CronJobProblem, MisfirePolicy, OverlapPolicy } from "../storage/cron-jobs.js";
+import type { CronRunRecord } from "../storage/cron-runs.js";
 import type { ExecutorId } from "../storage/executor-types.js";
+import type { UsageReport } from "../storage/ledger.js";
+import type { ResolvedProvider } from "../storage/provider-types.js";
+import type { TerminalSettings } from "../storage/terminal-settings.js";
 
 /**
  * Runtime capabilities, as types only: the Node runtime provides real implementations, the Worker
@@ -171,6 +176,41 @@ export interface QueueJob extends QueueJobInput {
   not_before?: string;
   run_id?: string;
   error?: string;
+  /** When the job last entered the queue (enqueue or retry): the start of its current wait. */
+  queued_at?: string;
+  /** A cancel was asked while it ran; the run is being stopped. */
+  cancel_requested?: boolean;
+  /** Every attempt that started, oldest first, with how it ended. */
+  attempt_log?: QueueAttempt[];
+  /** 1-based place among queued jobs in run order (queued jobs only; computed when read). */
+  position?: number;
+  /** Milliseconds since `queued_at` (queued jobs only; computed when read). */
+  waiting_ms?: number;
+}
+
+export interface QueueAttempt {
+  n: number;
+  status: "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+  started_at: string;
+  ended_at?: string;
+  run_id?: string;
+  session_id?: string;
+  pid?: number;
+  error?: string;
+}
+
+/** Running and queued jobs of one lane, beside its limit. */
+export interface QueueLaneUsage {
+  running: number;
+  queued: number;
+  limit: number;
+}
+
+export interface QueueLaneReport {
+  limits: { concurrency: number; per_agent: number; per_workspace: number };
+  global: QueueLaneUsage;
+  agents: (QueueLaneUsage & { agent_id: string })[];
+  workspaces: (QueueLaneUsage & { workspace_path: string })[];
 }
 
 /**
@@ -180,9 +220,237 @@ export interface QueueJob extends QueueJobInput {
 export interface RunQueue {
   enqueue(input: QueueJobInput): Promise<QueueJob>;
   get(id: string): Promise<QueueJob | null>;
-  list(filter?: { status?: QueueJobStatus; agent_id?: string; source?: QueueSource; limit?: number }): Promise<QueueJob[]>;
+  list(filter?: {
+    status?: QueueJobStatus;
+    agent_id?: string;
+    source?: QueueSource;
+    limit?: number;
+  }): Promise<QueueJob[]>;
   /** Cancels a queued job, or stops a running one. */
   cancel(id: string): Promise<QueueJob>;
   /** Resolves with the job once it reaches a final status. */
   waitFor(id: string): Promise<QueueJob>;
+  /** Running and queued jobs per lane (global, agent, workspace) with their limits. Optional for fakes. */
+  lanes?(): Promise<QueueLaneReport>;
+}
+
+/** One HTTP request as the request-metrics middleware saw it. */
+export interface RequestSample {
+  method: string;
+  /** The matched route pattern (`/api/agent/:id`), never the raw path, so series stay few. */
+  route: string;
+  status: number;
+  seconds: number;
+}
+
+export interface LatencyStats {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface RouteStats {
+  method: string;
+  route: string;
+  count: number;
+  status_classes: Record<string, number>;
+  latency_ms: LatencyStats;
+}
+
+export interface RunStats {
+  count: number;
+  by_status: Record<string, number>;
+  duration_ms: LatencyStats;
+  by_executor: Record<
+    string,
+    { count: number; by_status: Record<string, number>; duration_ms: LatencyStats }
+  >;
+}
+
+export interface TelemetryReport {
+  /** When the in-memory request and run figures started (the gateway's start). */
+  since: string;
+  requests: Record<string, RouteStats>;
+  runs: RunStats;
+  /** From the ledger, over the requested UTC days. */
+  tokens_and_cost: UsageReport;
+}
+
+/** Request, run, token and cost figures (Node); absent on Workers, where /api/telemetry answers 501. */
+export interface Telemetry {
+  recordRequest(sample: RequestSample): void;
+  /** `from` and `to` are UTC days (YYYY-MM-DD), both included. */
+  report(range: { from: string; to: string }): Promise<TelemetryReport>;
+  /** The Prometheus text exposition format, version 0.0.4. */
+  prometheus(): string;
+}
+
+/** A live terminal as `GET /api/terminals` lists it. */
+export interface TerminalInfo {
+  id: string;
+  pid: number;
+  cwd: string;
+  /** The command run through the shell, or null for an interactive shell. */
+  command: string | null;
+  cols: number;
+  rows: number;
+  created_at: string;
+  /** Whether a client is connected (false during the grace period after a disconnect). */
+  attached: boolean;
+  last_activity: string;
+  /** Who opened it: `key:<API key name>` or `addr:<remote address>`. */
+  client: string;
+}
+
+export interface TerminalExit {
+  /** The exit code, or null when a signal ended the process. */
+  code: number | null;
+  signal: string | null;
+  /** Why the gateway ended it, when it did: `killed`, `idle_timeout`, `grace_expired`, `shutdown`. */
+  reason?: string;
+}
+
+/** What one connection receives from its terminal. Never called synchronously inside open/attach. */
+export interface TerminalListener {
+  output(data: string): void;
+  exit(exit: TerminalExit): void;
+  /** Another connection attached to the same terminal; this one receives nothing more. */
+  replaced(): void;
+}
+
+/** One connection's hold on a terminal; inert once replaced or detached. */
+export interface TerminalAttachment {
+  readonly terminalId: string;
+  readonly pid: number;
+  /** Recent output from before this attachment (bounded); send it before any live output. */
+  readonly replay: string;
+  write(data: string): void;
+  /** Debounced: the last size within a short window wins; input written after it sees the new size. */
+  resize(cols: number, rows: number): void;
+  /** Stops reading the PTY while the client is behind (the program then blocks on a full PTY). */
+  pause(): void;
+  resume(): void;
+  /** The client went away: the terminal keeps running for the grace period. */
+  detach(): void;
+}
+
+export interface TerminalOpenRequest {
+  /** Absolute, existing and allowed (checked by the caller). */
+  cwd: string;
+  cols: number;
+  rows: number;
+  /** Run through the user's shell (`$SHELL -c`); an interactive shell when absent. */
+  command?: string;
+  client: string;
+  settings: TerminalSettings;
+}
+
+/** Interactive PTYs (Node only). Errors are StorageErrors: TOO_MANY_TERMINALS, TERMINAL_NOT_FOUND. */
+export interface TerminalService {
+  open(request: TerminalOpenRequest, listener: TerminalListener): Promise<TerminalAttachment>;
+  /**
+   * Reattaches to a live (or, within its grace period, just exited) terminal. With `client`, only a
+   * terminal that client opened is found (another client's looks unknown).
+   */
+  attach(id: string, listener: TerminalListener, client?: string): TerminalAttachment;
+  get(id: string): TerminalInfo | undefined;
+  list(): TerminalInfo[];
+  /** Kills the terminal's process group and descendants; resolves with its exit, or null when unknown. */
+  kill(id: string): Promise<TerminalExit | null>;
+}
+
+/** What a provider's model listing answered (`POST /api/providers/{id}/test`). */
+export interface ProviderCheck {
+  ok: boolean;
+  latency_ms: number;
+  models: { id: string; name?: string }[];
+  /** Why the check failed; never contains a key. */
+  error?: string;
+  /** The provider's HTTP status, when it answered. */
+  status?: number;
+  checked_at: string;
+}
+
+/**
+ * Asks LLM providers for their model lists and remembers the answers in memory, per provider
+ * configuration (Node; absent on Workers, where the test route answers 501).
+ */
+export interface ProviderChecker {
+  /** Asks the provider now; never throws: errors and timeouts are `ok: false`. */
+  check(provider: ResolvedProvider, options?: { timeoutMs?: number }): Promise<ProviderCheck>;
+  /** The last answer remembered for this provider, without asking. */
+  last(provider: ResolvedProvider): ProviderCheck | undefined;
+  /**
+   * The answer for /api/models: the remembered one while fresh, else asks again but waits at most
+   * `waitMs` (the request goes on in the background and fills the cache).
+   */
+  listing(provider: ResolvedProvider, options?: { waitMs?: number }): Promise<ProviderCheck | undefined>;
+}
+
+/** A cron job as the API shows it: the stored fields plus what the scheduler knows. */
+export interface CronJobView extends CronJob {
+  /** The next scheduled times (ISO, UTC); empty while paused or when none is left. */
+  next_runs: string[];
+  last_fired_at: string | null;
+  /** Firings that have not ended (running in the queue, or waiting for the previous run). */
+  active_runs: number;
+  /** Why the job cannot be scheduled (a hand edit that does not compile). */
+  error?: string;
+}
+
+export interface CronJobInput {
+  id?: string;
+  name: string;
+  /** A cron expression, "every 5m", "at <ISO time>", or {"cron"}, {"every"}, {"at"}. */
+  schedule: unknown;
+  /** IANA name; the gateway's timezone when absent. */
+  timezone?: string;
+  agent_id: string;
+  prompt: string;
+  workdir?: string;
+  workspace_path?: string;
+  enabled?: boolean;
+  misfire_policy?: MisfirePolicy;
+  overlap_policy?: OverlapPolicy;
+}
+
+/** Fields to change; `null` removes `workdir` or `workspace_path`. */
+export type CronJobUpdate = { [K in keyof Omit<CronJobInput, "id">]?: CronJobInput[K] | null };
+
+/** Scheduled agent runs (Node: croner computes the times, the run queue runs them). */
+export interface CronService {
+  list(): Promise<{ jobs: CronJobView[]; problems: CronJobProblem[] }>;
+  get(id: string, nextCount?: number): Promise<CronJobView>;
+  create(input: CronJobInput): Promise<CronJobView>;
+  update(id: string, patch: CronJobUpdate): Promise<CronJobView>;
+  remove(id: string): Promise<void>;
+  /** Fires the job now (its overlap policy applies). */
+  runNow(id: string): Promise<CronRunRecord>;
+  pause(id: string): Promise<CronJobView>;
+  resume(id: string): Promise<CronJobView>;
+  /** Run history, newest first. */
+  runs(id: string, limit: number): Promise<CronRunRecord[]>;
+}
+
+export interface HeartbeatStatus {
+  enabled: boolean;
+  /** Seconds between checks (null when not configured). */
+  interval: number | null;
+  agent_id: string | null;
+  last_run_at: string | null;
+  last_status: "succeeded" | "failed" | "alert" | "running" | null;
+  next_run_at: string | null;
+  consecutive_failures: number;
+  last_run_id: string | null;
+  last_session_id: string | null;
+  last_error: string | null;
+}
+
+/** The periodic self-check configured in gateway.yaml `heartbeat:` (Node). */
+export interface HeartbeatService {
+  status(): Promise<HeartbeatStatus>;
+  /** Re-reads gateway.yaml now and applies its `heartbeat` section. */
+  reload(): Promise<HeartbeatStatus>;
 }

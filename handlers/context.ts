@@ -3,11 +3,25 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { AgentRepository } from "../storage/agents.js";
 import type { GatewayConfig, GatewayConfigSource, Role } from "../storage/gateway-config.js";
 import type { HistoryRepository } from "../storage/history.js";
+import type { ProviderRepository } from "../storage/providers.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
-import type { Clock, EventBus, ExecutorCatalog, Logger, PathProbe, RunService } from "./capabilities.js";
+import type {
+  Clock,
+  CronService,
+  EventBus,
+  ExecutorCatalog,
+  HeartbeatService,
+  Logger,
+  PathProbe,
+  ProviderChecker,
+  RunQueue,
+  RunService,
+  Telemetry,
+  TerminalService,
+} from "./capabilities.js";
 
 /** What a runtime hands to createApp. */
 export interface GatewayDeps {
@@ -24,6 +38,12 @@ export interface GatewayDeps {
   /** Interval of `: ping` comments on idle SSE streams (default 15 s). */
   sseHeartbeatMs?: number;
   runs?: RunService;
+  /** The durable run queue (Node); /api/queue and task starts answer 501 without it. */
+  queue?: RunQueue;
+  /** Scheduled runs (Node); /api/cron answers 501 without it. */
+  cron?: CronService;
+  /** The gateway.yaml heartbeat (Node); /api/heartbeat answers 501 without it. */
+  heartbeat?: HeartbeatService;
   sessions?: SessionRepository;
   history?: HistoryRepository;
   /** gateway.yaml as the runtime reads it (created from scopes and env when absent). */
@@ -32,6 +52,12 @@ export interface GatewayDeps {
   upgradeWebSocket?: UpgradeWebSocket;
   /** The client's IP address, where the runtime knows it. */
   remoteAddress?: (c: Context) => string | undefined;
+  /** Interactive PTYs (Node); /terminal/ws and /api/terminals answer 501 without it. */
+  terminals?: TerminalService;
+  /** Request, run and spend figures (/api/telemetry answers 501 without it). */
+  telemetry?: Telemetry;
+  /** Provider connection checks and model listings (POST /api/providers/{id}/test answers 501 without it). */
+  providerChecks?: ProviderChecker;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -48,14 +74,21 @@ export interface Services {
   events?: EventBus;
   sseHeartbeatMs?: number;
   runs?: RunService;
+  queue?: RunQueue;
+  cron?: CronService;
+  heartbeat?: HeartbeatService;
   sessions?: SessionRepository;
   history?: HistoryRepository;
   upgradeWebSocket?: UpgradeWebSocket;
   remoteAddress?: GatewayDeps["remoteAddress"];
+  terminals?: TerminalService;
+  telemetry?: Telemetry;
+  providerChecks?: ProviderChecker;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;
   settings: SettingsRepository;
+  providers: ProviderRepository;
 }
 
 export interface AppEnv {
@@ -68,5 +101,7 @@ export interface AppEnv {
     role: Role;
     /** The API key name used, if any (logged instead of the key). */
     keyName?: string;
+    /** The hook token's name, on the webhook route (see middleware/hook-auth.ts). */
+    hookToken?: string;
   };
 }

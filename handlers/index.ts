@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { AgentRepository } from "../storage/agents.js";
 import { GatewayConfigSource } from "../storage/gateway-config.js";
+import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
 import { agentDefaultRouter } from "./agent-default.js";
@@ -17,10 +18,18 @@ import { handleError, notFoundHandler, validationError } from "./errors.js";
 import { eventsRouter } from "./events.js";
 import { executorsRouter } from "./executors.js";
 import { createHealthRouter } from "./health.js";
+import { kanbanRouter } from "./kanban.js";
 import { requestLog } from "./middleware/request-log.js";
+import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { modelsRouter } from "./models.js";
+import { providersRouter } from "./providers.js";
+import { queueRouter } from "./queue.js";
 import { sessionsRouter } from "./sessions.js";
+import { tasksRouter } from "./tasks.js";
+import { telemetryRouter } from "./telemetry.js";
+import { terminalWsRouter } from "./terminal-ws.js";
+import { terminalsRouter } from "./terminals.js";
 import { wsRouter } from "./ws.js";
 
 export type { GatewayDeps, Services } from "./context.js";
@@ -41,10 +50,16 @@ export function createServices(deps: GatewayDeps): Services {
     events: deps.events,
     sseHeartbeatMs: deps.sseHeartbeatMs,
     runs: deps.runs,
+    queue: deps.queue,
+    cron: deps.cron,
+    heartbeat: deps.heartbeat,
     sessions: deps.sessions,
     history: deps.history,
     upgradeWebSocket: deps.upgradeWebSocket,
     remoteAddress: deps.remoteAddress,
+    terminals: deps.terminals,
+    telemetry: deps.telemetry,
+    providerChecks: deps.providerChecks,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -53,6 +68,7 @@ export function createServices(deps: GatewayDeps): Services {
     agents: new AgentRepository(now),
     templates: new TemplateRepository(deps.scopes.global(), now),
     settings: new SettingsRepository(),
+    providers: new ProviderRepository(deps.scopes.global(), now),
   };
 }
 
@@ -76,6 +92,7 @@ export function createApp(deps: GatewayDeps) {
     }),
   );
   app.use(requestLog);
+  app.use(requestMetrics);
   app.use(loadGatewayConfig);
   app.use(corsPolicy);
   app.use(security);
@@ -91,8 +108,15 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/models", modelsRouter)
+    .route("/api/providers", providersRouter)
+    .route("/api/queue", queueRouter)
+    .route("/api/tasks", tasksRouter)
+    .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)
-    .route("/ws", wsRouter);
+    .route("/api/telemetry", telemetryRouter)
+    .route("/ws", wsRouter)
+    .route("/api/terminals", terminalsRouter)
+    .route("/terminal/ws", terminalWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

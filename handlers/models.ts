@@ -29,7 +29,7 @@ const ModelSchema = z
   })
   .openapi("Model");
 
-/** /api/models: global models.yaml (or the built-in catalogue) with workspace overrides. */
+/** /api/models: global models.yaml (or the built-in catalogue), provider catalogues, workspace overrides. */
 export const modelsRouter = createRouter().openapi(
   defineRoute("viewer", {
     method: "get",
@@ -48,11 +48,15 @@ export const modelsRouter = createRouter().openapi(
   async (c) => {
     const services = c.get("services");
     const ws = await resolveWorkspace(services, c.req.valid("query"));
+    const checks = services.providerChecks;
     const models = await listModels({
       global: services.scopes.global(),
       workspace: ws.scope,
       includeGlobal: ws.includeGlobal,
       env: services.env,
+      providers: services.providers,
+      // Cached listings; an uncached one is waited for briefly (see runtime/providers/checker.ts).
+      remote: checks ? (provider) => checks.listing(provider) : undefined,
     });
     return c.json({ workspace_path: ws.workspacePath, models, total: models.length }, 200);
   },

@@ -17,7 +17,11 @@ import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
 import { createExecutorCatalog } from "./executors/catalog.js";
 import { createJsonLogger, parseLogLevel } from "./logger.js";
 import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
+import { createProviderChecker } from "./providers/checker.js";
 import { RunManager } from "./runs/run-manager.js";
+import { createQueueRuntime } from "./queue/index.js";
+import { createAccounting } from "./telemetry/accounting.js";
+import { TerminalManager } from "./terminals/terminal-manager.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
@@ -105,6 +109,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const interrupted = await sessions.recoverInterrupted();
   if (interrupted > 0)
     logger.warn({ msg: "sessions interrupted by the last shutdown marked failed", count: interrupted });
+  const accounting = await createAccounting({ log, gatewayConfig, events, logger });
   const runs = new RunManager({
     sessions,
     events,
@@ -118,7 +123,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       const config = await gatewayConfig.get();
       return { timeoutMs: config.runTimeoutMs, stopGraceMs: config.stopGraceMs };
     },
+    hooks: accounting.hooks,
   });
+  const terminals = new TerminalManager({ env, logger });
+  // The queue settles jobs a crash left running before anything is served; it starts once listening.
+  const queue = createQueueRuntime({
+    log,
+    runs,
+    scopes,
+    gatewayConfig,
+    logger,
+    events,
+    sessions,
+    services: () => app.services,
+  });
+  await queue.open();
   const app = createApp({
     runtime: "node",
     version: VERSION,
@@ -129,12 +148,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     executors,
     gatewayConfig,
     runs,
+    queue: queue.queue,
     sessions,
     history,
     upgradeWebSocket,
     remoteAddress: nodeRemoteAddress,
+    terminals,
     events,
     sseHeartbeatMs: options.sseHeartbeatMs,
+    providerChecks: createProviderChecker({ logger }),
+    telemetry: accounting.telemetry,
   });
 
   const wss = new WebSocketServer({ noServer: true });
@@ -147,6 +170,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
+  await queue.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -157,8 +181,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     events,
     close() {
       closing ??= (async () => {
-        // Every run stops (and says so on the bus) before the streams end and connections are cut.
-        await runs.shutdown();
+        // The queue first: it stops taking jobs and records its running ones as interrupted.
+        await queue.stop();
+        // Every run stops (and says so on the bus) before the streams end and connections are cut;
+        // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
+        await Promise.all([runs.shutdown(), terminals.shutdown()]);
+        await accounting.ledger.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
         events.close("gateway shutting down");
         for (const client of wss.clients) client.terminate();

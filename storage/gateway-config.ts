@@ -1,11 +1,30 @@
 import { z } from "zod";
 import { expandEnv } from "./env.js";
 import { StorageError } from "./errors.js";
+import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from "./queue-settings.js";
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import { compileTerminalSettings, type TerminalSettings, TerminalsSchema } from "./terminal-settings.js";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
+
+const BudgetLimitsSchema = {
+  daily_cents: z.number().nonnegative().optional(),
+  monthly_cents: z.number().nonnegative().optional(),
+};
+
+/** Spend limits in cents per UTC day and month, global and per agent id; runs past a limit are refused. */
+export const BudgetsSchema = z
+  .object({
+    ...BudgetLimitsSchema,
+    /** Fraction of a limit at which `budget_warning` is published. */
+    warn_at: z.number().gt(0).max(1).default(0.8),
+    agents: z.record(z.string().min(1), z.object(BudgetLimitsSchema).loose()).default({}),
+  })
+  .loose();
+
+export type BudgetsConfig = z.infer<typeof BudgetsSchema>;
 
 export const GatewayConfigSchema = z
   .object({
@@ -35,6 +54,12 @@ export const GatewayConfigSchema = z
       .optional(),
     /** Extra Host header values accepted in no-key mode (e.g. a local DNS name). */
     allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** Interactive terminals: grace_seconds, idle_timeout_seconds, max_per_client, replay_bytes. */
+    terminals: TerminalsSchema.optional(),
+    // An empty `budgets:` (every line commented out) reads as null: no budgets rather than an error.
+    budgets: BudgetsSchema.nullish(),
+    /** Run queue lanes and retries: concurrency, per_agent, per_workspace, backoff_ms, max_backoff_ms. */
+    queue: QueueSettingsSchema.optional(),
   })
   .loose();
 
@@ -54,6 +79,11 @@ export interface GatewayConfig {
   workdirRoots?: string[];
   runTimeoutMs?: number;
   stopGraceMs?: number;
+  /** Terminal limits, defaults filled in. */
+  terminals: TerminalSettings;
+  budgets?: BudgetsConfig;
+  /** Run queue limits and retry policy, defaults filled in. */
+  queue: QueueSettings;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -99,6 +129,9 @@ export function compileGatewayConfig(
     workdirRoots: parsed.data.workdir_roots,
     runTimeoutMs: parsed.data.runs?.timeout_seconds ? parsed.data.runs.timeout_seconds * 1000 : undefined,
     stopGraceMs: parsed.data.runs?.stop_grace_ms,
+    terminals: compileTerminalSettings(parsed.data.terminals),
+    budgets: parsed.data.budgets ?? undefined,
+    queue: compileQueueSettings(parsed.data.queue),
     warnings,
   };
 }

@@ -7,8 +7,7 @@ import {
   countSkills,
 } from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
-import { BUILTIN_MODELS, PROVIDER_ENV_KEYS } from "../../storage/model-catalogue.js";
-import { listProviderFiles } from "../../storage/providers.js";
+import { BUILTIN_MODELS } from "../../storage/model-catalogue.js";
 import type { Scope } from "../../storage/scopes.js";
 import type { ExecutorAvailability, ExecutorInfo } from "../capabilities.js";
 import type { Services } from "../context.js";
@@ -53,7 +52,8 @@ export type AgentSummary = z.infer<typeof AgentSummarySchema>;
 
 /**
  * Decides whether agents can run: an executor agent needs its executor installed; a native agent needs
- * its provider configured (a provider file or the provider's API key in the environment).
+ * its provider configured (a provider file whose `${ENV}` references are set, or a built-in provider's
+ * variable in the environment).
  */
 export class AvailabilityResolver {
   // Promises, not values: a listing asks for every agent at once and must probe only once.
@@ -99,12 +99,7 @@ export class AvailabilityResolver {
   }
 
   private loadProviders(): Promise<Set<string>> {
-    this.providers ??= listProviderFiles(this.scopes).then((files) => {
-      const fromEnv = Object.entries(PROVIDER_ENV_KEYS)
-        .filter(([, keys]) => keys.some((k) => Boolean(this.services.env[k])))
-        .map(([id]) => id);
-      return new Set([...files.map((p) => p.id), ...fromEnv]);
-    });
+    this.providers ??= this.services.providers.configuredIds(this.scopes, this.services.env);
     return this.providers;
   }
 }

@@ -23,3 +23,9 @@ export function redactMcpServers(servers: Record<string, Record<string, unknown>
     ]),
   );
 }
+
+/** A single secret such as an API key: a `${VAR}` reference is shown as is, anything else masked. */
+export function redactSecret(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return isReference(value) ? value : REDACTED;
+}

@@ -39,7 +39,10 @@ describe("GET /api/models", () => {
       );
     await scopes
       .global()
-      .store.writeRaw("providers:ollama-box.yaml", "name: My Ollama\ntype: openai-compatible\n");
+      .store.writeRaw(
+        "providers:ollama-box.yaml",
+        "name: My Ollama\ntype: openai-compatible\nbase_url: http://127.0.0.1:11434/v1\n",
+      );
     await scopes
       .workspace(PROJECT)
       .store.writeRaw(

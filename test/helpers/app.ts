@@ -1,5 +1,14 @@
 import type { Context } from "hono";
-import type { EventBus, ExecutorCatalog, ExecutorInfo, Logger } from "../../handlers/capabilities.js";
+import type {
+  EventBus,
+  ExecutorCatalog,
+  ExecutorInfo,
+  Logger,
+  ProviderChecker,
+  RunQueue,
+  RunService,
+  Telemetry,
+} from "../../handlers/capabilities.js";
 import { createApp } from "../../handlers/index.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
 import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
@@ -62,6 +71,13 @@ export interface TestAppOptions {
   /** An event bus for /api/events (absent: the route answers 501, as on Workers). */
   events?: EventBus;
   sseHeartbeatMs?: number;
+  /** Runs (a fake RunService) and the run queue, for /api/queue, /api/tasks starts and spawns. */
+  runs?: RunService;
+  queue?: RunQueue;
+  /** Provider checks for POST /api/providers/{id}/test and /api/models (absent: 501, as on Workers). */
+  providerChecks?: ProviderChecker;
+  /** Telemetry for /api/telemetry and the request metrics (absent: 501, as on Workers). */
+  telemetry?: Telemetry;
 }
 
 /** The real app over in-memory storage, for `app.request()` tests without a server. */
@@ -82,6 +98,10 @@ export function createTestApp(options: TestAppOptions = {}) {
     clock: options.now ? { now: options.now } : undefined,
     events: options.events,
     sseHeartbeatMs: options.sseHeartbeatMs,
+    runs: options.runs,
+    queue: options.queue,
+    telemetry: options.telemetry,
+    providerChecks: options.providerChecks,
     sessions,
     history,
     remoteAddress: (_c: Context) => options.remoteAddress ?? "127.0.0.1",

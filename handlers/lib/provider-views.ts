@@ -1,0 +1,122 @@
+import { z } from "@hono/zod-openapi";
+import { resolveProviderRecord } from "../../storage/provider-resolve.js";
+import type { ProviderRecord } from "../../storage/providers.js";
+import type { ProviderCheck } from "../capabilities.js";
+import type { Services } from "../context.js";
+import { redactRecord, redactSecret } from "./redact.js";
+
+const PricingViewSchema = z
+  .object({
+    input: z.number(),
+    output: z.number(),
+    cache_read: z.number().optional(),
+    cache_write: z.number().optional(),
+  })
+  .openapi({ description: "Cents per million tokens" });
+
+export const ProviderCheckSchema = z
+  .object({
+    provider_id: z.string(),
+    ok: z.boolean(),
+    latency_ms: z.number(),
+    models: z.array(z.object({ id: z.string(), name: z.string().optional() })),
+    error: z.string().optional(),
+    status: z.number().int().optional().openapi({ description: "The provider's HTTP status" }),
+    checked_at: z.string(),
+  })
+  .openapi("ProviderCheck");
+
+export const ProviderViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.string(),
+    base_url: z.string().optional(),
+    api_key: z
+      .string()
+      .optional()
+      .openapi({ description: "`${NAME}` for an environment reference, else `***`; never the key" }),
+    has_api_key: z.boolean(),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({ description: "Values masked as `***` unless `${NAME}` references" }),
+    models: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string().optional(),
+          context_window: z.number().optional(),
+          max_output_tokens: z.number().optional(),
+          pricing: PricingViewSchema.optional(),
+        }),
+      )
+      .optional(),
+    source: z.enum(["global", "workspace", "builtin"]),
+    workspace_path: z.string(),
+    config_path: z.string().optional(),
+    is_configured: z.boolean(),
+    reason: z.string().nullable().openapi({ description: "Why the provider is not configured" }),
+    last_check: ProviderCheckSchema.omit({ provider_id: true, models: true })
+      .extend({ model_count: z.number().int() })
+      .optional(),
+    created_at: z.string().optional(),
+    updated_at: z.string().optional(),
+  })
+  .openapi("Provider");
+
+export type ProviderView = z.infer<typeof ProviderViewSchema>;
+
+function modelView(model: NonNullable<ProviderRecord["config"]["models"]>[number]) {
+  const { pricing } = model;
+  return {
+    id: model.id,
+    ...(model.name !== undefined ? { name: model.name } : {}),
+    ...(model.context_window !== undefined ? { context_window: model.context_window } : {}),
+    ...(model.max_output_tokens !== undefined ? { max_output_tokens: model.max_output_tokens } : {}),
+    ...(pricing
+      ? {
+          pricing: {
+            input: pricing.input,
+            output: pricing.output,
+            ...(pricing.cache_read !== undefined ? { cache_read: pricing.cache_read } : {}),
+            ...(pricing.cache_write !== undefined ? { cache_write: pricing.cache_write } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function lastCheckView(check: ProviderCheck | undefined): ProviderView["last_check"] {
+  if (!check) return undefined;
+  const { models, ...rest } = check;
+  return { ...rest, model_count: models.length };
+}
+
+/**
+ * A provider as clients see it: known fields only (keys written by hand stay in the file but may hold
+ * credentials, so they are not echoed), the key and header values redacted, and whether it resolves.
+ */
+export function providerView(services: Services, record: ProviderRecord): ProviderView {
+  const { config } = record;
+  const resolution = resolveProviderRecord(record, services.env);
+  const last = resolution.configured ? services.providerChecks?.last(resolution.provider) : undefined;
+  return {
+    id: record.id,
+    name: config.name ?? record.id,
+    type: config.type,
+    ...(config.base_url ? { base_url: config.base_url } : {}),
+    ...(config.api_key !== undefined ? { api_key: redactSecret(config.api_key) } : {}),
+    has_api_key: config.api_key !== undefined,
+    ...(config.headers ? { headers: redactRecord(config.headers) as Record<string, string> } : {}),
+    ...(config.models ? { models: config.models.map(modelView) } : {}),
+    source: record.source,
+    workspace_path: record.scope.workspacePath,
+    ...(record.configPath ? { config_path: record.configPath } : {}),
+    is_configured: resolution.configured,
+    reason: resolution.configured ? null : resolution.reason,
+    ...(last ? { last_check: lastCheckView(last) } : {}),
+    ...(config.created_at ? { created_at: config.created_at } : {}),
+    ...(config.updated_at ? { updated_at: config.updated_at } : {}),
+  };
+}

@@ -1,0 +1,28 @@
+import type { QueueJobInput, RunQueue } from "../capabilities.js";
+import type { Services } from "../context.js";
+import { ApiError } from "../errors.js";
+import { findRunnableAgent, resolveWorkdir } from "./run-requests.js";
+
+/** The queue capability, or 501 where the runtime has none (Workers). */
+export function requireQueue(services: Services): RunQueue {
+  if (!services.queue) {
+    throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `the run queue is not available on ${services.runtime}`);
+  }
+  return services.queue;
+}
+
+/**
+ * Checks a job before it is queued, so a bad agent or workdir is a 400/404 now rather than a failed job
+ * later: the agent must exist in the workspace (or globally), and a workdir, when given, must be one it
+ * may use (the normalised path is what gets queued). The run itself re-checks when it starts.
+ */
+export async function checkedJobInput(
+  services: Services,
+  input: Omit<QueueJobInput, "workspace_path"> & { workspace_path: string },
+  workdirRoots: string[] | undefined,
+): Promise<QueueJobInput> {
+  const agent = await findRunnableAgent(services, input.agent_id, input.workspace_path);
+  const workdir =
+    input.workdir === undefined ? undefined : await resolveWorkdir(services, agent, input.workdir, workdirRoots);
+  return { ...input, ...(workdir ? { workdir } : {}) };
+}

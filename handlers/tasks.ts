@@ -1,0 +1,213 @@
+import { z } from "@hono/zod-openapi";
+import { idSchema } from "../storage/schema-helpers.js";
+import { assertManualTransition, TASK_STATUSES, TaskFieldsSchema, type TaskRecord } from "../storage/tasks.js";
+import type { Services } from "./context.js";
+import { ApiError, badRequest } from "./errors.js";
+import { createRouter } from "./lib/app-factory.js";
+import { normalizeAbsolutePath, pathProblem } from "./lib/paths.js";
+import { defineRoute } from "./lib/roles.js";
+import { findRunnableAgent } from "./lib/run-requests.js";
+import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
+import { TaskSchema, taskStores, taskView } from "./lib/task-views.js";
+import { changeTaskStatus, startTask } from "./lib/task-workflow.js";
+import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
+
+const IdParams = z.object({
+  id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "3b1f…" }),
+});
+const ScopeQuery = WorkspaceQuerySchema.pick({ workspace_path: true });
+
+const TaskCreateSchema = z
+  .object({
+    title: TaskFieldsSchema.shape.title,
+    description: TaskFieldsSchema.shape.description.optional(),
+    agent_id: TaskFieldsSchema.shape.agent_id.optional(),
+    workdir: z.string().optional().openapi({ description: "Where the run works; the workspace when absent" }),
+    workspace_path: z
+      .string()
+      .optional()
+      .openapi({ description: "Workspace the task belongs to (stored in its .viben/tasks/); home when absent" }),
+    id: idSchema.optional(),
+  })
+  .strict()
+  .openapi("TaskCreate");
+
+const TaskPatchSchema = z
+  .object({
+    title: TaskFieldsSchema.shape.title.optional(),
+    description: TaskFieldsSchema.shape.description.optional(),
+    agent_id: TaskFieldsSchema.shape.agent_id.nullable().optional(),
+    workdir: z.string().nullable().optional(),
+    status: z.enum(TASK_STATUSES).optional().openapi({
+      description: "todo, done or cancelled by hand (409 when not allowed from the current status); inprogress starts it",
+    }),
+  })
+  .strict()
+  .openapi("TaskPatch", { description: "Fields to change; null removes agent_id or workdir" });
+
+/** An agent a task names must exist where the task lives (400 naming the field otherwise). */
+async function checkAgent(services: Services, agentId: string, workspacePath: string): Promise<void> {
+  try {
+    await findRunnableAgent(services, agentId, workspacePath);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw badRequest("AGENT_NOT_FOUND", `agent_id: agent '${agentId}' not found`, { field: "agent_id" });
+    }
+    throw error;
+  }
+}
+
+async function checkWorkdir(services: Services, raw: string): Promise<string> {
+  const problem = pathProblem(raw);
+  if (problem) throw badRequest("INVALID_WORKDIR", `workdir: ${problem}`, { field: "workdir" });
+  const workdir = normalizeAbsolutePath(raw);
+  if (!(await services.paths.isDirectory(workdir))) {
+    throw badRequest("WORKDIR_NOT_FOUND", `workdir: directory does not exist: ${workdir}`, { field: "workdir" });
+  }
+  return workdir;
+}
+
+async function findTask(services: Services, workspacePath: string | undefined, id: string): Promise<TaskRecord> {
+  const workspace = await resolveWorkspace(services, { workspace_path: workspacePath });
+  return taskStores(services).tasks.get(workspace.scopes, id);
+}
+
+/** /api/tasks: tasks stored in their workspace, started through the queue, each attempt linked to its run. */
+export const tasksRouter = createRouter()
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/",
+      tags: ["Tasks"],
+      summary: "Tasks of a workspace (and global ones unless include_global=false), oldest first",
+      request: {
+        query: WorkspaceQuerySchema.extend({
+          status: z.enum(TASK_STATUSES).optional(),
+          agent_id: idSchema.optional(),
+        }),
+      },
+      responses: {
+        200: jsonContent(
+          z.object({
+            tasks: z.array(TaskSchema),
+            total: z.number(),
+            warnings: z.array(z.object({ id: z.string(), path: z.string(), error: z.string() })),
+          }),
+          "Tasks",
+        ),
+        ...errorResponses(400),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const query = c.req.valid("query");
+      const workspace = await resolveWorkspace(services, query);
+      const { tasks, problems } = await taskStores(services).tasks.list(workspace.scopes);
+      const views = tasks
+        .filter((t) => (!query.status || t.task.status === query.status) && (!query.agent_id || t.task.agent_id === query.agent_id))
+        .map(taskView);
+      return c.json({ tasks: views, total: views.length, warnings: problems }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "post",
+      path: "/",
+      tags: ["Tasks"],
+      summary: "Create a task (status todo) in a workspace",
+      request: { body: jsonBody(TaskCreateSchema) },
+      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { workspace_path, id, workdir, ...fields } = c.req.valid("json");
+      const workspacePath = await resolveWorkspacePath(services, workspace_path);
+      if (fields.agent_id) await checkAgent(services, fields.agent_id, workspacePath);
+      const record = await taskStores(services).tasks.create(
+        services.scopes.workspace(workspacePath),
+        { ...fields, workdir: workdir === undefined ? undefined : await checkWorkdir(services, workdir) },
+        id,
+      );
+      return c.json(taskView(record), 201);
+    },
+  )
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/{id}",
+      tags: ["Tasks"],
+      summary: "One task with its attempts",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: { 200: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 404, 422) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const record = await findTask(services, c.req.valid("query").workspace_path, c.req.valid("param").id);
+      return c.json(taskView(record), 200);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "patch",
+      path: "/{id}",
+      tags: ["Tasks"],
+      summary: "Edit a task, or move it by hand (done, cancelled, back to todo); leaving inprogress cancels its run",
+      request: { params: IdParams, query: ScopeQuery, body: jsonBody(TaskPatchSchema) },
+      responses: { 200: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 404, 409, 422, 501) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { status, workdir, ...fields } = c.req.valid("json");
+      let record = await findTask(services, c.req.valid("query").workspace_path, c.req.valid("param").id);
+      // Refuse an impossible move before anything is written.
+      if (status) assertManualTransition(record.id, record.task.status, status);
+      if (fields.agent_id) await checkAgent(services, fields.agent_id, record.scope.workspacePath);
+      const patch: Record<string, unknown> = { ...fields };
+      if (workdir !== undefined) patch.workdir = workdir === null ? null : await checkWorkdir(services, workdir);
+      if (Object.values(patch).some((v) => v !== undefined)) {
+        record = await taskStores(services).tasks.update(record, () => patch);
+      }
+      if (status) record = await changeTaskStatus(services, record, status, c.get("gatewayConfig").workdirRoots);
+      return c.json(taskView(record), 200);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "delete",
+      path: "/{id}",
+      tags: ["Tasks"],
+      summary: "Delete a task (409 while it is in progress: cancel it first)",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: {
+        200: jsonContent(z.object({ success: z.boolean(), id: z.string() }), "Deleted"),
+        ...errorResponses(400, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const record = await findTask(services, c.req.valid("query").workspace_path, c.req.valid("param").id);
+      if (record.task.status === "inprogress") {
+        throw new ApiError(409, "TASK_IN_PROGRESS", `task '${record.id}' is in progress; cancel it first`, {
+          task_id: record.id,
+        });
+      }
+      await taskStores(services).tasks.remove(record);
+      return c.json({ success: true, id: record.id }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "post",
+      path: "/{id}/start",
+      tags: ["Tasks"],
+      summary: "Start the task: queue a run of its agent (title + description) and move it to inprogress",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: { 202: jsonContent(TaskSchema, "Started"), ...errorResponses(400, 404, 409, 422, 501) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const record = await findTask(services, c.req.valid("query").workspace_path, c.req.valid("param").id);
+      const started = await startTask(services, record, c.get("gatewayConfig").workdirRoots);
+      return c.json(taskView(started), 202);
+    },
+  );

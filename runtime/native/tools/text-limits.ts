@@ -1,0 +1,32 @@
+/**
+ * Caps text sent back to the model: tool output can be huge (a build log, a binary file) and every byte
+ * is paid for on each later turn. Keeps the head and the tail, where errors and summaries usually are.
+ */
+export function capText(text: string, maxBytes: number): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const buffer = Buffer.from(text);
+  const half = Math.floor(maxBytes / 2);
+  // Decoding a cut multi-byte character yields U+FFFD, which is harmless here.
+  const head = buffer.subarray(0, half).toString("utf8");
+  const tail = buffer.subarray(bytes - half).toString("utf8");
+  return `${head}\n[... ${bytes - 2 * half} bytes omitted ...]\n${tail}`;
+}
+
+/** A readable message for a failed file operation, without the errno noise. */
+export function describeFsError(error: unknown, shownPath: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return `no such file or directory: ${shownPath}`;
+    case "EACCES":
+    case "EPERM":
+      return `permission denied: ${shownPath}`;
+    case "EISDIR":
+      return `${shownPath} is a directory`;
+    case "ENOTDIR":
+      return `a parent of ${shownPath} is not a directory`;
+    default:
+      return `${shownPath}: ${(error as Error).message}`;
+  }
+}

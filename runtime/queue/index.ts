@@ -1,0 +1,74 @@
+import type { EventBus, Logger, RunService } from "../../handlers/capabilities.js";
+import type { Services } from "../../handlers/context.js";
+import type { AppendLog } from "../../storage/append-log.js";
+import type { GatewayConfigSource } from "../../storage/gateway-config.js";
+import { QueueJournal } from "../../storage/queue-journal.js";
+import type { Scopes } from "../../storage/scopes.js";
+import type { SessionRepository } from "../../storage/sessions.js";
+import { TaskRepository } from "../../storage/tasks.js";
+import type { QueueClock } from "./clock.js";
+import { queuedRunPreparer } from "./prepare-run.js";
+import { DurableRunQueue } from "./run-queue.js";
+import { attachTaskSync } from "./task-sync.js";
+
+export { ManualClock } from "./manual-clock.js";
+export { DurableRunQueue } from "./run-queue.js";
+
+export interface QueueRuntimeOptions {
+  /** The global root's append log: the journal lives at `queue/journal.jsonl` beside the sessions. */
+  log: AppendLog;
+  runs: RunService;
+  scopes: Scopes;
+  gatewayConfig: GatewayConfigSource;
+  logger: Logger;
+  events?: EventBus;
+  sessions?: SessionRepository;
+  /** The app's services (agent lookup, workdir checks); read when a job starts, after the app exists. */
+  services: () => Services;
+  clock?: QueueClock;
+}
+
+/**
+ * The Node gateway's queue with its wiring: journal, gateway.yaml limits, job → run request, crash
+ * recovery against the session store, and the task sync. `open()` before serving; `start()` once the
+ * server listens; `stop()` first on shutdown (before the run manager stops what is left).
+ */
+export function createQueueRuntime(options: QueueRuntimeOptions) {
+  const { sessions } = options;
+  const queue = new DurableRunQueue({
+    journal: new QueueJournal(options.log),
+    runs: options.runs,
+    prepare: queuedRunPreparer(options.services),
+    settings: async () => (await options.gatewayConfig.get()).queue,
+    home: options.scopes.home,
+    logger: options.logger,
+    events: options.events,
+    clock: options.clock,
+    runCompleted: sessions
+      ? async (sessionId, runId) => {
+          const session = await sessions.find(sessionId);
+          return session?.last_run?.run_id === runId && session.last_run.status === "completed";
+        }
+      : undefined,
+  });
+  const taskSync = attachTaskSync(queue, {
+    scopes: options.scopes,
+    tasks: new TaskRepository(() => new Date()),
+    logger: options.logger,
+  });
+  return {
+    queue,
+    taskSync,
+    open: () => queue.open(),
+    async start(): Promise<void> {
+      await taskSync.reconcile();
+      queue.start();
+    },
+    async stop(): Promise<void> {
+      await queue.stop();
+      await taskSync.settled();
+    },
+  };
+}
+
+export type QueueRuntime = ReturnType<typeof createQueueRuntime>;

@@ -1,0 +1,550 @@
+import type {
+  EventBus,
+  Logger,
+  QueueJob,
+  QueueJobInput,
+  QueueJobStatus,
+  QueueLaneReport,
+  QueueSource,
+  RunHandle,
+  RunOutcome,
+  RunQueue,
+  RunRequest,
+  RunService,
+} from "../../handlers/capabilities.js";
+import { conflict, notFound, StorageError } from "../../storage/errors.js";
+import type { QueueJournal } from "../../storage/queue-journal.js";
+import { isFinalQueueStatus, type QueueJobRecord, QueueJobInputSchema } from "../../storage/queue-schemas.js";
+import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../../storage/queue-settings.js";
+import { describeIssues } from "../../storage/schema-helpers.js";
+import { type QueueClock, systemQueueClock } from "./clock.js";
+import { insertOrdered, removeItem } from "./job-order.js";
+import {
+  beginAttempt,
+  currentAttempt,
+  failAttempt,
+  finishJob,
+  revertAttempt,
+} from "./job-transitions.js";
+import { LaneCounter, type LaneKeys, laneReport } from "./lanes.js";
+import { recoverJobs } from "./recovery.js";
+import { isPermanentFailure } from "./retry-policy.js";
+
+export interface DurableRunQueueOptions {
+  journal: QueueJournal;
+  runs: RunService;
+  /** Turns a job into a run request (agent lookup, workdir check); a throw fails the attempt. */
+  prepare: (job: QueueJob) => Promise<RunRequest>;
+  /** Lane limits and retry policy, read before each scheduling pass (gateway.yaml edits apply live). */
+  settings?: () => Promise<QueueSettings>;
+  /** The workspace lane of jobs that name none (the home directory). */
+  home: string;
+  logger: Logger;
+  events?: EventBus;
+  clock?: QueueClock;
+  newId?: () => string;
+  /** See RecoveryOptions.runCompleted. */
+  runCompleted?: (sessionId: string, runId: string) => Promise<boolean>;
+}
+
+interface Entry {
+  seq: number;
+  job: QueueJob;
+  /** The session of the run in progress, once it started (what a cancel stops). */
+  liveSession?: string;
+}
+
+type State = "new" | "open" | "started" | "stopping" | "stopped";
+
+/** How often a job waiting for its busy session looks again (nothing reports the session's end to us). */
+const SESSION_RECHECK_MS = 1000;
+/** How long before a launch whose journal write failed is tried again. */
+const WRITE_RETRY_MS = 1000;
+
+/**
+ * The durable run queue. Every transition is written to the journal (a full snapshot of the job); the
+ * `running` line is on disk before the run is started, so after a crash no job is lost and none runs
+ * again unnoticed (see recovery.ts). Scheduling passes pick queued jobs in run order (priority, then
+ * FIFO), skipping those whose backoff has not elapsed, whose lane (agent, workspace) is full, or whose
+ * session is busy; a job blocked by its lane does not hold back jobs of other lanes.
+ *
+ * Lifecycle: `open()` loads, recovers and compacts the journal; `start()` begins running jobs (after the
+ * server is up); `stop()` stops scheduling and interrupts running jobs (recorded like a crash, so the
+ * retry policy applies at the next start) before the run manager shuts down.
+ */
+export class DurableRunQueue implements RunQueue {
+  private readonly jobs = new Map<string, Entry>();
+  /** Queued jobs in run order. */
+  private readonly queued: Entry[] = [];
+  private readonly running = new Set<Entry>();
+  private readonly lanesInUse = new LaneCounter();
+  private readonly sessionsInUse = new Set<string>();
+  private readonly waiters = new Map<string, ((job: QueueJob) => void)[]>();
+  private readonly listeners = new Set<(job: QueueJob) => void>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly clock: QueueClock;
+  private settingsNow: QueueSettings = DEFAULT_QUEUE_SETTINGS;
+  private state: State = "new";
+  private opened: Promise<void> | undefined;
+  private rev = 0;
+  private seq = 0;
+  private pumpWanted = false;
+  private pumping: Promise<void> | undefined;
+  private timer: { at: number; cancel: () => void } | undefined;
+
+  constructor(private readonly options: DurableRunQueueOptions) {
+    this.clock = options.clock ?? systemQueueClock;
+  }
+
+  /** Loads the journal, settles jobs a crash left running, and compacts. Idempotent. */
+  open(): Promise<void> {
+    this.opened ??= this.load();
+    return this.opened;
+  }
+
+  /** Starts running jobs. */
+  start(): void {
+    if (this.state !== "open") return;
+    this.state = "started";
+    this.schedule();
+  }
+
+  /**
+   * Stops scheduling and interrupts every running job, waiting until each is recorded. Runs are stopped
+   * through the run service; their attempts end `interrupted` and follow the retry policy.
+   */
+  async stop(): Promise<void> {
+    if (this.state === "stopped" || this.state === "stopping") return this.whenIdle();
+    this.state = "stopping";
+    this.timer?.cancel();
+    this.timer = undefined;
+    const asked = new Set<string>();
+    for (;;) {
+      // Launches in flight settle first (each either starts its run or puts the job back).
+      await this.whenIdle();
+      const sessions = [...this.running]
+        .map((entry) => entry.liveSession)
+        .filter((session): session is string => session !== undefined && !asked.has(session));
+      if (sessions.length === 0) break;
+      for (const session of sessions) asked.add(session);
+      // Each stop resolves once the run has ended; its completion is then recorded (tracked work).
+      await Promise.all(sessions.map((session) => this.options.runs.stop(session).catch(() => false)));
+    }
+    this.state = "stopped";
+  }
+
+  async enqueue(input: QueueJobInput): Promise<QueueJob> {
+    const parsed = QueueJobInputSchema.safeParse(input);
+    if (!parsed.success) {
+      const { message, issues } = describeIssues(parsed.error);
+      throw new StorageError("validation", "VALIDATION_ERROR", `invalid job: ${message}`, { issues });
+    }
+    await this.open();
+    if (this.state === "stopping" || this.state === "stopped") {
+      throw conflict("GATEWAY_SHUTTING_DOWN", "the gateway is shutting down");
+    }
+    const now = this.clock.now();
+    const job: QueueJob = {
+      ...stripUndefined(parsed.data),
+      id: this.options.newId?.() ?? crypto.randomUUID(),
+      priority: parsed.data.priority ?? 0,
+      max_attempts: parsed.data.max_attempts ?? 1,
+      status: "queued",
+      attempts: 0,
+      created_at: iso(now),
+      queued_at: iso(now),
+      attempt_log: [],
+    };
+    const entry: Entry = { seq: ++this.seq, job };
+    await this.persist([entry]);
+    this.jobs.set(job.id, entry);
+    insertOrdered(this.queued, entry);
+    this.changed(entry);
+    this.schedule();
+    return this.view(entry);
+  }
+
+  async get(id: string): Promise<QueueJob | null> {
+    await this.open();
+    const entry = this.jobs.get(id);
+    return entry ? this.view(entry) : null;
+  }
+
+  /** Running jobs first (oldest start first), then queued ones in run order, then finished ones, newest first. */
+  async list(
+    filter: { status?: QueueJobStatus; agent_id?: string; source?: QueueSource; limit?: number } = {},
+  ): Promise<QueueJob[]> {
+    await this.open();
+    const positions = new Map(this.queued.map((entry, index) => [entry, index + 1]));
+    const rank = (entry: Entry) => (entry.job.status === "running" ? 0 : entry.job.status === "queued" ? 1 : 2);
+    const matches = [...this.jobs.values()].filter(
+      (entry) =>
+        (!filter.status || entry.job.status === filter.status) &&
+        (!filter.agent_id || entry.job.agent_id === filter.agent_id) &&
+        (!filter.source || entry.job.source === filter.source),
+    );
+    matches.sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (rank(a) === 0 ? (a.job.started_at ?? "").localeCompare(b.job.started_at ?? "") : 0) ||
+        (rank(a) === 1 ? positions.get(a)! - positions.get(b)! : 0) ||
+        (b.job.ended_at ?? "").localeCompare(a.job.ended_at ?? "") ||
+        b.seq - a.seq,
+    );
+    const limited = filter.limit === undefined ? matches : matches.slice(0, filter.limit);
+    return limited.map((entry) => this.view(entry, positions.get(entry)));
+  }
+
+  async cancel(id: string): Promise<QueueJob> {
+    await this.open();
+    const entry = this.jobs.get(id);
+    if (!entry) throw jobNotFound(id);
+    const { job } = entry;
+    if (job.status === "cancelled") return this.view(entry);
+    if (isFinalQueueStatus(job.status)) {
+      throw conflict("JOB_FINISHED", `job '${id}' already ended (${job.status})`, {
+        job_id: id,
+        status: job.status,
+      });
+    }
+    if (job.status === "queued") {
+      removeItem(this.queued, entry);
+      finishJob(job, "cancelled", this.clock.now(), "cancelled before it ran");
+      await this.persist([entry]).catch((error) => this.writeFailed(error));
+      this.changed(entry);
+      this.schedule();
+      return this.view(entry);
+    }
+    if (!job.cancel_requested) {
+      job.cancel_requested = true;
+      await this.persist([entry]).catch((error) => this.writeFailed(error));
+      this.changed(entry);
+    }
+    // A run still being prepared sees the flag before it starts; one under way is stopped.
+    if (entry.liveSession) await this.options.runs.stop(entry.liveSession);
+    return this.waitFor(id);
+  }
+
+  async waitFor(id: string): Promise<QueueJob> {
+    await this.open();
+    const entry = this.jobs.get(id);
+    if (!entry) throw jobNotFound(id);
+    if (isFinalQueueStatus(entry.job.status)) return this.view(entry);
+    return new Promise<QueueJob>((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  async lanes(): Promise<QueueLaneReport> {
+    await this.open();
+    const settings = await this.readSettings();
+    return laneReport(
+      [...this.running].map((entry) => this.laneKeys(entry.job)),
+      this.queued.map((entry) => this.laneKeys(entry.job)),
+      settings,
+    );
+  }
+
+  /** Calls `listener` with a copy of a job after each of its transitions; returns the unsubscribe. */
+  onChange(listener: (job: QueueJob) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once no scheduling pass, launch or completion is in progress and the journal is written
+   * (tests and benches wait on it instead of sleeping; runs still going are not waited for).
+   */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      // Let callbacks of runs that just ended register their work first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.inFlight.size > 0 || this.pumping) {
+        await Promise.allSettled([...this.inFlight, this.pumping]);
+        continue;
+      }
+      await this.options.journal.flushed();
+      if (this.inFlight.size === 0 && !this.pumping) return;
+    }
+  }
+
+  get counts(): { queued: number; running: number; total: number } {
+    return { queued: this.queued.length, running: this.running.size, total: this.jobs.size };
+  }
+
+  private async load(): Promise<void> {
+    const loaded = await this.options.journal.load();
+    const settings = await this.readSettings();
+    const recovered = await recoverJobs(loaded.entries, {
+      now: this.clock.now(),
+      settings,
+      runCompleted: this.options.runCompleted,
+    });
+    this.seq = loaded.lastSeq;
+    this.rev = loaded.lastRev;
+    for (const { seq, job } of recovered.jobs) {
+      const entry: Entry = { seq, job };
+      this.jobs.set(job.id, entry);
+      if (job.status === "queued") insertOrdered(this.queued, entry);
+    }
+    for (const note of recovered.notes) {
+      this.options.logger.warn({ msg: "queue job found running at start", job_id: note.id, ...note });
+    }
+    if (loaded.skipped > 0) {
+      this.options.logger.warn({ msg: "queue journal lines skipped", count: loaded.skipped });
+    }
+    await this.options.journal.compact([...this.jobs.values()].map((entry) => this.snapshot(entry)));
+    this.state = "open";
+    for (const note of recovered.notes) this.changed(this.jobs.get(note.id)!);
+  }
+
+  /** Asks for a scheduling pass; passes never overlap, and one asked for during a pass runs after it. */
+  private schedule(): void {
+    if (this.state !== "started") return;
+    this.pumpWanted = true;
+    if (!this.pumping) {
+      this.pumping = this.pump().finally(() => {
+        this.pumping = undefined;
+      });
+    }
+  }
+
+  private async pump(): Promise<void> {
+    while (this.pumpWanted && this.state === "started") {
+      this.pumpWanted = false;
+      const settings = await this.readSettings();
+      const now = this.clock.now();
+      const launches: Entry[] = [];
+      let wakeAt: number | undefined;
+      for (const entry of this.queued) {
+        if (this.lanesInUse.running >= settings.concurrency) break;
+        const { job } = entry;
+        const notBefore = job.not_before ? Date.parse(job.not_before) : undefined;
+        if (notBefore !== undefined && notBefore > now) {
+          wakeAt = Math.min(wakeAt ?? notBefore, notBefore);
+          continue;
+        }
+        const keys = this.laneKeys(job);
+        if (!this.lanesInUse.fits(keys, settings)) continue;
+        if (job.session_id && (this.sessionsInUse.has(job.session_id) || this.options.runs.isRunning(job.session_id))) {
+          wakeAt = Math.min(wakeAt ?? now + SESSION_RECHECK_MS, now + SESSION_RECHECK_MS);
+          continue;
+        }
+        this.claim(entry);
+        launches.push(entry);
+      }
+      if (launches.length > 0) await this.launch(launches, now);
+      this.wakeAt(wakeAt);
+    }
+  }
+
+  /** Takes a job out of the queue and counts it in its lanes (before any await, so a pass sees it). */
+  private claim(entry: Entry): void {
+    removeItem(this.queued, entry);
+    this.running.add(entry);
+    this.lanesInUse.add(this.laneKeys(entry.job));
+    if (entry.job.session_id) this.sessionsInUse.add(entry.job.session_id);
+  }
+
+  private release(entry: Entry): void {
+    if (!this.running.delete(entry)) return;
+    this.lanesInUse.remove(this.laneKeys(entry.job));
+    if (entry.job.session_id) this.sessionsInUse.delete(entry.job.session_id);
+    if (entry.liveSession) this.sessionsInUse.delete(entry.liveSession);
+    entry.liveSession = undefined;
+  }
+
+  /** Records the attempts as running (one fsync for the batch), then starts each run. */
+  private async launch(entries: Entry[], now: number): Promise<void> {
+    for (const entry of entries) beginAttempt(entry.job, now);
+    try {
+      await this.persist(entries);
+    } catch (error) {
+      this.writeFailed(error);
+      for (const entry of entries) this.requeue(entry);
+      this.wakeAt(this.clock.now() + WRITE_RETRY_MS);
+      return;
+    }
+    for (const entry of entries) {
+      this.changed(entry);
+      this.track(this.begin(entry));
+    }
+  }
+
+  /** Puts a claimed job back without charging the attempt (nothing was started). */
+  private requeue(entry: Entry): void {
+    this.release(entry);
+    revertAttempt(entry.job);
+    insertOrdered(this.queued, entry);
+  }
+
+  private async begin(entry: Entry): Promise<void> {
+    const { job } = entry;
+    let handle: RunHandle;
+    try {
+      const request = await this.options.prepare(this.view(entry));
+      if (job.cancel_requested) return await this.complete(entry, { cancelled: true });
+      if (this.state !== "started") {
+        // The gateway began stopping while this job was being prepared: nothing ran, so no attempt is spent.
+        this.requeue(entry);
+        await this.persist([entry]).catch((error) => this.writeFailed(error));
+        return;
+      }
+      handle = await this.options.runs.start(request);
+    } catch (error) {
+      return await this.complete(entry, { error });
+    }
+    entry.liveSession = handle.sessionId;
+    this.sessionsInUse.add(handle.sessionId);
+    const attempt = currentAttempt(job);
+    if (attempt) Object.assign(attempt, { run_id: handle.runId, session_id: handle.sessionId, pid: handle.pid });
+    job.run_id = handle.runId;
+    // Retries continue the same conversation: the agent sees what its failed attempt did.
+    job.session_id ??= handle.sessionId;
+    handle.done.then(
+      (outcome) => this.track(this.complete(entry, { outcome })),
+      (error: unknown) => this.track(this.complete(entry, { error })),
+    );
+    await this.persist([entry]).catch((error) => this.writeFailed(error));
+    // A fast run may already be over (and reported); only a run still going is announced.
+    if (this.running.has(entry)) this.changed(entry);
+    if (job.cancel_requested) await this.options.runs.stop(handle.sessionId).catch(() => false);
+  }
+
+  /** Ends an attempt: success, cancel, a stop by shutdown (interrupted), or a failure (retry or fail). */
+  private async complete(
+    entry: Entry,
+    result: { outcome?: RunOutcome; error?: unknown; cancelled?: boolean },
+  ): Promise<void> {
+    if (!this.running.has(entry)) return;
+    const { job } = entry;
+    const now = this.clock.now();
+    const settings = this.settingsNow;
+    const outcome = result.outcome;
+    this.release(entry);
+    if (outcome?.status === "completed") {
+      finishJob(job, "succeeded", now);
+    } else if (job.cancel_requested || result.cancelled) {
+      finishJob(job, "cancelled", now, "cancelled");
+    } else if (this.state !== "started" && outcome?.status === "stopped") {
+      failAttempt(job, "interrupted: the gateway shut down during the run", {
+        now,
+        settings,
+        interrupted: true,
+      });
+    } else {
+      const message = outcome
+        ? (outcome.error ?? `the run ended ${outcome.status}`)
+        : errorMessage(result.error);
+      failAttempt(job, message, { now, settings, permanent: !outcome && isPermanentFailure(result.error) });
+    }
+    if (job.status === "queued") insertOrdered(this.queued, entry);
+    await this.persist([entry]).catch((error) => this.writeFailed(error));
+    this.changed(entry);
+    this.schedule();
+  }
+
+  private changed(entry: Entry): void {
+    const view = this.view(entry);
+    if (isFinalQueueStatus(view.status)) {
+      const waiting = this.waiters.get(view.id);
+      this.waiters.delete(view.id);
+      for (const resolve of waiting ?? []) resolve(view);
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(view);
+      } catch (error) {
+        this.options.logger.error({ msg: "queue listener failed", error: errorMessage(error) });
+      }
+    }
+    this.options.events?.publish({
+      type: "queue_job",
+      job_id: view.id,
+      status: view.status,
+      agent_id: view.agent_id,
+      source: view.source,
+      source_id: view.source_id,
+      attempts: view.attempts,
+      ...(view.run_id ? { run_id: view.run_id } : {}),
+      ...(view.session_id ? { session_id: view.session_id } : {}),
+      ...(view.error ? { error: view.error } : {}),
+    });
+  }
+
+  private persist(entries: Entry[]): Promise<void> {
+    return this.options.journal.append(entries.map((entry) => this.snapshot(entry)));
+  }
+
+  private snapshot(entry: Entry) {
+    const { position: _position, waiting_ms: _waiting, ...job } = entry.job;
+    // A copy taken now: the journal serialises later, after further changes.
+    return { rev: ++this.rev, seq: entry.seq, job: structuredClone(job) as QueueJobRecord };
+  }
+
+  private view(entry: Entry, position?: number): QueueJob {
+    const job = structuredClone(entry.job);
+    if (job.status !== "queued") return job;
+    const place = position ?? this.queued.indexOf(entry) + 1;
+    const since = Date.parse(job.queued_at ?? job.created_at);
+    return { ...job, position: place, waiting_ms: Math.max(0, this.clock.now() - since) };
+  }
+
+  private laneKeys(job: QueueJob): LaneKeys {
+    return { agent: job.agent_id, workspace: job.workspace_path ?? this.options.home };
+  }
+
+  private async readSettings(): Promise<QueueSettings> {
+    try {
+      this.settingsNow = (await this.options.settings?.()) ?? DEFAULT_QUEUE_SETTINGS;
+    } catch (error) {
+      this.options.logger.warn({ msg: "queue settings unreadable; keeping the last", error: errorMessage(error) });
+    }
+    return this.settingsNow;
+  }
+
+  /** Arms the one timer for the earliest moment a skipped job may become runnable. */
+  private wakeAt(at: number | undefined): void {
+    if (at === undefined || this.state !== "started") return;
+    if (this.timer && this.timer.at <= at) return;
+    this.timer?.cancel();
+    const timer = {
+      at,
+      cancel: this.clock.setTimer(at - this.clock.now(), () => {
+        if (this.timer === timer) this.timer = undefined;
+        this.schedule();
+      }),
+    };
+    this.timer = timer;
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.options.logger.error({ msg: "queue job handling failed", error: errorMessage(error) }),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private writeFailed(error: unknown): void {
+    this.options.logger.error({ msg: "queue journal write failed", error: errorMessage(error) });
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function jobNotFound(id: string): StorageError {
+  return notFound("JOB_NOT_FOUND", `job '${id}' not found`, { job_id: id });
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

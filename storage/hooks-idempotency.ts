@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { KeyedMutex } from "./lock.js";
+import { isoTimestamp } from "./schema-helpers.js";
+import type { Scope } from "./scopes.js";
+
+/** How long an Idempotency-Key is remembered (a sender retrying a day later starts a new run). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+/**
+ * `hooks/deliveries/<sha256>.yaml`: one webhook delivery's Idempotency-Key. `delivery_id` is reserved
+ * (and written) before the run is queued and becomes the queue job's `source_id`, so a delivery retried
+ * after a crash in between finds its job instead of queueing a second one.
+ */
+export const HookDeliverySchema = z.looseObject({
+  delivery_id: z.string().min(1),
+  token: z.string(),
+  job_id: z.string().optional(),
+  session_id: z.string().optional(),
+  created_at: isoTimestamp,
+  expires_at: isoTimestamp,
+});
+
+export type HookDelivery = z.infer<typeof HookDeliverySchema>;
+
+const BASE = "hooks:deliveries";
+const PRUNE_EVERY_MS = 3_600_000;
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class HookDeliveryRepository {
+  private readonly mutex = new KeyedMutex();
+  private lastPrune = 0;
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Runs `work` with the delivery remembered under (token, key), serialised per key so that two
+   * simultaneous retries do not both queue. Keys are scoped per hook token: senders cannot collide.
+   */
+  async withKey<T>(token: string, key: string, work: (current: HookDelivery | null, path: string) => Promise<T>): Promise<T> {
+    const storeKey = `${BASE}:${await sha256Hex(`${token}\n${key}`)}.yaml`;
+    return this.mutex.run(storeKey, async () => {
+      const stored = await this.scope.store.read(storeKey);
+      const parsed = stored ? HookDeliverySchema.safeParse(stored.data) : undefined;
+      const live = parsed?.success && parsed.data.expires_at > this.now().toISOString() ? parsed.data : null;
+      return work(live, storeKey);
+    });
+  }
+
+  async save(storeKey: string, delivery: HookDelivery): Promise<void> {
+    await this.scope.store.write(storeKey, delivery);
+  }
+
+  newDelivery(token: string, deliveryId: string): HookDelivery {
+    const now = this.now();
+    return {
+      delivery_id: deliveryId,
+      token,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
+    };
+  }
+
+  /** Forgets expired keys, at most once an hour (called on deliveries; cheap when nothing is due). */
+  async pruneExpired(): Promise<number> {
+    const now = this.now();
+    if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return 0;
+    this.lastPrune = now.getTime();
+    let removed = 0;
+    for (const name of await this.scope.store.keys(BASE)) {
+      const key = `${BASE}:${name}`;
+      const stored = await this.scope.store.read(key).catch(() => null);
+      const expires = stored?.data.expires_at;
+      if (typeof expires !== "string" || expires <= now.toISOString()) {
+        await this.scope.store.remove([key]);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
