@@ -11,6 +11,7 @@ import type { AgentRecord } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
+import type { ModelPricing } from "../../storage/provider-types.js";
 import type { Scope } from "../../storage/scopes.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
@@ -33,6 +34,8 @@ export interface RunManagerOptions {
   /** Runs agents without an executor; without it such agents are refused. */
   native?: NativeRunner;
   hooks?: RunHooks;
+  /** Prices for runs whose executor reports tokens but no cost. */
+  pricing?: (model: string, agent: AgentRecord) => Promise<ModelPricing | undefined>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -138,6 +141,7 @@ export class RunManager implements RunService {
       now: this.options.now,
       logger: this.options.logger,
       hooks: this.options.hooks,
+      pricing: this.options.pricing ? (model) => this.options.pricing!(model, agent) : undefined,
       usageBaseline: plan.usageIsCumulative ? nativeUsage(session) : undefined,
     });
     let child: RunProcess;

@@ -1,5 +1,6 @@
 import type { EventBus, Logger, RunOutcome } from "../../handlers/capabilities.js";
 import { findModelPricing } from "../../storage/model-catalogue.js";
+import { costCents, type ModelPricing } from "../../storage/provider-types.js";
 import type { SessionMessageInput, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
 import type { ProcessExit, RunHooks } from "./run-hooks.js";
@@ -14,6 +15,8 @@ export interface RunRecorderOptions {
   /** The executor id, or "viben" for a native run. */
   executor: string;
   hooks?: RunHooks;
+  /** The price table's price for a model (models.yaml, provider files, built-in catalogue). */
+  pricing?: (model: string) => Promise<ModelPricing | undefined>;
   sessions: SessionRepository;
   events: EventBus;
   now: () => Date;
@@ -136,7 +139,7 @@ export class RunRecorder {
 
   async finish(exit: ProcessExit, stopReason: "stopped" | "timeout" | undefined): Promise<RunOutcome> {
     this.flushText();
-    const costCents = this.costCents();
+    const costCents = await this.costCents();
     const response = (this.resultText ?? this.finalText).trim();
     let status: RunOutcome["status"] = "completed";
     let error: string | undefined;
@@ -237,12 +240,12 @@ export class RunRecorder {
     return outcome;
   }
 
-  private costCents(): number {
+  /** What the executor reported, else the price table's price for the model times this run's tokens. */
+  private async costCents(): Promise<number> {
     if (this.costUsd !== undefined) return Math.round(this.costUsd * 100 * 10_000) / 10_000;
-    const price = findModelPricing(this.o.model);
-    if (!price) return 0;
-    const cents = (this.tokens.input * price.input + this.tokens.output * price.output) / 1_000_000;
-    return Math.round(cents * 10_000) / 10_000;
+    if (!this.o.model) return 0;
+    const pricing = await this.o.pricing?.(this.o.model).catch(() => undefined);
+    return costCents(pricing ?? findModelPricing(this.o.model), this.tokens);
   }
 
   private takePendingText(): string {

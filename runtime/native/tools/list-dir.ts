@@ -1,8 +1,8 @@
 import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { z } from "zod";
+import { describeFsError } from "./fs-errors.js";
 import { defineTool } from "./native-tool.js";
-import { describeFsError } from "./text-limits.js";
 import { displayPath, resolveInWorkdir } from "./workdir-paths.js";
 
 /** A huge directory (node_modules) would flood the context: list the first entries and say how many more. */

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { z } from "zod";
+import { describeFsError } from "./fs-errors.js";
 import { defineTool } from "./native-tool.js";
-import { describeFsError } from "./text-limits.js";
 import { displayPath, resolveInWorkdir } from "./workdir-paths.js";
 
 /** Larger files are cut: the model can read a slice with run_shell (sed, head) when it needs more. */

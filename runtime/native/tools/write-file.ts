@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { describeFsError } from "./fs-errors.js";
 import { defineTool } from "./native-tool.js";
-import { describeFsError } from "./text-limits.js";
 import { displayPath, resolveInWorkdir } from "./workdir-paths.js";
 
 export const writeFileTool = defineTool({
