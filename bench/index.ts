@@ -1,7 +1,10 @@
 import { benchFanout, printFanout } from "./fanout.js";
 import { benchFoundation, printTable, summariseFoundation } from "./foundation.js";
+import { benchNative } from "./native.js";
+import { benchQueue, printQueueBench } from "./queue.js";
 import { benchSessionLog } from "./session-log.js";
 import { benchSpawnLatency } from "./spawn-latency.js";
+import { benchTerminal, printTerminal } from "./terminal.js";
 
 /** `npm run bench [-- seconds]`: every figure beside its baseline, measured in the same run. */
 const duration = Number(process.argv[2] ?? 5);
@@ -32,3 +35,18 @@ console.log(
 console.log(
   `gateway overhead: ${spawn.overheadMedianMs.toFixed(1)} ms (target < 20 ms) ${spawn.overheadMedianMs < 20 ? "OK" : "ABOVE TARGET"}`,
 );
+
+const native = await benchNative();
+console.log("\nNative run streaming: stub chunk → delta (2,000 chunks)\n");
+console.log("| path | deltas | events/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
+for (const r of native) {
+  console.log(
+    `| ${r.scenario} | ${r.chunks} | ${r.eventsPerSec} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`,
+  );
+}
+
+console.log("\nQueue throughput: enqueue → run → done with a trivial fixture executor\n");
+printQueueBench(await benchQueue());
+
+console.log("\nTerminal echo round trip\n");
+printTerminal(await benchTerminal());

@@ -11,6 +11,7 @@ import type { TemplateRepository } from "../storage/templates.js";
 import type {
   Clock,
   CronService,
+  EdgeInbox,
   EventBus,
   ExecutorCatalog,
   HeartbeatService,
@@ -58,6 +59,8 @@ export interface GatewayDeps {
   telemetry?: Telemetry;
   /** Provider connection checks and model listings (POST /api/providers/{id}/test answers 501 without it). */
   providerChecks?: ProviderChecker;
+  /** Webhook wakes accepted at the edge (Workers); /api/edge/inbox answers 501 without it. */
+  edgeInbox?: EdgeInbox;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -84,6 +87,7 @@ export interface Services {
   terminals?: TerminalService;
   telemetry?: Telemetry;
   providerChecks?: ProviderChecker;
+  edgeInbox?: EdgeInbox;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -3,7 +3,13 @@ import type { CronJobInput, CronService } from "./capabilities.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { CronIdParams, CronJobCreateSchema, CronJobPatchSchema, CronJobSchema, CronRunSchema } from "./lib/cron-schemas.js";
+import {
+  CronIdParams,
+  CronJobCreateSchema,
+  CronJobPatchSchema,
+  CronJobSchema,
+  CronRunSchema,
+} from "./lib/cron-schemas.js";
 import { defineRoute } from "./lib/roles.js";
 import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
@@ -27,7 +33,10 @@ async function checkTarget(
 ): Promise<{ workdir?: string; workspace_path?: string }> {
   const workspacePath = await resolveWorkspacePath(services, target.workspace_path);
   const agent = await findRunnableAgent(services, target.agent_id, workspacePath);
-  const workdir = target.workdir === undefined ? undefined : await resolveWorkdir(services, agent, target.workdir, workdirRoots);
+  const workdir =
+    target.workdir === undefined
+      ? undefined
+      : await resolveWorkdir(services, agent, target.workdir, workdirRoots);
   return {
     ...(workdir ? { workdir } : {}),
     ...(target.workspace_path === undefined ? {} : { workspace_path: workspacePath }),
@@ -44,9 +53,15 @@ const CountQuery = z.object({
     .openapi({ description: "How many next run times to show (default 5)" }),
 });
 const LimitQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: "Runs to return (default 50)" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: "Runs to return (default 50)" }),
 });
-const okTags = ["Cron"];
+const TAGS = ["Cron"];
 
 /** /api/cron: scheduled agent runs (operators manage them, viewers read them). */
 export const cronRouter = createRouter()
@@ -54,7 +69,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
-      tags: okTags,
+      tags: TAGS,
       summary: "List cron jobs with their next run time",
       responses: {
         200: jsonContent(
@@ -77,7 +92,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
-      tags: okTags,
+      tags: TAGS,
       summary: "Create a cron job",
       request: { body: jsonBody(CronJobCreateSchema) },
       responses: { 201: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 409, 501) },
@@ -87,7 +102,7 @@ export const cronRouter = createRouter()
       const cron = requireCron(services);
       const body = c.req.valid("json");
       const target = await checkTarget(services, body, c.get("gatewayConfig").workdirRoots);
-      const input: CronJobInput = { ...body, ...target };
+      const input: CronJobInput = { ...body, schedule: body.schedule, ...target };
       return c.json(await cron.create(input), 201);
     },
   )
@@ -95,7 +110,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
-      tags: okTags,
+      tags: TAGS,
       summary: "A cron job with its next run times",
       request: { params: CronIdParams, query: CountQuery },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
@@ -109,8 +124,9 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
-      tags: okTags,
-      summary: "Change a cron job (a new schedule or timezone counts from now: earlier times are not misfires)",
+      tags: TAGS,
+      summary:
+        "Change a cron job (a new schedule or timezone counts from now: earlier times are not misfires)",
       request: { params: CronIdParams, body: jsonBody(CronJobPatchSchema) },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
@@ -121,7 +137,8 @@ export const cronRouter = createRouter()
       const patch = c.req.valid("json");
       const current = await cron.get(id, 1);
       if (patch.agent_id !== undefined || patch.workdir !== undefined || patch.workspace_path !== undefined) {
-        const pick = <T>(next: T | null | undefined, now: T | undefined) => (next === null ? undefined : (next ?? now));
+        const pick = <T>(next: T | null | undefined, now: T | undefined) =>
+          next === null ? undefined : (next ?? now);
         const target = await checkTarget(
           services,
           {
@@ -141,7 +158,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
-      tags: okTags,
+      tags: TAGS,
       summary: "Delete a cron job and its history (runs already queued go on; cancel them in /api/queue)",
       request: { params: CronIdParams },
       responses: {
@@ -159,7 +176,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/run",
-      tags: okTags,
+      tags: TAGS,
       summary: "Run the job now (its overlap policy applies: 409 CRON_JOB_BUSY when it would be skipped)",
       request: { params: CronIdParams },
       responses: { 202: jsonContent(CronRunSchema, "The run record"), ...errorResponses(400, 404, 409, 501) },
@@ -170,7 +187,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/pause",
-      tags: okTags,
+      tags: TAGS,
       summary: "Stop firing the job (a run in progress goes on)",
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
@@ -181,7 +198,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/resume",
-      tags: okTags,
+      tags: TAGS,
       summary: "Fire the job again from now on (times while paused are not misfires)",
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
@@ -192,7 +209,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/runs",
-      tags: okTags,
+      tags: TAGS,
       summary: "Run history, newest first",
       request: { params: CronIdParams, query: LimitQuery },
       responses: {

@@ -13,11 +13,15 @@ import { agentTemplatesRouter } from "./agent-templates.js";
 import { agentsRouter } from "./agents.js";
 import { chatRouter } from "./chat.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
+import { cronRouter } from "./cron.js";
 import { mountDocs } from "./docs.js";
+import { edgeInboxRouter } from "./edge-inbox.js";
 import { handleError, notFoundHandler, validationError } from "./errors.js";
 import { eventsRouter } from "./events.js";
 import { executorsRouter } from "./executors.js";
 import { createHealthRouter } from "./health.js";
+import { heartbeatRouter } from "./heartbeat.js";
+import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
 import { requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
@@ -60,6 +64,7 @@ export function createServices(deps: GatewayDeps): Services {
     terminals: deps.terminals,
     telemetry: deps.telemetry,
     providerChecks: deps.providerChecks,
+    edgeInbox: deps.edgeInbox,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -110,6 +115,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/models", modelsRouter)
     .route("/api/providers", providersRouter)
     .route("/api/queue", queueRouter)
+    .route("/api/cron", cronRouter)
+    .route("/api/hooks", hooksRouter)
+    .route("/api/edge/inbox", edgeInboxRouter)
+    .route("/api/heartbeat", heartbeatRouter)
     .route("/api/tasks", tasksRouter)
     .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)

@@ -19,7 +19,12 @@ const BoardSchema = z
   .object({
     workspace_path: z.string(),
     columns: z.array(
-      z.object({ id: z.string(), name: z.string(), status: z.enum(TASK_STATUSES), tasks: z.array(TaskSchema) }),
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        status: z.enum(TASK_STATUSES),
+        tasks: z.array(TaskSchema),
+      }),
     ),
   })
   .openapi("KanbanBoard");
@@ -28,13 +33,20 @@ const MoveSchema = z
   .object({
     task_id: idSchema,
     column: idSchema.openapi({ description: "Target column id" }),
-    position: z.number().int().min(0).openapi({ description: "0-based place in the column; past the end appends" }),
+    position: z
+      .number()
+      .int()
+      .min(0)
+      .openapi({ description: "0-based place in the column; past the end appends" }),
     workspace_path: z.string().optional(),
   })
   .strict()
   .openapi("KanbanMove");
 
-const ColumnsSchema = z.object({ columns: z.array(KanbanColumnSchema).min(1).max(50) }).strict().openapi("KanbanColumns");
+const ColumnsSchema = z
+  .object({ columns: z.array(KanbanColumnSchema).min(1).max(50) })
+  .strict()
+  .openapi("KanbanColumns");
 
 // Moves in one workspace are serialised: each reads the board, then writes the column's new order.
 const boardLocks = new KeyedMutex();

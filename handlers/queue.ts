@@ -19,7 +19,13 @@ export const EnqueueSchema = z
     prompt: z.string().min(1, "must not be empty").max(1_000_000),
     workdir: z.string().optional().openapi({ description: "Absolute directory the agent may use" }),
     session_id: idSchema.optional().openapi({ description: "Continue this session" }),
-    priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher first; default 0" }),
+    priority: z
+      .number()
+      .int()
+      .min(-1000)
+      .max(1000)
+      .optional()
+      .openapi({ description: "Higher first; default 0" }),
     max_attempts: z
       .number()
       .int()

@@ -1,6 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../storage/schema-helpers.js";
-import { assertManualTransition, TASK_STATUSES, TaskFieldsSchema, type TaskRecord } from "../storage/tasks.js";
+import {
+  assertManualTransition,
+  TASK_STATUSES,
+  TaskFieldsSchema,
+  type TaskRecord,
+} from "../storage/tasks.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
@@ -23,10 +28,9 @@ const TaskCreateSchema = z
     description: TaskFieldsSchema.shape.description.optional(),
     agent_id: TaskFieldsSchema.shape.agent_id.optional(),
     workdir: z.string().optional().openapi({ description: "Where the run works; the workspace when absent" }),
-    workspace_path: z
-      .string()
-      .optional()
-      .openapi({ description: "Workspace the task belongs to (stored in its .viben/tasks/); home when absent" }),
+    workspace_path: z.string().optional().openapi({
+      description: "Workspace the task belongs to (stored in its .viben/tasks/); home when absent",
+    }),
     id: idSchema.optional(),
   })
   .strict()
@@ -39,7 +43,8 @@ const TaskPatchSchema = z
     agent_id: TaskFieldsSchema.shape.agent_id.nullable().optional(),
     workdir: z.string().nullable().optional(),
     status: z.enum(TASK_STATUSES).optional().openapi({
-      description: "todo, done or cancelled by hand (409 when not allowed from the current status); inprogress starts it",
+      description:
+        "todo, done or cancelled by hand (409 when not allowed from the current status); inprogress starts it",
     }),
   })
   .strict()
@@ -62,12 +67,18 @@ async function checkWorkdir(services: Services, raw: string): Promise<string> {
   if (problem) throw badRequest("INVALID_WORKDIR", `workdir: ${problem}`, { field: "workdir" });
   const workdir = normalizeAbsolutePath(raw);
   if (!(await services.paths.isDirectory(workdir))) {
-    throw badRequest("WORKDIR_NOT_FOUND", `workdir: directory does not exist: ${workdir}`, { field: "workdir" });
+    throw badRequest("WORKDIR_NOT_FOUND", `workdir: directory does not exist: ${workdir}`, {
+      field: "workdir",
+    });
   }
   return workdir;
 }
 
-async function findTask(services: Services, workspacePath: string | undefined, id: string): Promise<TaskRecord> {
+async function findTask(
+  services: Services,
+  workspacePath: string | undefined,
+  id: string,
+): Promise<TaskRecord> {
   const workspace = await resolveWorkspace(services, { workspace_path: workspacePath });
   return taskStores(services).tasks.get(workspace.scopes, id);
 }
@@ -104,7 +115,11 @@ export const tasksRouter = createRouter()
       const workspace = await resolveWorkspace(services, query);
       const { tasks, problems } = await taskStores(services).tasks.list(workspace.scopes);
       const views = tasks
-        .filter((t) => (!query.status || t.task.status === query.status) && (!query.agent_id || t.task.agent_id === query.agent_id))
+        .filter(
+          (t) =>
+            (!query.status || t.task.status === query.status) &&
+            (!query.agent_id || t.task.agent_id === query.agent_id),
+        )
         .map(taskView);
       return c.json({ tasks: views, total: views.length, warnings: problems }, 200);
     },
@@ -151,7 +166,8 @@ export const tasksRouter = createRouter()
       method: "patch",
       path: "/{id}",
       tags: ["Tasks"],
-      summary: "Edit a task, or move it by hand (done, cancelled, back to todo); leaving inprogress cancels its run",
+      summary:
+        "Edit a task, or move it by hand (done, cancelled, back to todo); leaving inprogress cancels its run",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(TaskPatchSchema) },
       responses: { 200: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 404, 409, 422, 501) },
     }),
@@ -163,11 +179,13 @@ export const tasksRouter = createRouter()
       if (status) assertManualTransition(record.id, record.task.status, status);
       if (fields.agent_id) await checkAgent(services, fields.agent_id, record.scope.workspacePath);
       const patch: Record<string, unknown> = { ...fields };
-      if (workdir !== undefined) patch.workdir = workdir === null ? null : await checkWorkdir(services, workdir);
+      if (workdir !== undefined)
+        patch.workdir = workdir === null ? null : await checkWorkdir(services, workdir);
       if (Object.values(patch).some((v) => v !== undefined)) {
         record = await taskStores(services).tasks.update(record, () => patch);
       }
-      if (status) record = await changeTaskStatus(services, record, status, c.get("gatewayConfig").workdirRoots);
+      if (status)
+        record = await changeTaskStatus(services, record, status, c.get("gatewayConfig").workdirRoots);
       return c.json(taskView(record), 200);
     },
   )

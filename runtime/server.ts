@@ -11,15 +11,19 @@ import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
+import { findPricing } from "../storage/model-pricing.js";
 import { Scopes } from "../storage/scopes.js";
 import { SessionRepository } from "../storage/sessions.js";
+import { CronScheduler } from "./cron/scheduler.js";
 import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
 import { createExecutorCatalog } from "./executors/catalog.js";
+import { HeartbeatMonitor } from "./heartbeat.js";
 import { createJsonLogger, parseLogLevel } from "./logger.js";
+import { createGatewayNativeRunner } from "./native/index.js";
 import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
 import { createProviderChecker } from "./providers/checker.js";
-import { RunManager } from "./runs/run-manager.js";
 import { createQueueRuntime } from "./queue/index.js";
+import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
 import { TerminalManager } from "./terminals/terminal-manager.js";
 import { VERSION } from "./version.js";
@@ -123,6 +127,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       const config = await gatewayConfig.get();
       return { timeoutMs: config.runTimeoutMs, stopGraceMs: config.stopGraceMs };
     },
+    // Agents without an executor run inside the gateway against their provider (runtime/native).
+    native: createGatewayNativeRunner({ globalScope: scopes.global(), env, logger }),
+    // Executors that report tokens but no cost (Codex, Gemini, ...) are priced from the price table.
+    pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,
   });
   const terminals = new TerminalManager({ env, logger });
@@ -138,6 +146,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     services: () => app.services,
   });
   await queue.open();
+  // Cron and the heartbeat enqueue through the queue; both start once the server listens.
+  const cron = new CronScheduler({ scope: scopes.global(), log, queue: queue.queue, events, logger });
+  const heartbeat = new HeartbeatMonitor({
+    config: gatewayConfig,
+    queue: queue.queue,
+    scope: scopes.global(),
+    events,
+    sessions,
+    logger,
+  });
   const app = createApp({
     runtime: "node",
     version: VERSION,
@@ -149,6 +167,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     gatewayConfig,
     runs,
     queue: queue.queue,
+    cron,
+    heartbeat,
     sessions,
     history,
     upgradeWebSocket,
@@ -171,6 +191,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
   await queue.start();
+  // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.
+  void cron.start().then(
+    (report) => logger.info({ msg: "cron jobs scheduled", ...report }),
+    (error: unknown) => logger.error({ msg: "cron failed to start", error: (error as Error).message }),
+  );
+  await heartbeat.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -181,6 +207,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     events,
     close() {
       closing ??= (async () => {
+        // Nothing new is fired while the rest shuts down.
+        await Promise.all([cron.stop(), heartbeat.stop()]);
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
@@ -195,6 +223,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           server.close(() => done());
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        // Cron records the outcomes the queue reported while stopping, then lets go of storage.
+        await cron.close();
         await scopes.dispose();
       })();
       return closing;

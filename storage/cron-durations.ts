@@ -20,7 +20,10 @@ export function parseDuration(value: unknown, field: string): number {
       seconds += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
     }
   } else {
-    throw invalid(field, `must be seconds or a duration like "30s", "5m", "1h30m", got ${JSON.stringify(value)}`);
+    throw invalid(
+      field,
+      `must be seconds or a duration like "30s", "5m", "1h30m", got ${JSON.stringify(value)}`,
+    );
   }
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_DURATION_SECONDS) {
     throw invalid(field, `must be a whole number of seconds from 1 to ${MAX_DURATION_SECONDS}`, { value });

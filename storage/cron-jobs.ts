@@ -58,6 +58,7 @@ export interface CronJobProblem {
 }
 
 export const CRON_JOBS_BASE = "cron:jobs";
+const LIST_CONCURRENCY = 32;
 const jobKey = (id: string) => `${CRON_JOBS_BASE}:${id}.yaml`;
 
 export const cronJobNotFound = (id: string) =>
@@ -79,15 +80,25 @@ export class CronJobRepository {
     const ids = (await this.scope.store.keys(CRON_JOBS_BASE))
       .map((k) => /^([^:]+)\.yaml$/.exec(k)?.[1])
       .filter((id): id is string => id !== undefined);
+    // Reads overlap (10,000 jobs load at start); the result keeps the order of the ids.
+    const results = new Array<{ job: CronJob | null } | { problem: CronJobProblem }>(ids.length);
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < ids.length; i = next++) {
+        const id = ids[i]!;
+        results[i] = await this.find(id).then(
+          (job) => ({ job }),
+          (error: Error) => ({ problem: { id, path: this.pathOf(id), error: error.message } }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, reader));
     const jobs: CronJob[] = [];
     const problems: CronJobProblem[] = [];
-    for (const id of ids) {
-      try {
-        const job = await this.find(id);
-        if (job) jobs.push(job);
-      } catch (error) {
-        problems.push({ id, path: this.pathOf(id), error: (error as Error).message });
-      }
+    for (const r of results) {
+      if ("job" in r) {
+        if (r.job) jobs.push(r.job);
+      } else problems.push(r.problem);
     }
     return { jobs, problems };
   }
@@ -112,7 +123,8 @@ export class CronJobRepository {
     if (explicit !== undefined) {
       assertValidId(explicit, "id");
       const stored = await this.scope.store.createIfAbsent(jobKey(explicit), record);
-      if (!stored) throw conflict("CRON_JOB_EXISTS", `cron job '${explicit}' already exists`, { job_id: explicit });
+      if (!stored)
+        throw conflict("CRON_JOB_EXISTS", `cron job '${explicit}' already exists`, { job_id: explicit });
       return this.parse(explicit, stored.data);
     }
     const base = idFromName(fields.name) || "job";

@@ -63,7 +63,9 @@ export class CronRunLog {
   /** The newest runs first (by scheduled time), each in its latest state. */
   async recent(jobId: string, limit: number): Promise<CronRunRecord[]> {
     checkLimit(limit);
-    const page = await this.log.readTail(runsKey(jobId), { limit: Math.min(limit * SNAPSHOTS_PER_RUN, 10_000) });
+    const page = await this.log.readTail(runsKey(jobId), {
+      limit: Math.min(limit * SNAPSHOTS_PER_RUN, 10_000),
+    });
     const latest = new Map<string, CronRunRecord>();
     for (const raw of page.records) {
       const parsed = CronRunRecordSchema.safeParse(raw);

@@ -45,7 +45,8 @@ export function parseSchedule(value: unknown, field = "schedule"): ScheduleSpec 
       ? { kind: "at", time: parseAtTime(inner, `${field}.at`) }
       : parseSchedule(inner, `${field}.cron`);
   }
-  if (typeof value !== "string") throw invalid(field, "must be a string such as \"0 9 * * *\", \"every 5m\" or \"at 2026-12-01T09:00:00Z\"");
+  if (typeof value !== "string")
+    throw invalid(field, 'must be a string such as "0 9 * * *", "every 5m" or "at 2026-12-01T09:00:00Z"');
   const text = value.trim().replace(/\s+/g, " ");
   if (text.length === 0) throw invalid(field, "must not be empty");
   if (text.length > 200) throw invalid(field, "must be at most 200 characters");

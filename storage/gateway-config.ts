@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { expandEnv } from "./env.js";
 import { StorageError } from "./errors.js";
+import { compileHeartbeat, HeartbeatSectionSchema, type HeartbeatSettings } from "./heartbeat-config.js";
 import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from "./queue-settings.js";
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
@@ -54,6 +55,8 @@ export const GatewayConfigSchema = z
       .optional(),
     /** Extra Host header values accepted in no-key mode (e.g. a local DNS name). */
     allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** A periodic self-check: agent_id, prompt, interval, workdir, enabled, alert_on. */
+    heartbeat: HeartbeatSectionSchema.optional(),
     /** Interactive terminals: grace_seconds, idle_timeout_seconds, max_per_client, replay_bytes. */
     terminals: TerminalsSchema.optional(),
     // An empty `budgets:` (every line commented out) reads as null: no budgets rather than an error.
@@ -84,6 +87,8 @@ export interface GatewayConfig {
   budgets?: BudgetsConfig;
   /** Run queue limits and retry policy, defaults filled in. */
   queue: QueueSettings;
+  /** The heartbeat, when configured. */
+  heartbeat?: HeartbeatSettings;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -132,6 +137,7 @@ export function compileGatewayConfig(
     terminals: compileTerminalSettings(parsed.data.terminals),
     budgets: parsed.data.budgets ?? undefined,
     queue: compileQueueSettings(parsed.data.queue),
+    heartbeat: compileHeartbeat(parsed.data.heartbeat),
     warnings,
   };
 }

@@ -43,7 +43,11 @@ export class HookDeliveryRepository {
    * Runs `work` with the delivery remembered under (token, key), serialised per key so that two
    * simultaneous retries do not both queue. Keys are scoped per hook token: senders cannot collide.
    */
-  async withKey<T>(token: string, key: string, work: (current: HookDelivery | null, path: string) => Promise<T>): Promise<T> {
+  async withKey<T>(
+    token: string,
+    key: string,
+    work: (current: HookDelivery | null, path: string) => Promise<T>,
+  ): Promise<T> {
     const storeKey = `${BASE}:${await sha256Hex(`${token}\n${key}`)}.yaml`;
     return this.mutex.run(storeKey, async () => {
       const stored = await this.scope.store.read(storeKey);

@@ -1,7 +1,14 @@
 import { z } from "zod";
 
 export const QUEUE_SOURCES = ["api", "cron", "webhook", "task", "heartbeat"] as const;
-export const QUEUE_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export const QUEUE_STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "interrupted",
+] as const;
 /** Statuses a job never leaves. */
 export const FINAL_QUEUE_STATUSES = ["succeeded", "failed", "cancelled"] as const;
 export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled", "interrupted"] as const;

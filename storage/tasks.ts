@@ -253,11 +253,7 @@ export class TaskRepository {
    * attempt ends while the task is inprogress, the task moves on: success → inreview, else → todo; a
    * task moved by hand meanwhile (done, cancelled) keeps its status. Null when the task is gone.
    */
-  async recordAttempt(
-    scope: Scope,
-    id: string,
-    report: TaskAttemptReport,
-  ): Promise<TaskRecord | null> {
+  async recordAttempt(scope: Scope, id: string, report: TaskAttemptReport): Promise<TaskRecord | null> {
     try {
       return await this.update({ id, scope }, (task) => mergeAttempt(task, report));
     } catch (error) {

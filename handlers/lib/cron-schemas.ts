@@ -6,6 +6,7 @@ import { idSchema } from "../../storage/schema-helpers.js";
 
 // Checked by the scheduler (croner), whose messages name the problem better than a zod union would.
 const ScheduleField = z.unknown().openapi({
+  anyOf: [{ type: "string" }, { type: "object" }],
   description:
     'A cron expression ("*/5 * * * *", or 6 fields with seconds first), "every 5m" / {"every": "5m" | 300}, ' +
     'or a one-shot "at 2026-12-01T09:00:00Z" / {"at": …} (without an offset: wall time in the job\'s timezone)',
@@ -15,17 +16,21 @@ const ScheduleField = z.unknown().openapi({
 const fields = {
   name: z.string().trim().min(1, "must not be empty").max(200),
   schedule: ScheduleField,
-  timezone: z.string().openapi({ description: "IANA timezone; the gateway's own when absent", example: "Europe/Berlin" }),
+  timezone: z
+    .string()
+    .openapi({ description: "IANA timezone; the gateway's own when absent", example: "Europe/Berlin" }),
   agent_id: idSchema,
   prompt: z.string().min(1, "must not be empty").max(100_000),
   workdir: z.string(),
   workspace_path: z.string().openapi({ description: "Where the agent is looked up (a workspace agent)" }),
   enabled: z.boolean(),
   misfire_policy: z.enum(MISFIRE_POLICIES).openapi({
-    description: "Times missed while the gateway was down: skip (recorded missed) or run_once (one catch-up run)",
+    description:
+      "Times missed while the gateway was down: skip (recorded missed) or run_once (one catch-up run)",
   }),
   overlap_policy: z.enum(OVERLAP_POLICIES).openapi({
-    description: "When a firing finds the previous run active: skip it, queue it (one waiting), or allow both",
+    description:
+      "When a firing finds the previous run active: skip it, queue it (one waiting), or allow both",
   }),
 };
 
@@ -33,6 +38,8 @@ export const CronJobCreateSchema = z
   .object({
     id: idSchema.optional(),
     ...fields,
+    // Optional here only so that a missing schedule gets the scheduler's message ("schedule: must be …").
+    schedule: fields.schedule.optional(),
     timezone: fields.timezone.optional(),
     workdir: fields.workdir.optional(),
     workspace_path: fields.workspace_path.optional(),
@@ -46,7 +53,7 @@ export const CronJobCreateSchema = z
 export const CronJobPatchSchema = z
   .object({
     name: fields.name.optional(),
-    schedule: fields.schedule,
+    schedule: fields.schedule.optional(),
     timezone: fields.timezone.optional(),
     agent_id: fields.agent_id.optional(),
     prompt: fields.prompt.optional(),

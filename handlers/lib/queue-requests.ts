@@ -6,7 +6,11 @@ import { findRunnableAgent, resolveWorkdir } from "./run-requests.js";
 /** The queue capability, or 501 where the runtime has none (Workers). */
 export function requireQueue(services: Services): RunQueue {
   if (!services.queue) {
-    throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `the run queue is not available on ${services.runtime}`);
+    throw new ApiError(
+      501,
+      "NOT_SUPPORTED_IN_RUNTIME",
+      `the run queue is not available on ${services.runtime}`,
+    );
   }
   return services.queue;
 }
@@ -14,7 +18,8 @@ export function requireQueue(services: Services): RunQueue {
 /**
  * Checks a job before it is queued, so a bad agent or workdir is a 400/404 now rather than a failed job
  * later: the agent must exist in the workspace (or globally), and a workdir, when given, must be one it
- * may use (the normalised path is what gets queued). The run itself re-checks when it starts.
+ * may use (the normalised path is what gets queued), and a session to continue must be the agent's. The
+ * run itself re-checks when it starts.
  */
 export async function checkedJobInput(
   services: Services,
@@ -22,7 +27,20 @@ export async function checkedJobInput(
   workdirRoots: string[] | undefined,
 ): Promise<QueueJobInput> {
   const agent = await findRunnableAgent(services, input.agent_id, input.workspace_path);
+  const session = input.session_id ? await services.sessions?.find(input.session_id) : null;
+  if (session && session.agent_id !== agent.id) {
+    throw new ApiError(
+      409,
+      "SESSION_AGENT_MISMATCH",
+      `session '${session.id}' belongs to agent '${session.agent_id}'`,
+      {
+        session_id: session.id,
+      },
+    );
+  }
   const workdir =
-    input.workdir === undefined ? undefined : await resolveWorkdir(services, agent, input.workdir, workdirRoots);
+    input.workdir === undefined
+      ? undefined
+      : await resolveWorkdir(services, agent, input.workdir, workdirRoots);
   return { ...input, ...(workdir ? { workdir } : {}) };
 }

@@ -1,6 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { KanbanRepository } from "../../storage/kanban.js";
-import { TASK_ATTEMPT_STATUSES, TASK_STATUSES, type TaskRecord, TaskRepository } from "../../storage/tasks.js";
+import {
+  TASK_ATTEMPT_STATUSES,
+  TASK_STATUSES,
+  type TaskRecord,
+  TaskRepository,
+} from "../../storage/tasks.js";
 import type { Services } from "../context.js";
 
 const TaskAttemptSchema = z

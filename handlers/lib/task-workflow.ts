@@ -97,7 +97,8 @@ export async function changeTaskStatus(
     return (await tasks.recordAttempt(record.scope, record.id, attemptReportOf(job))) ?? updated;
   } catch (error) {
     // The run ended meanwhile (or its job was trimmed): nothing left to cancel.
-    if (error instanceof StorageError && ["JOB_FINISHED", "JOB_NOT_FOUND"].includes(error.code)) return updated;
+    if (error instanceof StorageError && ["JOB_FINISHED", "JOB_NOT_FOUND"].includes(error.code))
+      return updated;
     if (error instanceof ApiError && error.status === 404) return updated;
     throw error;
   }

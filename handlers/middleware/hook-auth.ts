@@ -29,7 +29,8 @@ class FailureLimiter {
 
   fail(address: string, now: number): void {
     if (this.failures.size >= MAX_TRACKED_ADDRESSES) {
-      for (const key of this.failures.keys()) if (this.recent(key, now).length === 0) this.failures.delete(key);
+      for (const key of this.failures.keys())
+        if (this.recent(key, now).length === 0) this.failures.delete(key);
     }
     this.failures.set(address, [...this.recent(address, now), now].slice(-HOOK_FAILURE_LIMIT));
   }
@@ -42,8 +43,10 @@ class FailureLimiter {
 // One limiter per app instance (tests build many apps in one process).
 const limiters = new WeakMap<Services, FailureLimiter>();
 function limiterFor(services: Services): FailureLimiter {
-  let limiter = limiters.get(services);
-  if (!limiter) limiters.set(services, (limiter = new FailureLimiter()));
+  const known = limiters.get(services);
+  if (known) return known;
+  const limiter = new FailureLimiter();
+  limiters.set(services, limiter);
   return limiter;
 }
 
@@ -64,9 +67,14 @@ export async function authenticateHook(c: Context<AppEnv>): Promise<boolean> {
   if (wait > 0) {
     const seconds = Math.max(1, Math.ceil(wait / 1000));
     c.header("Retry-After", String(seconds));
-    throw new ApiError(429, "TOO_MANY_FAILED_ATTEMPTS", `too many failed hook token attempts; retry in ${seconds} s`, {
-      retry_after: seconds,
-    });
+    throw new ApiError(
+      429,
+      "TOO_MANY_FAILED_ATTEMPTS",
+      `too many failed hook token attempts; retry in ${seconds} s`,
+      {
+        retry_after: seconds,
+      },
+    );
   }
   const refuse = (status: 400 | 401, code: string, message: string): never => {
     limiter.fail(address, now);
@@ -76,7 +84,11 @@ export async function authenticateHook(c: Context<AppEnv>): Promise<boolean> {
   const query = new URL(c.req.url).searchParams;
   const param = TOKEN_PARAMS.find((p) => query.has(p));
   if (param) {
-    refuse(400, "TOKEN_IN_QUERY", `${param}: hook tokens are never accepted in the query string; send Authorization: Bearer <hook token>`);
+    refuse(
+      400,
+      "TOKEN_IN_QUERY",
+      `${param}: hook tokens are never accepted in the query string; send Authorization: Bearer <hook token>`,
+    );
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "")?.[1];
   if (bearer) {
@@ -91,6 +103,17 @@ export async function authenticateHook(c: Context<AppEnv>): Promise<boolean> {
       c.set("role", "admin");
       c.set("keyName", key.name);
       return true;
+    }
+    if (key) {
+      throw new ApiError(
+        403,
+        "FORBIDDEN_ROLE",
+        `API key '${key.name}' (${key.role}) does not open the webhook route: send a hook token`,
+        {
+          required_role: "admin",
+          role: key.role,
+        },
+      );
     }
     refuse(401, "UNAUTHORIZED", "unknown hook token");
   }

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { authenticateHook, isHookRoute } from "./hook-auth.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -94,6 +95,8 @@ export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
  * defeats DNS rebinding and cross-site requests to the local gateway.
  */
 export const security = createMiddleware<AppEnv>(async (c, next) => {
+  // Webhook intake takes hook tokens (or an admin key) instead, with failed attempts rate limited.
+  if (isHookRoute(c) && (await authenticateHook(c))) return next();
   const config = c.get("gatewayConfig");
   if (config.apiKeys.length > 0) {
     const token = presentedToken(c);

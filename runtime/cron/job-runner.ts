@@ -108,7 +108,12 @@ export class CronJobRunner {
    * while a run is active; `queue` keeps one firing waiting for the active run (further ones are skipped).
    * A manual firing that would be skipped is refused instead (409).
    */
-  async fire(entry: JobEntry, scheduledFor: Date, trigger: CronTrigger, watermark?: Date): Promise<CronRunRecord> {
+  async fire(
+    entry: JobEntry,
+    scheduledFor: Date,
+    trigger: CronTrigger,
+    watermark?: Date,
+  ): Promise<CronRunRecord> {
     const advance = (s: CronState): CronState =>
       watermark ? { ...s, handled_until: later(s.handled_until, iso(watermark)) } : s;
     if (entry.state.active.length > 0) await this.reconcile(entry);
@@ -117,10 +122,14 @@ export class CronJobRunner {
       const waiting = entry.state.active.some((a) => a.status === "queued");
       if (policy === "skip" || waiting) {
         if (trigger === "manual") {
-          throw conflict("CRON_JOB_BUSY", `cron job '${entry.job.id}' has a run that has not ended (overlap_policy ${policy})`, {
-            job_id: entry.job.id,
-            active: entry.state.active,
-          });
+          throw conflict(
+            "CRON_JOB_BUSY",
+            `cron job '${entry.job.id}' has a run that has not ended (overlap_policy ${policy})`,
+            {
+              job_id: entry.job.id,
+              active: entry.state.active,
+            },
+          );
         }
         const skipped = this.record(entry.job, {
           id: `skipped-${iso(scheduledFor)}`,
@@ -141,13 +150,22 @@ export class CronJobRunner {
         trigger,
         status: "queued",
       });
-      const marker: CronActiveRun = { record_id: queued.id, status: "queued", scheduled_for: queued.scheduled_for, trigger };
+      const marker: CronActiveRun = {
+        record_id: queued.id,
+        status: "queued",
+        scheduled_for: queued.scheduled_for,
+        trigger,
+      };
       await this.writeState(entry, (s) => ({ ...advance(s), active: [...s.active, marker] }));
       await this.options.runs.append([queued]);
       this.publish(entry.job, queued);
       return queued;
     }
-    return this.start(entry, { record_id: this.options.newId(), scheduled_for: iso(scheduledFor), trigger }, advance);
+    return this.start(
+      entry,
+      { record_id: this.options.newId(), scheduled_for: iso(scheduledFor), trigger },
+      advance,
+    );
   }
 
   /** Resolves the markers a previous process left: finished runs get their record, lost ones `interrupted`. */
@@ -169,7 +187,9 @@ export class CronJobRunner {
         if (!marker.queue_job_id) {
           await this.writeState(entry, (s) => ({
             ...s,
-            active: s.active.map((a) => (a.record_id === marker.record_id ? { ...a, queue_job_id: queueJob.id } : a)),
+            active: s.active.map((a) =>
+              a.record_id === marker.record_id ? { ...a, queue_job_id: queueJob.id } : a,
+            ),
           }));
         }
         // Still queued (or being recovered by the queue): its outcome is recorded when it ends.
@@ -244,13 +264,21 @@ export class CronJobRunner {
           await this.finishFromQueue(entry, marker, queueJob);
           await this.startWaiting(entry);
         }).catch((error: unknown) =>
-          this.options.logger.error({ msg: "cron: recording a run failed", job_id: jobId, error: (error as Error).message }),
+          this.options.logger.error({
+            msg: "cron: recording a run failed",
+            job_id: jobId,
+            error: (error as Error).message,
+          }),
         );
         this.recording.add(recording);
         void recording.finally(() => this.recording.delete(recording));
       },
       (error: unknown) =>
-        this.options.logger.warn({ msg: "cron: lost track of a queued run", job_id: jobId, error: (error as Error).message }),
+        this.options.logger.warn({
+          msg: "cron: lost track of a queued run",
+          job_id: jobId,
+          error: (error as Error).message,
+        }),
     );
   }
 
@@ -259,7 +287,11 @@ export class CronJobRunner {
     for (const marker of entry.state.active) {
       if (marker.status !== "running" || !marker.queue_job_id) continue;
       const queueJob = await this.options.queue.get(marker.queue_job_id);
-      if (!queueJob) await this.finish(entry, marker, { status: "interrupted", error: "the run queue has no record of this run" });
+      if (!queueJob)
+        await this.finish(entry, marker, {
+          status: "interrupted",
+          error: "the run queue has no record of this run",
+        });
       else if (QUEUE_FINAL[queueJob.status]) await this.finishFromQueue(entry, marker, queueJob);
     }
   }
@@ -271,10 +303,15 @@ export class CronJobRunner {
     if (waiting && this.options.lookup(entry.job.id) === entry) await this.start(entry, waiting);
   }
 
-  private finishFromQueue(entry: JobEntry, marker: CronActiveRun, queueJob: QueueJob): Promise<CronRunRecord> {
+  private finishFromQueue(
+    entry: JobEntry,
+    marker: CronActiveRun,
+    queueJob: QueueJob,
+  ): Promise<CronRunRecord> {
     const attempt = queueJob.attempt_log?.at(-1);
     // The queue fails a job whose only attempt a crash cut short; for the cron record that is an interruption.
-    const status = attempt?.status === "interrupted" ? "interrupted" : (QUEUE_FINAL[queueJob.status] ?? "interrupted");
+    const status =
+      attempt?.status === "interrupted" ? "interrupted" : (QUEUE_FINAL[queueJob.status] ?? "interrupted");
     return this.finish(entry, marker, {
       status,
       error: queueJob.error ?? attempt?.error ?? (queueJob.status === "cancelled" ? "cancelled" : null),
@@ -302,7 +339,10 @@ export class CronJobRunner {
       ...outcome,
     });
     await this.options.runs.append([final]);
-    await this.writeState(entry, (s) => ({ ...s, active: s.active.filter((a) => a.record_id !== marker.record_id) }));
+    await this.writeState(entry, (s) => ({
+      ...s,
+      active: s.active.filter((a) => a.record_id !== marker.record_id),
+    }));
     return final;
   }
 

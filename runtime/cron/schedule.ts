@@ -16,20 +16,41 @@ export interface CompiledSchedule {
 const cronMessage = (error: unknown) =>
   String((error as Error).message ?? error).replace(/^Cron(Pattern|Date)?:\s*/, "");
 
+/**
+ * Compiled croner patterns, shared by jobs with the same expression and timezone and kept for the most
+ * recently used ones only: a croner pattern holds its year table (~80 KB), so 10,000 jobs each holding
+ * their own would cost most of a gigabyte. Evicted patterns are compiled again when next needed.
+ */
+const PATTERN_CACHE_SIZE = 512;
+const patterns = new Map<string, Cron>();
+
+function pattern(expression: string, timezone: string): Cron {
+  const key = `${timezone}\u0000${expression}`;
+  const cached = patterns.get(key);
+  if (cached) {
+    patterns.delete(key);
+    patterns.set(key, cached);
+    return cached;
+  }
+  // No callback: croner only computes times here; the scheduler's single timer does the waiting.
+  const compiled = new Cron(expression, { timezone });
+  patterns.set(key, compiled);
+  if (patterns.size > PATTERN_CACHE_SIZE) patterns.delete(patterns.keys().next().value as string);
+  return compiled;
+}
+
 function cronSchedule(spec: Extract<ScheduleSpec, { kind: "cron" }>, timezone: string): CompiledSchedule {
-  let pattern: Cron;
   try {
-    // No callback: croner only computes times here; the scheduler's single timer does the waiting.
-    pattern = new Cron(spec.expression, { timezone });
-    pattern.nextRun(new Date());
+    pattern(spec.expression, timezone).nextRun(new Date());
   } catch (error) {
     throw invalid("schedule", `invalid cron expression '${spec.expression}': ${cronMessage(error)}`);
   }
   return {
     spec,
     text: formatSchedule(spec),
-    next: (after) => pattern.nextRun(after) ?? null,
-    previous: (n, atOrBefore) => pattern.previousRuns(n, new Date(atOrBefore.getTime() + 1)),
+    next: (after) => pattern(spec.expression, timezone).nextRun(after) ?? null,
+    previous: (n, atOrBefore) =>
+      pattern(spec.expression, timezone).previousRuns(n, new Date(atOrBefore.getTime() + 1)),
   };
 }
 
@@ -40,7 +61,8 @@ function intervalSchedule(spec: Extract<ScheduleSpec, { kind: "every" }>, anchor
   return {
     spec,
     text: formatSchedule(spec),
-    next: (after) => new Date(start + Math.max(1, Math.floor((after.getTime() - start) / period) + 1) * period),
+    next: (after) =>
+      new Date(start + Math.max(1, Math.floor((after.getTime() - start) / period) + 1) * period),
     previous: (n, atOrBefore) => {
       const times: Date[] = [];
       for (let k = Math.floor((atOrBefore.getTime() - start) / period); k >= 1 && times.length < n; k--) {

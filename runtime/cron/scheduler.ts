@@ -8,13 +8,18 @@ import type {
   RunQueue,
 } from "../../handlers/capabilities.js";
 import type { AppendLog } from "../../storage/append-log.js";
-import { type CronJob, type CronJobProblem, CronJobRepository, cronJobNotFound } from "../../storage/cron-jobs.js";
-import { type CronRunRecord, CronRunLog } from "../../storage/cron-runs.js";
+import {
+  type CronJob,
+  type CronJobProblem,
+  CronJobRepository,
+  cronJobNotFound,
+} from "../../storage/cron-jobs.js";
+import { CronRunLog, type CronRunRecord } from "../../storage/cron-runs.js";
 import { gatewayTimeZone, resolveTimeZone } from "../../storage/cron-schedule.js";
 import { type CronState, CronStateRepository } from "../../storage/cron-state.js";
 import { invalid } from "../../storage/errors.js";
 import type { Scope } from "../../storage/scopes.js";
-import { DueHeap, type DueEntry } from "./due-heap.js";
+import { type DueEntry, DueHeap } from "./due-heap.js";
 import { CronJobRunner, type JobEntry, watermarkOf } from "./job-runner.js";
 import { type CompiledSchedule, compileSchedule, nextTimes } from "./schedule.js";
 
@@ -30,6 +35,13 @@ export interface CronSchedulerOptions {
   newId?: () => string;
   /** For jobs created without one; the gateway's own (Intl) by default. */
   defaultTimezone?: string;
+}
+
+export interface CronStartReport {
+  jobs: number;
+  /** Job files that did not parse (listed by GET /api/cron). */
+  problems: number;
+  duration_ms: number;
 }
 
 /** The timer never sleeps longer than this, so a wall-clock step is noticed within a minute. */
@@ -61,6 +73,8 @@ export class CronScheduler implements CronService {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private loading: Promise<CronStartReport> | undefined;
+  private stopped = false;
 
   constructor(private readonly options: CronSchedulerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -81,29 +95,44 @@ export class CronScheduler implements CronService {
   }
 
   /** Loads every job, resolves what a crash left, applies misfire policies, and starts the timer. */
-  async start(): Promise<{ jobs: number; problems: number }> {
+  start(): Promise<CronStartReport> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  private async load(): Promise<CronStartReport> {
+    const began = performance.now();
     const startedAt = this.now();
     const { jobs, problems } = await this.jobs.list();
     this.problems = problems;
-    for (const p of problems) this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
+    for (const p of problems)
+      this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
     await inBatches(jobs, LOAD_CONCURRENCY, async (job) => {
-      const entry = await this.load(job);
+      const entry = await this.loadEntry(job);
       this.entries.set(job.id, entry);
       await this.runner.withJob(job.id, async () => {
         await this.runner.recover(entry);
         await this.runner.handleDue(entry, startedAt, true);
       });
     });
+    const report = {
+      jobs: this.entries.size,
+      problems: problems.length,
+      duration_ms: Math.round(performance.now() - began),
+    };
+    if (this.stopped) return report;
     this.running = true;
     for (const entry of this.entries.values()) this.reschedule(entry);
-    return { jobs: this.entries.size, problems: problems.length };
+    return report;
   }
 
   /** Stops firing (first thing at shutdown); outcomes of runs that end meanwhile are still recorded. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    await this.loading?.catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -118,6 +147,7 @@ export class CronScheduler implements CronService {
   }
 
   async list(): Promise<{ jobs: CronJobView[]; problems: CronJobProblem[] }> {
+    await this.ready();
     const jobs = [...this.entries.values()]
       .sort((a, b) => a.job.created_at.localeCompare(b.job.created_at) || a.job.id.localeCompare(b.job.id))
       .map((e) => this.view(e, 1));
@@ -125,10 +155,12 @@ export class CronScheduler implements CronService {
   }
 
   async get(id: string, nextCount = 5): Promise<CronJobView> {
+    await this.ready();
     return this.view(this.entry(id), nextCount);
   }
 
   async create(input: CronJobInput): Promise<CronJobView> {
+    await this.ready();
     const timezone = input.timezone === undefined ? this.defaultTimezone : resolveTimeZone(input.timezone);
     const schedule = this.compileChecked(input.schedule, timezone, this.now());
     const job = await this.jobs.create({
@@ -151,17 +183,34 @@ export class CronScheduler implements CronService {
   }
 
   async update(id: string, patch: CronJobUpdate): Promise<CronJobView> {
+    await this.ready();
     return this.runner.withJob(id, async () => {
       const entry = this.entry(id);
       const changes: Record<string, unknown> = { ...patch };
-      for (const field of ["name", "schedule", "timezone", "agent_id", "prompt", "enabled", "misfire_policy", "overlap_policy"]) {
+      for (const field of [
+        "name",
+        "schedule",
+        "timezone",
+        "agent_id",
+        "prompt",
+        "enabled",
+        "misfire_policy",
+        "overlap_policy",
+      ]) {
         if (changes[field] === null) throw invalid(field, "cannot be removed");
       }
       const timezone = patch.timezone ? resolveTimeZone(patch.timezone) : entry.job.timezone;
       if (patch.timezone) changes.timezone = timezone;
-      const retimed = patch.schedule !== undefined || patch.timezone !== undefined || (patch.enabled === true && !entry.job.enabled);
+      const retimed =
+        patch.schedule !== undefined ||
+        patch.timezone !== undefined ||
+        (patch.enabled === true && !entry.job.enabled);
       if (retimed) {
-        const compiled = this.compileChecked(patch.schedule ?? entry.job.schedule, timezone, new Date(entry.job.created_at));
+        const compiled = this.compileChecked(
+          patch.schedule ?? entry.job.schedule,
+          timezone,
+          new Date(entry.job.created_at),
+        );
         if (patch.schedule !== undefined) changes.schedule = compiled.text;
       }
       const job = await this.jobs.update(id, changes);
@@ -174,6 +223,7 @@ export class CronScheduler implements CronService {
   }
 
   async remove(id: string): Promise<void> {
+    await this.ready();
     await this.runner.withJob(id, async () => {
       const entry = this.entries.get(id);
       await this.jobs.remove(id);
@@ -185,6 +235,7 @@ export class CronScheduler implements CronService {
   }
 
   async runNow(id: string): Promise<CronRunRecord> {
+    await this.ready();
     return this.runner.withJob(id, () => this.runner.fire(this.entry(id), this.now(), "manual"));
   }
 
@@ -197,8 +248,14 @@ export class CronScheduler implements CronService {
   }
 
   async runs(id: string, limit: number): Promise<CronRunRecord[]> {
+    await this.ready();
     this.entry(id);
     return this.runLog.recent(id, limit);
+  }
+
+  /** API calls made while jobs load wait for them (the server listens before the scheduler starts). */
+  private async ready(): Promise<void> {
+    await this.loading?.catch(() => undefined);
   }
 
   private entry(id: string): JobEntry {
@@ -207,13 +264,17 @@ export class CronScheduler implements CronService {
     return entry;
   }
 
-  private async load(job: CronJob): Promise<JobEntry> {
+  private async loadEntry(job: CronJob): Promise<JobEntry> {
     let state: CronState;
     try {
       state = await this.states.get(job.id);
     } catch (error) {
       // A damaged state file must not replay history: start from now, and say so.
-      this.options.logger.warn({ msg: "cron: state unreadable, starting from now", job_id: job.id, error: (error as Error).message });
+      this.options.logger.warn({
+        msg: "cron: state unreadable, starting from now",
+        job_id: job.id,
+        error: (error as Error).message,
+      });
       state = { handled_until: this.now().toISOString(), active: [] };
     }
     return { job, state, version: 0, ...this.compiled(job) };
@@ -285,21 +346,24 @@ export class CronScheduler implements CronService {
     while (this.heap.peek() && this.heap.peek()!.at <= now) {
       const due = this.heap.pop()!;
       if (!this.isCurrent(due)) continue;
-      const work = this.runner
-        .withJob(due.jobId, async () => {
-          const entry = this.entries.get(due.jobId);
-          if (!entry || entry.version !== due.version || !this.running) return;
-          try {
-            await this.runner.handleDue(entry, this.now(), false);
-            this.reschedule(entry);
-          } catch (error) {
-            // Storage trouble: try the same time again a little later rather than spinning.
-            this.options.logger.error({ msg: "cron: firing failed", job_id: due.jobId, error: (error as Error).message });
-            entry.version++;
-            this.heap.push({ jobId: due.jobId, at: this.now().getTime() + RETRY_MS, version: entry.version });
-            this.arm();
-          }
-        });
+      const work = this.runner.withJob(due.jobId, async () => {
+        const entry = this.entries.get(due.jobId);
+        if (!entry || entry.version !== due.version || !this.running) return;
+        try {
+          await this.runner.handleDue(entry, this.now(), false);
+          this.reschedule(entry);
+        } catch (error) {
+          // Storage trouble: try the same time again a little later rather than spinning.
+          this.options.logger.error({
+            msg: "cron: firing failed",
+            job_id: due.jobId,
+            error: (error as Error).message,
+          });
+          entry.version++;
+          this.heap.push({ jobId: due.jobId, at: this.now().getTime() + RETRY_MS, version: entry.version });
+          this.arm();
+        }
+      });
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
@@ -308,7 +372,11 @@ export class CronScheduler implements CronService {
 }
 
 /** Runs `work` over the items, at most `size` at a time. */
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await work(items[next++]!);

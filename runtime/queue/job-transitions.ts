@@ -19,7 +19,10 @@ export function beginAttempt(job: QueueJob, now: number): void {
   job.attempts += 1;
   job.started_at = iso(now);
   job.not_before = undefined;
-  job.attempt_log = [...(job.attempt_log ?? []), { n: job.attempts, status: "running", started_at: iso(now) }];
+  job.attempt_log = [
+    ...(job.attempt_log ?? []),
+    { n: job.attempts, status: "running", started_at: iso(now) },
+  ];
 }
 
 /** Undoes `beginAttempt` when nothing was started (the journal write failed, or the gateway is stopping). */

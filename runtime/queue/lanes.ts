@@ -45,11 +45,7 @@ export class LaneCounter {
 }
 
 /** Counts running and queued jobs per lane for `GET /api/queue/lanes`. */
-export function laneReport(
-  running: LaneKeys[],
-  queued: LaneKeys[],
-  limits: QueueSettings,
-): QueueLaneReport {
+export function laneReport(running: LaneKeys[], queued: LaneKeys[], limits: QueueSettings): QueueLaneReport {
   const agents = new Map<string, { running: number; queued: number }>();
   const workspaces = new Map<string, { running: number; queued: number }>();
   const count = (keys: LaneKeys[], field: "running" | "queued") => {

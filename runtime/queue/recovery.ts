@@ -41,7 +41,10 @@ export interface RecoveryOptions {
  * job is retried while attempts remain, else failed, each with a reason; a cancel asked before the crash
  * wins. Queued jobs keep their place. Old finished jobs are trimmed to `retain_finished`.
  */
-export async function recoverJobs(entries: JournalEntry[], options: RecoveryOptions): Promise<RecoveryResult> {
+export async function recoverJobs(
+  entries: JournalEntry[],
+  options: RecoveryOptions,
+): Promise<RecoveryResult> {
   const notes: RecoveryNote[] = [];
   const live: RecoveredJob[] = [];
   const finished: RecoveredJob[] = [];

@@ -10,9 +10,17 @@ export function retryDelayMs(attempts: number, settings: QueueSettings): number 
 
 /**
  * Whether a failure to start a job can never succeed on retry: the agent or workdir it names is invalid
- * (a 400/404, or a storage validation/not-found error), as opposed to a failed or busy run.
+ * (a 400/404, a storage validation/not-found error, a session of another agent), as opposed to a failed or
+ * busy run.
  */
 export function isPermanentFailure(error: unknown): boolean {
-  const { status, kind } = (error ?? {}) as { status?: unknown; kind?: unknown };
-  return status === 400 || status === 404 || kind === "validation" || kind === "not_found";
+  const { status, kind, code } = (error ?? {}) as { status?: unknown; kind?: unknown; code?: unknown };
+  return (
+    status === 400 ||
+    status === 404 ||
+    kind === "validation" ||
+    kind === "not_found" ||
+    // Another agent's session stays another agent's: retrying cannot help.
+    code === "SESSION_AGENT_MISMATCH"
+  );
 }

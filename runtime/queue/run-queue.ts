@@ -14,18 +14,12 @@ import type {
 } from "../../handlers/capabilities.js";
 import { conflict, notFound, StorageError } from "../../storage/errors.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
-import { isFinalQueueStatus, type QueueJobRecord, QueueJobInputSchema } from "../../storage/queue-schemas.js";
+import { isFinalQueueStatus, QueueJobInputSchema, type QueueJobRecord } from "../../storage/queue-schemas.js";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../../storage/queue-settings.js";
 import { describeIssues } from "../../storage/schema-helpers.js";
 import { type QueueClock, systemQueueClock } from "./clock.js";
 import { insertOrdered, removeItem } from "./job-order.js";
-import {
-  beginAttempt,
-  currentAttempt,
-  failAttempt,
-  finishJob,
-  revertAttempt,
-} from "./job-transitions.js";
+import { beginAttempt, currentAttempt, failAttempt, finishJob, revertAttempt } from "./job-transitions.js";
 import { LaneCounter, type LaneKeys, laneReport } from "./lanes.js";
 import { recoverJobs } from "./recovery.js";
 import { isPermanentFailure } from "./retry-policy.js";
@@ -176,7 +170,8 @@ export class DurableRunQueue implements RunQueue {
   ): Promise<QueueJob[]> {
     await this.open();
     const positions = new Map(this.queued.map((entry, index) => [entry, index + 1]));
-    const rank = (entry: Entry) => (entry.job.status === "running" ? 0 : entry.job.status === "queued" ? 1 : 2);
+    const rank = (entry: Entry) =>
+      entry.job.status === "running" ? 0 : entry.job.status === "queued" ? 1 : 2;
     const matches = [...this.jobs.values()].filter(
       (entry) =>
         (!filter.status || entry.job.status === filter.status) &&
@@ -297,18 +292,23 @@ export class DurableRunQueue implements RunQueue {
     }
     await this.options.journal.compact([...this.jobs.values()].map((entry) => this.snapshot(entry)));
     this.state = "open";
-    for (const note of recovered.notes) this.changed(this.jobs.get(note.id)!);
+    // Listeners (the task sync) hear of the jobs settled here; one trimmed away (retain_finished: 0) is gone.
+    for (const note of recovered.notes) {
+      const entry = this.jobs.get(note.id);
+      if (entry) this.changed(entry);
+    }
   }
 
   /** Asks for a scheduling pass; passes never overlap, and one asked for during a pass runs after it. */
   private schedule(): void {
     if (this.state !== "started") return;
     this.pumpWanted = true;
-    if (!this.pumping) {
-      this.pumping = this.pump().finally(() => {
-        this.pumping = undefined;
-      });
-    }
+    if (this.pumping) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      // Asked for between the pass's last check and now: run another.
+      if (this.pumpWanted) this.schedule();
+    });
   }
 
   private async pump(): Promise<void> {
@@ -318,7 +318,8 @@ export class DurableRunQueue implements RunQueue {
       const now = this.clock.now();
       const launches: Entry[] = [];
       let wakeAt: number | undefined;
-      for (const entry of this.queued) {
+      // A copy: claiming a job takes it out of `queued` while the pass goes on.
+      for (const entry of [...this.queued]) {
         if (this.lanesInUse.running >= settings.concurrency) break;
         const { job } = entry;
         const notBefore = job.not_before ? Date.parse(job.not_before) : undefined;
@@ -328,7 +329,10 @@ export class DurableRunQueue implements RunQueue {
         }
         const keys = this.laneKeys(job);
         if (!this.lanesInUse.fits(keys, settings)) continue;
-        if (job.session_id && (this.sessionsInUse.has(job.session_id) || this.options.runs.isRunning(job.session_id))) {
+        if (
+          job.session_id &&
+          (this.sessionsInUse.has(job.session_id) || this.options.runs.isRunning(job.session_id))
+        ) {
           wakeAt = Math.min(wakeAt ?? now + SESSION_RECHECK_MS, now + SESSION_RECHECK_MS);
           continue;
         }
@@ -399,7 +403,8 @@ export class DurableRunQueue implements RunQueue {
     entry.liveSession = handle.sessionId;
     this.sessionsInUse.add(handle.sessionId);
     const attempt = currentAttempt(job);
-    if (attempt) Object.assign(attempt, { run_id: handle.runId, session_id: handle.sessionId, pid: handle.pid });
+    if (attempt)
+      Object.assign(attempt, { run_id: handle.runId, session_id: handle.sessionId, pid: handle.pid });
     job.run_id = handle.runId;
     // Retries continue the same conversation: the agent sees what its failed attempt did.
     job.session_id ??= handle.sessionId;
@@ -441,9 +446,12 @@ export class DurableRunQueue implements RunQueue {
       failAttempt(job, message, { now, settings, permanent: !outcome && isPermanentFailure(result.error) });
     }
     if (job.status === "queued") insertOrdered(this.queued, entry);
-    await this.persist([entry]).catch((error) => this.writeFailed(error));
+    // The next job may start while this line is being synced: the journal keeps lines in order, and a
+    // crash before the sync is caught at restart by `runCompleted` (the session knows the run ended).
+    const written = this.persist([entry]);
     this.changed(entry);
     this.schedule();
+    await written.catch((error) => this.writeFailed(error));
   }
 
   private changed(entry: Entry): void {
@@ -500,7 +508,10 @@ export class DurableRunQueue implements RunQueue {
     try {
       this.settingsNow = (await this.options.settings?.()) ?? DEFAULT_QUEUE_SETTINGS;
     } catch (error) {
-      this.options.logger.warn({ msg: "queue settings unreadable; keeping the last", error: errorMessage(error) });
+      this.options.logger.warn({
+        msg: "queue settings unreadable; keeping the last",
+        error: errorMessage(error),
+      });
     }
     return this.settingsNow;
   }

@@ -9,7 +9,7 @@ import type {
   RunService,
   Telemetry,
 } from "../../handlers/capabilities.js";
-import { createApp } from "../../handlers/index.js";
+import { createApp, type GatewayDeps } from "../../handlers/index.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
 import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
 import { EXECUTOR_IDS, type ExecutorId } from "../../storage/executor-types.js";
@@ -78,6 +78,12 @@ export interface TestAppOptions {
   providerChecks?: ProviderChecker;
   /** Telemetry for /api/telemetry and the request metrics (absent: 501, as on Workers). */
   telemetry?: Telemetry;
+  /** More capabilities built over the app's storage (e.g. cron, heartbeat). */
+  extend?: (storage: {
+    scopes: Scopes;
+    log: MemoryAppendLog;
+    sessions: SessionRepository;
+  }) => Partial<GatewayDeps>;
 }
 
 /** The real app over in-memory storage, for `app.request()` tests without a server. */
@@ -105,6 +111,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     sessions,
     history,
     remoteAddress: (_c: Context) => options.remoteAddress ?? "127.0.0.1",
+    ...options.extend?.({ scopes, log, sessions }),
   });
   return { app, scopes, sessions, history, log };
 }

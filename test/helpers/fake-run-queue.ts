@@ -20,7 +20,13 @@ export class FakeRunQueue implements RunQueue {
   async enqueue(input: QueueJobInput): Promise<QueueJob> {
     if (this.failEnqueue) throw new Error(this.failEnqueue);
     const id = `q${this.next++}`;
-    const job: QueueJob = { ...input, id, status: "queued", attempts: 0, created_at: this.now().toISOString() };
+    const job: QueueJob = {
+      ...input,
+      id,
+      status: "queued",
+      attempts: 0,
+      created_at: this.now().toISOString(),
+    };
     this.jobs.set(id, job);
     const outcome = this.autoComplete?.(job);
     if (outcome) queueMicrotask(() => this.complete(id, outcome.status, outcome.error));
@@ -35,7 +41,13 @@ export class FakeRunQueue implements RunQueue {
     job.started_at = this.now().toISOString();
     job.run_id = `run-${id}`;
     job.attempt_log = [
-      { n: job.attempts, status: "running", started_at: job.started_at, run_id: job.run_id, session_id: `session-${id}` },
+      {
+        n: job.attempts,
+        status: "running",
+        started_at: job.started_at,
+        run_id: job.run_id,
+        session_id: `session-${id}`,
+      },
     ];
     return { ...job };
   }
@@ -61,7 +73,9 @@ export class FakeRunQueue implements RunQueue {
     return job ? { ...job } : null;
   }
 
-  async list(filter: { status?: QueueJobStatus; source?: QueueJob["source"]; agent_id?: string; limit?: number } = {}) {
+  async list(
+    filter: { status?: QueueJobStatus; source?: QueueJob["source"]; agent_id?: string; limit?: number } = {},
+  ) {
     return [...this.jobs.values()]
       .filter((j) => (filter.status ? j.status === filter.status : true))
       .filter((j) => (filter.source ? j.source === filter.source : true))

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +12,17 @@ export interface GatewayProcess {
   child: ChildProcess;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * The gateway's own pid: the tsx CLI runs it as a child process, and a SIGKILL cannot be passed on by
+ * the wrapper, so crash tests and `stop("SIGKILL")` must signal the child itself.
+ */
+export function gatewayChildPid(gw: { child: ChildProcess }): number {
+  const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(gw.child.pid)], { encoding: "utf8" });
+  const pid = Number(out.trim().split(/\s+/)[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no gateway process under tsx ${gw.child.pid}`);
+  return pid;
 }
 
 export async function makeTempHome(prefix = "viben-home-"): Promise<string> {
@@ -57,7 +68,11 @@ export async function startGatewayProcess(
     child,
     output: () => out,
     async stop(signal = "SIGTERM") {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) {
+        // The wrapper relays SIGINT/SIGTERM; SIGKILL must hit the gateway itself (then the wrapper exits).
+        if (signal === "SIGKILL") process.kill(gatewayChildPid({ child }), "SIGKILL");
+        else child.kill(signal);
+      }
       return exited;
     },
   };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GatewayEvent, Logger } from "../../handlers/capabilities.js";
-import { createEventBus } from "../../runtime/event-bus.js";
 import { CronScheduler } from "../../runtime/cron/scheduler.js";
+import { createEventBus } from "../../runtime/event-bus.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
 import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
 import { Scopes } from "../../storage/scopes.js";
@@ -53,7 +53,12 @@ describe("cron scheduler with a fake clock", () => {
     at("2026-03-27T12:00:00Z");
     const cron = w.make();
     await cron.start();
-    const job = await cron.create({ ...base, name: "nightly", schedule: "30 2 * * *", timezone: "europe/berlin" });
+    const job = await cron.create({
+      ...base,
+      name: "nightly",
+      schedule: "30 2 * * *",
+      timezone: "europe/berlin",
+    });
     expect(job.timezone).toBe("Europe/Berlin");
     expect(job.next_runs.slice(0, 3)).toEqual([
       "2026-03-28T01:30:00.000Z",
@@ -76,10 +81,21 @@ describe("cron scheduler with a fake clock", () => {
     at("2026-10-24T12:00:00Z");
     const cron = w.make();
     await cron.start();
-    const berlin = await cron.create({ ...base, name: "b", schedule: "30 2 * * *", timezone: "Europe/Berlin" });
-    const ny = await cron.create({ ...base, name: "n", schedule: "30 1 * * *", timezone: "America/New_York" });
+    const berlin = await cron.create({
+      ...base,
+      name: "b",
+      schedule: "30 2 * * *",
+      timezone: "Europe/Berlin",
+    });
+    const ny = await cron.create({
+      ...base,
+      name: "n",
+      schedule: "30 1 * * *",
+      timezone: "America/New_York",
+    });
     await vi.advanceTimersByTimeAsync(9 * 86_400_000);
-    const day = (runs: { scheduled_for: string }[], date: string) => runs.filter((r) => r.scheduled_for.startsWith(date));
+    const day = (runs: { scheduled_for: string }[], date: string) =>
+      runs.filter((r) => r.scheduled_for.startsWith(date));
     const berlinRuns = await cron.runs(berlin.id, 50);
     const nyRuns = await cron.runs(ny.id, 50);
     // 02:30 CEST = 00:30Z; the repeated 02:30 CET (01:30Z) does not fire again.
@@ -96,7 +112,12 @@ describe("cron scheduler with a fake clock", () => {
     at("2026-10-25T00:10:00Z");
     const cron = w.make();
     await cron.start();
-    const job = await cron.create({ ...base, name: "half-hourly", schedule: "*/30 * * * *", timezone: "Europe/Berlin" });
+    const job = await cron.create({
+      ...base,
+      name: "half-hourly",
+      schedule: "*/30 * * * *",
+      timezone: "Europe/Berlin",
+    });
     await vi.advanceTimersByTimeAsync(2 * 3_600_000);
     const times = (await cron.runs(job.id, 50)).map((r) => r.scheduled_for).reverse();
     expect(times).toEqual([
@@ -142,7 +163,12 @@ describe("cron scheduler with a fake clock", () => {
     expect(every.next_runs.slice(0, 2)).toEqual(["2026-05-01T00:01:30.000Z", "2026-05-01T00:03:00.000Z"]);
     const every5 = await cron.create({ ...base, name: "e5", schedule: "every 5m" });
     expect(every5.next_runs[0]).toBe("2026-05-01T00:05:00.000Z");
-    const once = await cron.create({ ...base, name: "o", schedule: { at: "2026-12-01T09:00:00" }, timezone: "Europe/Berlin" });
+    const once = await cron.create({
+      ...base,
+      name: "o",
+      schedule: { at: "2026-12-01T09:00:00" },
+      timezone: "Europe/Berlin",
+    });
     expect(once.schedule).toBe("at 2026-12-01T09:00:00");
     expect(once.next_runs).toEqual(["2026-12-01T08:00:00.000Z"]);
     const secs = await cron.create({ ...base, name: "s", schedule: "*/10 * * * * *" });
@@ -156,7 +182,12 @@ describe("cron scheduler with a fake clock", () => {
     let cron = w.make();
     await cron.start();
     const skip = await cron.create({ ...base, name: "skip", schedule: "* * * * *" });
-    const once = await cron.create({ ...base, name: "once", schedule: "* * * * *", misfire_policy: "run_once" });
+    const once = await cron.create({
+      ...base,
+      name: "once",
+      schedule: "* * * * *",
+      misfire_policy: "run_once",
+    });
     await vi.advanceTimersByTimeAsync(60_000); // fires 00:01 for both
     await cron.close();
     at("2026-06-01T00:05:10Z"); // down through 00:02 … 00:05
@@ -208,7 +239,11 @@ describe("cron scheduler with a fake clock", () => {
     await cron.start();
     const [ra] = await cron.runs(a.id, 5);
     const [rb] = await cron.runs(b.id, 5);
-    expect(ra).toMatchObject({ status: "succeeded", run_id: `run-${qa!.id}`, session_id: `session-${qa!.id}` });
+    expect(ra).toMatchObject({
+      status: "succeeded",
+      run_id: `run-${qa!.id}`,
+      session_id: `session-${qa!.id}`,
+    });
     expect(rb).toMatchObject({ status: "interrupted", queue_job_id: qb!.id });
     expect(rb?.error).toMatch(/no record/);
     expect((await cron.get(a.id)).active_runs).toBe(0);
@@ -237,17 +272,28 @@ describe("cron scheduler with a fake clock", () => {
     const cron = w.make();
     await cron.start();
     const skip = await cron.create({ ...base, name: "skip", schedule: "* * * * *" });
-    const queue = await cron.create({ ...base, name: "queue", schedule: "* * * * *", overlap_policy: "queue" });
-    const allow = await cron.create({ ...base, name: "allow", schedule: "* * * * *", overlap_policy: "allow" });
+    const queue = await cron.create({
+      ...base,
+      name: "queue",
+      schedule: "* * * * *",
+      overlap_policy: "queue",
+    });
+    const allow = await cron.create({
+      ...base,
+      name: "allow",
+      schedule: "* * * * *",
+      overlap_policy: "allow",
+    });
     await vi.advanceTimersByTimeAsync(3 * 60_000); // 00:01, 00:02, 00:03 while the first runs hang
-    const statuses = async (id: string) =>
-      (await cron.runs(id, 10)).map((r) => r.status).reverse();
+    const statuses = async (id: string) => (await cron.runs(id, 10)).map((r) => r.status).reverse();
     expect(await statuses(skip.id)).toEqual(["running", "skipped", "skipped"]);
     expect(await statuses(queue.id)).toEqual(["running", "queued", "skipped"]);
     expect(await statuses(allow.id)).toEqual(["running", "running", "running"]);
     await expect(cron.runNow(skip.id)).rejects.toMatchObject({ code: "CRON_JOB_BUSY" });
     // The queued firing starts once the running one ends.
-    const first = w.queue.list({ source: "cron" }).then((jobs) => jobs.find((j) => j.metadata?.cron_job_id === queue.id));
+    const first = w.queue
+      .list({ source: "cron" })
+      .then((jobs) => jobs.find((j) => j.metadata?.cron_job_id === queue.id));
     w.queue.complete((await first)!.id, "failed", "exit 3");
     await vi.advanceTimersByTimeAsync(0);
     const queueRuns = (await cron.runs(queue.id, 10)).reverse();
@@ -277,7 +323,12 @@ describe("cron scheduler with a fake clock", () => {
     ]);
     await vi.advanceTimersByTimeAsync(0);
     expect(w.fired.map((e) => e.status)).toEqual(["running", "running"]);
-    expect(w.fired[0]).toMatchObject({ type: "cron_fired", job_id: job.id, agent_id: "coder", trigger: "manual" });
+    expect(w.fired[0]).toMatchObject({
+      type: "cron_fired",
+      job_id: job.id,
+      agent_id: "coder",
+      trigger: "manual",
+    });
     await cron.close();
   });
 

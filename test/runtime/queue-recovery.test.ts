@@ -32,13 +32,14 @@ describe("run queue durability", () => {
       attempt_log: [{ n: 1, status: "interrupted", run_id: "run-1", session_id: "session-1" }],
     });
     const retried = await second.queue.get(twice.id);
-    expect(retried).toMatchObject({ status: "queued", attempts: 1, position: 3 });
+    // A retry keeps its place in FIFO order; its backoff lets later jobs pass meanwhile.
+    expect(retried).toMatchObject({ status: "queued", attempts: 1, position: 2 });
     expect(retried?.attempt_log?.[0]).toMatchObject({ status: "interrupted", run_id: "run-2" });
     expect(Date.parse(retried!.not_before!) - clock.now()).toBe(500);
     expect((await second.queue.list({ status: "queued" })).map((j) => j.prompt)).toEqual([
       "urgent",
-      "waiting",
       "hang twice",
+      "waiting",
     ]);
 
     second.queue.start();
@@ -129,8 +130,12 @@ describe("run queue durability", () => {
       first.runs.byPrompt(prompt).finish();
       await first.queue.whenIdle();
     }
-    const pending = await first.enqueue("pending");
     expect(await log.count(QUEUE_JOURNAL_KEY)).toBeGreaterThan(8);
+    await first.queue.stop();
+    // Opened but not started: the job stays queued.
+    const between = queueHarness({ log, settings: { retain_finished: 5 } });
+    await between.queue.open();
+    const pending = await between.enqueue("pending");
     log.appendRaw(QUEUE_JOURNAL_KEY, '{"not":"an entry"}\n{"rev":999,"seq":1,"job":{"id":');
 
     const second = queueHarness({ log, settings: { retain_finished: 2 } });

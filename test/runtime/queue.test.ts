@@ -77,6 +77,15 @@ describe("run queue scheduling", () => {
     expect(runs.running().map((r) => r.request.prompt)).toEqual(["y1", "x2", "v1"]);
   });
 
+  it("starts every job that fits in one pass", async () => {
+    const { queue, runs, enqueue } = queueHarness({ settings: { concurrency: 3, per_workspace: 3 } });
+    await queue.open();
+    for (const agent of ["a", "b", "c", "d"]) await enqueue(agent, { agent_id: agent });
+    queue.start();
+    await queue.whenIdle();
+    expect(runs.prompts).toEqual(["a", "b", "c"]);
+  });
+
   it("retries a failed run with exponential backoff until max_attempts, then fails with every attempt recorded", async () => {
     const { queue, runs, clock, enqueue } = queueHarness({
       settings: { backoff_ms: 1000, max_backoff_ms: 60_000 },
@@ -174,9 +183,9 @@ describe("run queue scheduling", () => {
   it("refuses bad input before writing anything", async () => {
     const { queue, log } = queueHarness();
     await queue.open();
-    await expect(
-      queue.enqueue({ agent_id: "", prompt: "x", source: "api" }),
-    ).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+    await expect(queue.enqueue({ agent_id: "", prompt: "x", source: "api" })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+    });
     await expect(
       queue.enqueue({ agent_id: "a", prompt: "x", source: "api", max_attempts: 0 }),
     ).rejects.toThrow(/max_attempts/);

@@ -1,0 +1,113 @@
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startGateway } from "../runtime/server.js";
+import { ROOT } from "./lib.js";
+
+/** Two stream-json lines from /bin/sh: the executor costs as little as a process can. */
+const TRIVIAL = join(ROOT, "test/fixtures/queue-trivial-claude.sh");
+
+export interface QueueThroughput {
+  concurrency: number;
+  jobs: number;
+  seconds: number;
+  jobsPerSec: number;
+  /** Median time from enqueue to the job's end. */
+  medianLatencyMs: number;
+}
+
+export interface QueueBench {
+  /** The fixture spawned directly, one after another: what one lane could do with no gateway at all. */
+  directRunsPerSec: number;
+  rows: QueueThroughput[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+async function directRunsPerSec(runs: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) {
+    await new Promise<void>((done, fail) => {
+      const child = spawn(TRIVIAL, ["-p", "--", "bench"], { stdio: ["ignore", "pipe", "ignore"] });
+      child.stdout.resume();
+      child.once("error", fail);
+      child.once("close", () => done());
+    });
+  }
+  return runs / ((performance.now() - started) / 1000);
+}
+
+/** Enqueues `jobs` runs over HTTP at once and waits until the queue has finished every one. */
+async function throughput(concurrency: number, jobs: number): Promise<QueueThroughput> {
+  const home = await mkdtemp(join(tmpdir(), "viben-bench-queue-"));
+  await mkdir(join(home, ".viben/executors"), { recursive: true });
+  await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${TRIVIAL}\n`);
+  await writeFile(
+    join(home, ".viben/gateway.yaml"),
+    `queue:\n  concurrency: ${concurrency}\n  per_agent: ${concurrency}\n  per_workspace: ${concurrency}\n`,
+  );
+  const gw = await startGateway({ port: 0, env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "silent" } });
+  try {
+    const queue = gw.app.services.queue!;
+    const enqueue = async (prompt: string) => {
+      const res = await fetch(`${gw.url}/api/queue`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ agent_id: "CLAUDE_CODE", prompt }),
+      });
+      if (res.status !== 202) throw new Error(`enqueue answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
+    };
+    // Warm-up: executor probe, first session, JIT.
+    await queue.waitFor(await enqueue("warm-up"));
+    const started = performance.now();
+    const latencies: number[] = [];
+    const finished: Promise<void>[] = [];
+    for (let i = 0; i < jobs; i++) {
+      const queuedAt = performance.now();
+      const id = await enqueue(`job ${i}`);
+      finished.push(
+        queue.waitFor(id).then((job) => {
+          if (job.status !== "succeeded") throw new Error(`job ${id} ended ${job.status}: ${job.error}`);
+          latencies.push(performance.now() - queuedAt);
+        }),
+      );
+    }
+    await Promise.all(finished);
+    const seconds = (performance.now() - started) / 1000;
+    return { concurrency, jobs, seconds, jobsPerSec: jobs / seconds, medianLatencyMs: median(latencies) };
+  } finally {
+    await gw.close();
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Issue 5's queue figure: jobs/s through POST /api/queue → run (a trivial fixture executor) → done, at
+ * concurrency 1 and 8, beside the fixture spawned directly in a loop.
+ */
+export async function benchQueue(jobs = 200): Promise<QueueBench> {
+  const direct = await directRunsPerSec(jobs);
+  const rows: QueueThroughput[] = [];
+  for (const concurrency of [1, 8]) rows.push(await throughput(concurrency, jobs));
+  return { directRunsPerSec: direct, rows };
+}
+
+export function printQueueBench(bench: QueueBench): void {
+  console.log("| path | concurrency | jobs | jobs/s | median enqueue → done ms |\n|---|---|---|---|---|");
+  console.log(`| fixture spawned directly, in a loop | 1 | – | ${bench.directRunsPerSec.toFixed(1)} | – |`);
+  for (const row of bench.rows) {
+    console.log(
+      `| POST /api/queue → run → done | ${row.concurrency} | ${row.jobs} | ${row.jobsPerSec.toFixed(1)} | ${row.medianLatencyMs.toFixed(1)} |`,
+    );
+  }
+}
+
+// `npx tsx bench/queue.ts [jobs]` runs it alone (it is not part of `npm run bench` yet).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printQueueBench(await benchQueue(Number(process.argv[2] ?? 200)));
+}

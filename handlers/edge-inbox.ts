@@ -1,0 +1,105 @@
+import { z } from "@hono/zod-openapi";
+import { idSchema } from "../storage/schema-helpers.js";
+import type { EdgeInbox } from "./capabilities.js";
+import type { Services } from "./context.js";
+import { ApiError } from "./errors.js";
+import { createRouter } from "./lib/app-factory.js";
+import { defineRoute } from "./lib/roles.js";
+import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
+
+const TAGS = ["Edge"];
+
+function requireInbox(services: Services): EdgeInbox {
+  if (!services.edgeInbox) {
+    throw new ApiError(
+      501,
+      "NOT_SUPPORTED_IN_RUNTIME",
+      `the webhook inbox lives at the edge (workerd), not on ${services.runtime}; pull it with npm run pull:edge`,
+    );
+  }
+  return services.edgeInbox;
+}
+
+const InboxItemSchema = z
+  .object({
+    id: z.string().openapi({ description: "The run_id the edge answered the webhook with" }),
+    agent_id: z.string(),
+    prompt: z.string(),
+    session_id: z.string().optional(),
+    source: z.string(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    created_at: z.string(),
+    acked_at: z.string().optional(),
+  })
+  .loose()
+  .openapi("EdgeInboxItem");
+
+const AckSchema = z
+  .object({
+    status: z.enum(["delivered", "rejected"]).openapi({
+      description: "delivered: queued by the local gateway; rejected: the local gateway refused it for good",
+    }),
+    local_job_id: z.string().min(1).max(200).optional(),
+    error: z.string().max(2000).optional(),
+  })
+  .strict()
+  .openapi("EdgeInboxAck");
+
+const IdParams = z.object({ id: idSchema.openapi({ param: { name: "id", in: "path" } }) });
+
+/**
+ * /api/edge/inbox: webhook wakes accepted at the edge, waiting for the local gateway, which pulls them
+ * (`npm run pull:edge`), queues each and acknowledges it. Admin only: items carry prompts.
+ */
+export const edgeInboxRouter = createRouter()
+  .openapi(
+    defineRoute("admin", {
+      method: "get",
+      path: "/",
+      tags: TAGS,
+      summary: "Webhook wakes not yet acknowledged, oldest first (workerd only)",
+      request: {
+        query: z.object({
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(1000)
+            .optional()
+            .openapi({ type: "integer", description: "Default 100" }),
+        }),
+      },
+      responses: {
+        200: jsonContent(
+          z.object({ items: z.array(InboxItemSchema), total: z.number(), more: z.boolean() }),
+          "Pending items; `more` when others wait behind them",
+        ),
+        ...errorResponses(400, 501),
+      },
+    }),
+    async (c) => {
+      const limit = c.req.valid("query").limit ?? 100;
+      const found = await requireInbox(c.get("services")).pending(limit + 1);
+      const items = found.slice(0, limit);
+      return c.json({ items, total: items.length, more: found.length > limit }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("admin", {
+      method: "post",
+      path: "/{id}/ack",
+      tags: TAGS,
+      summary: "Acknowledge an item the local gateway took over (again: the first receipt stands)",
+      request: { params: IdParams, body: jsonBody(AckSchema) },
+      responses: {
+        200: jsonContent(InboxItemSchema, "The acknowledged item"),
+        ...errorResponses(400, 404, 501),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const item = await requireInbox(c.get("services")).ack(id, c.req.valid("json"));
+      if (!item) throw new ApiError(404, "INBOX_ITEM_NOT_FOUND", `inbox item '${id}' not found`, { id });
+      return c.json(item, 200);
+    },
+  );
