@@ -1,3 +1,4 @@
+import { benchCron, printCronBench } from "./cron.js";
 import { benchFanout, printFanout } from "./fanout.js";
 import { benchFoundation, printTable, summariseFoundation } from "./foundation.js";
 import { benchNative } from "./native.js";
@@ -50,3 +51,6 @@ printQueueBench(await benchQueue());
 
 console.log("\nTerminal echo round trip\n");
 printTerminal(await benchTerminal());
+
+console.log("\nCron: 10,000 scheduled jobs on disk beside an empty gateway\n");
+printCronBench(await benchCron());

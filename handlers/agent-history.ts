@@ -3,7 +3,7 @@ import { idSchema } from "../storage/schema-helpers.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { requireSessions } from "./lib/run-requests.js";
-import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
+import { errorResponses, jsonBody, jsonContent, limitQuery } from "./lib/schemas.js";
 
 const AgentParams = z.object({ id: idSchema.openapi({ param: { name: "id", in: "path" } }) });
 const Tokens = z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() });
@@ -35,13 +35,7 @@ export const agentHistoryRouter = createRouter()
       request: {
         params: AgentParams,
         query: z.object({
-          limit: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(1000)
-            .optional()
-            .openapi({ type: "integer", description: "Default 50" }),
+          limit: limitQuery(50),
           search: z.string().max(500).optional(),
         }),
       },

@@ -6,7 +6,7 @@ import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { findRunnableAgent, requireSessions, resolveWorkdir } from "./lib/run-requests.js";
-import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
+import { errorResponses, jsonBody, jsonContent, limitQuery, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { SessionSchema, sessionView } from "./lib/session-views.js";
 import { resolveWorkspacePath } from "./lib/workspace.js";
 
@@ -27,13 +27,7 @@ const MessageSchema = z
   .openapi("Message");
 
 const PageQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .optional()
-    .openapi({ type: "integer", description: "Default 50" }),
+  limit: limitQuery(50),
   before: z
     .string()
     .optional()

@@ -6,7 +6,7 @@ import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
 import { defineRoute } from "./lib/roles.js";
-import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
+import { errorResponses, jsonBody, jsonContent, limitQuery, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
@@ -112,13 +112,7 @@ export const queueRouter = createRouter()
           status: z.enum(QUEUE_STATUSES).optional(),
           agent_id: idSchema.optional(),
           source: z.enum(QUEUE_SOURCES).optional(),
-          limit: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(1000)
-            .optional()
-            .openapi({ type: "integer", description: "Default 100" }),
+          limit: limitQuery(100),
         }),
       },
       responses: {

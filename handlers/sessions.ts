@@ -5,7 +5,7 @@ import { createRouter } from "./lib/app-factory.js";
 import { normalizeAbsolutePath, pathProblem } from "./lib/paths.js";
 import { defineRoute } from "./lib/roles.js";
 import { requireSessions } from "./lib/run-requests.js";
-import { errorResponses, jsonContent } from "./lib/schemas.js";
+import { errorResponses, jsonContent, limitQuery } from "./lib/schemas.js";
 import { SessionSchema, sessionView } from "./lib/session-views.js";
 
 /** /api/sessions: every session across agents (Ryvos), and one session with its latest messages. */
@@ -20,13 +20,7 @@ export const sessionsRouter = createRouter()
         query: z.object({
           agent_id: idSchema.optional(),
           workspace_path: z.string().optional(),
-          limit: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(1000)
-            .optional()
-            .openapi({ type: "integer", description: "Default 100" }),
+          limit: limitQuery(100),
         }),
       },
       responses: {

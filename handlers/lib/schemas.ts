@@ -49,3 +49,13 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
+
+/** `limit` query parameter: an integer from 1 to 1000 (the route applies `fallback` when absent). */
+export const limitQuery = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ type: "integer", description: `Default ${fallback}` });
