@@ -36,7 +36,7 @@ export const agentRunsRouter = createRouter()
           z.object({ success: z.boolean(), session_id: z.string(), run_id: z.string(), pid: z.number() }),
           "Started",
         ),
-        ...errorResponses(400, 404, 409, 501),
+        ...errorResponses(400, 402, 404, 409, 501),
       },
     }),
     async (c) => {

@@ -44,7 +44,7 @@ export const chatRouter = createRouter().openapi(
     request: { body: jsonBody(ChatSchema) },
     responses: {
       200: jsonContent(ChatResponseSchema, "The agent's answer"),
-      ...errorResponses(400, 404, 409, 501),
+      ...errorResponses(400, 402, 404, 409, 501, 502, 504),
     },
   }),
   async (c) => {

@@ -22,7 +22,7 @@ export const WorkspaceQuerySchema = z.object({
     .openapi({ type: "boolean", description: "Include global resources (default true)" }),
 });
 
-export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 501)[]) =>
+export const errorResponses = (...statuses: (400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 504)[]) =>
   Object.fromEntries(
     statuses.map((status) => [
       status,
@@ -33,6 +33,11 @@ export const errorResponses = (...statuses: (400 | 401 | 403 | 404 | 409 | 422 |
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid input",
   401: "Missing or unknown API key",
+  402: "A budget is spent (BUDGET_EXCEEDED)",
+  413: "Body too large",
+  429: "Too many failed attempts",
+  502: "The run failed",
+  504: "The run timed out",
   403: "Role, origin or host not allowed",
   404: "Not found",
   409: "Conflict",
