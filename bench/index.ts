@@ -6,6 +6,7 @@ import { benchQueue, printQueueBench } from "./queue.js";
 import { benchSessionLog } from "./session-log.js";
 import { benchSpawnLatency } from "./spawn-latency.js";
 import { benchTerminal, printTerminal } from "./terminal.js";
+import { benchWorkerColdStart, printWorkerColdStart } from "./worker.js";
 
 /** `npm run bench [-- seconds]`: every figure beside its baseline, measured in the same run. */
 const duration = Number(process.argv[2] ?? 5);
@@ -54,3 +55,6 @@ printTerminal(await benchTerminal());
 
 console.log("\nCron: 10,000 scheduled jobs on disk beside an empty gateway\n");
 printCronBench(await benchCron());
+
+console.log("\nCold start to the first /health answer\n");
+printWorkerColdStart(await benchWorkerColdStart());

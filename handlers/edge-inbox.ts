@@ -5,7 +5,7 @@ import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
-import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
+import { errorResponses, jsonBody, jsonContent, limitQuery } from "./lib/schemas.js";
 
 const TAGS = ["Edge"];
 
@@ -60,13 +60,7 @@ export const edgeInboxRouter = createRouter()
       summary: "Webhook wakes not yet acknowledged, oldest first (workerd only)",
       request: {
         query: z.object({
-          limit: z.coerce
-            .number()
-            .int()
-            .min(1)
-            .max(1000)
-            .optional()
-            .openapi({ type: "integer", description: "Default 100" }),
+          limit: limitQuery(100),
         }),
       },
       responses: {

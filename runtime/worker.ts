@@ -1,45 +1,39 @@
-import { createApp, type GatewayApp } from "../handlers/index.js";
-import type { BackendFactory } from "../storage/backend.js";
-import { kvBackends } from "../storage/drivers/kv.js";
-import { memoryBackends } from "../storage/drivers/memory.js";
-import { Scopes } from "../storage/scopes.js";
-import { createJsonLogger } from "./logger.js";
-import { VERSION } from "./version.js";
+import { createStorage } from "unstorage";
+import { kvStorage } from "../storage/drivers/kv.js";
+import { EdgeGateway } from "./edge/edge-gateway.js";
+import { createJsonLogger, parseLogLevel } from "./logger.js";
 
 /**
- * The Worker entry: the same handlers on workerd, with storage in the VIBEN_KV namespace (in memory when
- * no binding is configured). There are no local workspaces at the edge, and capabilities that need
- * processes (executor probes, runs, terminals, schedulers) are absent, so those routes answer 501.
+ * The Worker entry (workerd): the shared handlers over the VIBEN_KV namespace, serving what the local
+ * gateway published (`npm run publish:edge`) read-only, plus webhook intake into an inbox that the local
+ * gateway pulls (`npm run pull:edge`). See runtime/edge/. Without a KV binding, storage is in memory.
  */
 interface WorkerEnv {
   VIBEN_KV?: unknown;
+  /** The home directory assumed until a publish names the local one. */
   VIBEN_HOME_PATH?: string;
+  VIBEN_LOG_LEVEL?: string;
   [name: string]: unknown;
 }
 
-let app: GatewayApp | undefined;
+let gateway: EdgeGateway | undefined;
 
-function buildApp(env: WorkerEnv): GatewayApp {
-  const home = env.VIBEN_HOME_PATH ?? "/home/viben";
-  const backend: BackendFactory = env.VIBEN_KV ? kvBackends(env.VIBEN_KV) : memoryBackends();
+function createGateway(env: WorkerEnv): EdgeGateway {
+  // Vars and secrets are strings; `${NAME}` references in gateway.yaml and provider files expand from them.
   const stringEnv = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   );
-  return createApp({
-    runtime: "workerd",
-    version: VERSION,
-    scopes: new Scopes({ home, globalRoot: `${home}/.viben`, backend }),
+  return new EdgeGateway({
+    kv: env.VIBEN_KV ? kvStorage(env.VIBEN_KV) : createStorage(),
     env: stringEnv,
-    // Only the home workspace exists at the edge.
-    paths: { isDirectory: async (path) => path === home, realpath: async (path) => path },
-    logger: createJsonLogger("info", (line) => console.log(line)),
-    remoteAddress: (c) => c.req.header("cf-connecting-ip"),
+    fallbackHome: env.VIBEN_HOME_PATH ?? "/home/viben",
+    logger: createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL), (line) => console.log(line)),
   });
 }
 
 export default {
-  fetch(request: Request, env: WorkerEnv, ctx: unknown) {
-    app ??= buildApp(env);
-    return app.fetch(request, env, ctx as never);
+  fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response> {
+    gateway ??= createGateway(env);
+    return gateway.fetch(request, env, ctx);
   },
 };

@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { conflict, notFound, StorageError } from "./errors.js";
 import { canonicalExecutorId, EXECUTOR_IDS } from "./executor-types.js";
 import { assertValidId, idFromName } from "./ids.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export const McpServerSchema = z.looseObject({
   type: z.enum(["stdio", "http", "sse"]).optional(),

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { conflict, notFound, StorageError } from "./errors.js";
 import { assertValidId, idFromName } from "./ids.js";
 import { describeIssues, idSchema, isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export const MISFIRE_POLICIES = ["skip", "run_once"] as const;
 export const OVERLAP_POLICIES = ["skip", "queue", "allow"] as const;

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { type AppendLog, checkLimit } from "./append-log.js";
 import { CRON_TRIGGERS } from "./cron-state.js";
 import { isoTimestamp } from "./schema-helpers.js";
+import { z } from "./zod.js";
 
 /**
  * `queued` waits for the job's previous run (overlap policy `queue`); `running` was handed to the run

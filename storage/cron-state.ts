@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { StorageError } from "./errors.js";
 import { describeIssues, isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { newYamlDocument, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export const CRON_TRIGGERS = ["schedule", "catch_up", "manual"] as const;
 export type CronTrigger = (typeof CRON_TRIGGERS)[number];

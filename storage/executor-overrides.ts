@@ -1,6 +1,6 @@
-import { z } from "zod";
 import type { ExecutorId } from "./executor-types.js";
 import type { Scope } from "./scopes.js";
+import { z } from "./zod.js";
 
 /** `~/.viben/executors/<ID>.yaml`: where to find an executor and how to start it. */
 export const ExecutorOverrideSchema = z

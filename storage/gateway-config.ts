@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { expandEnv } from "./env.js";
 import { StorageError } from "./errors.js";
 import { compileHeartbeat, HeartbeatSectionSchema, type HeartbeatSettings } from "./heartbeat-config.js";
@@ -6,6 +5,7 @@ import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from ".
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { compileTerminalSettings, type TerminalSettings, TerminalsSchema } from "./terminal-settings.js";
+import { z } from "./zod.js";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { parseDuration } from "./cron-durations.js";
 import { StorageError } from "./errors.js";
 import { idSchema } from "./schema-helpers.js";
+import { z } from "./zod.js";
 
 const intervalSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {

@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { type AppendLog, readAll } from "./append-log.js";
 import { invalid } from "./errors.js";
 import { assertValidId } from "./ids.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import { TokensSchema } from "./session-schemas.js";
 import { parseInput } from "./validate.js";
+import { z } from "./zod.js";
 
 export const HISTORY_STATUSES = ["completed", "failed", "stopped", "timeout"] as const;
 export type HistoryStatus = (typeof HISTORY_STATUSES)[number];

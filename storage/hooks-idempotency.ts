@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { KeyedMutex } from "./lock.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import { z } from "./zod.js";
 
 /** How long an Idempotency-Key is remembered (a sender retrying a day later starts a new run). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { invalid, StorageError } from "./errors.js";
 import { describeIssues, idSchema } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { TASK_STATUSES, type TaskStatus } from "./tasks.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export const KANBAN_KEY = "kanban.yaml";
 

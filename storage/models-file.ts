@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { StorageError } from "./errors.js";
 import { PricingSchema } from "./provider-schema.js";
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import { z } from "./zod.js";
 
 /** One entry of `models.yaml` (global, or a workspace's overrides). */
 const ModelFileEntrySchema = z

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { PROVIDER_TYPES } from "./provider-types.js";
 import { isoTimestamp } from "./schema-helpers.js";
+import { z } from "./zod.js";
 
 /** Prices in cents per million tokens. */
 export const PricingSchema = z

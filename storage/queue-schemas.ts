@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod.js";
 
 export const QUEUE_SOURCES = ["api", "cron", "webhook", "task", "heartbeat"] as const;
 export const QUEUE_STATUSES = [

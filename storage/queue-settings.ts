@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod.js";
 
 /** gateway.yaml `queue:`: lane limits and the retry policy of the run queue. */
 export const QueueSettingsSchema = z

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { idProblem } from "./ids.js";
+import { z } from "./zod.js";
 
 /** A string that is safe to use as a file or directory name (see ids.ts). */
 export const idSchema = z.string().superRefine((value, ctx) => {

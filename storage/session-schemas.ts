@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { idSchema, isoTimestamp } from "./schema-helpers.js";
+import { z } from "./zod.js";
 
 export const TokensSchema = z.object({
   input: z.number().int().nonnegative(),

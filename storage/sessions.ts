@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { type AppendLog, checkLimit, readAll } from "./append-log.js";
 import { conflict, invalid, notFound, StorageError } from "./errors.js";
 import type { HistoryRecord, HistoryRepository } from "./history.js";
@@ -22,6 +21,7 @@ import {
 import { toUiMessages, type UiMessage } from "./ui-messages.js";
 import { parseInput } from "./validate.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export type { SessionMessage, SessionMessageInput, SessionRecord } from "./session-schemas.js";
 export type { UiMessage, UiToolCall } from "./ui-messages.js";

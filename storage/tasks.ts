@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { conflict, notFound, StorageError } from "./errors.js";
 import { assertValidId } from "./ids.js";
 import { describeIssues, idSchema, isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
+import { z } from "./zod.js";
 
 export const TASK_STATUSES = ["todo", "inprogress", "inreview", "done", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

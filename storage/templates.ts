@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { AgentFieldsSchema } from "./agents.js";
 import { conflict, notFound } from "./errors.js";
 import { assertValidId, idFromName } from "./ids.js";
 import type { Scope } from "./scopes.js";
+import { z } from "./zod.js";
 
 /** A template is an agent configuration without identity: instantiating it creates a new agent. */
 export const TemplateConfigSchema = AgentFieldsSchema.omit({ name: true }).partial().loose();

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod.js";
 
 /** Limits of interactive terminals (`/terminal/ws`), as the terminal manager uses them. */
 export interface TerminalSettings {

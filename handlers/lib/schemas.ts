@@ -22,7 +22,9 @@ export const WorkspaceQuerySchema = z.object({
     .openapi({ type: "boolean", description: "Include global resources (default true)" }),
 });
 
-export const errorResponses = (...statuses: (400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 504)[]) =>
+export const errorResponses = (
+  ...statuses: (400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 504)[]
+) =>
   Object.fromEntries(
     statuses.map((status) => [
       status,

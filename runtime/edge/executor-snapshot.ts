@@ -54,7 +54,8 @@ export class PublishedExecutorCatalog implements ExecutorCatalog {
 
   async get(id: ExecutorId, workspacePath: string): Promise<ExecutorInfo> {
     const found = (await this.list(workspacePath)).find((e) => e.id === id);
-    if (!found) throw new ApiError(404, "EXECUTOR_NOT_FOUND", `unknown executor '${id}'`, { executor_id: id });
+    if (!found)
+      throw new ApiError(404, "EXECUTOR_NOT_FOUND", `unknown executor '${id}'`, { executor_id: id });
     return found;
   }
 }

@@ -32,7 +32,9 @@ describe("KvAppendLog values", () => {
       { b: "x" },
     ]);
     await log.append("sessions:s1:messages.jsonl", [{ c: 2 }]);
-    expect(await storage.getItemRaw("sessions:s1:messages.jsonl")).toBe('{"a":1}\n{"b":"x"}\n{"torn\n{"c":2}\n');
+    expect(await storage.getItemRaw("sessions:s1:messages.jsonl")).toBe(
+      '{"a":1}\n{"b":"x"}\n{"torn\n{"c":2}\n',
+    );
   });
 
   it("reads a one-line log as text, not as the JSON value unstorage would make of it", async () => {
