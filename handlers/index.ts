@@ -89,7 +89,8 @@ export function createApp(deps: GatewayDeps) {
     },
   });
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
-  app.route("/health", createHealthRouter(services));
+  const healthRouter = createHealthRouter(services);
+  app.route("/health", healthRouter);
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       c.set("services", services);
@@ -130,7 +131,25 @@ export function createApp(deps: GatewayDeps) {
   mountDocs(app, deps.version);
   app.onError(handleError);
   app.notFound(notFoundHandler);
+  // Liveness probes skip the main router too (its table holds every route and middleware): a tiny app
+  // with the same /health route answers them. The main app keeps the route for the OpenAPI document.
+  const probeApp = new OpenAPIHono<AppEnv>().route("/health", healthRouter);
+  const mainFetch = app.fetch;
+  app.fetch = (request, env, executionCtx) =>
+    isHealthProbe(request)
+      ? probeApp.fetch(request, env, executionCtx)
+      : mainFetch(request, env, executionCtx);
   return Object.assign(routes, { services });
 }
 
 export type GatewayApp = ReturnType<typeof createApp>;
+
+/** `GET /health` (with or without a query), read off the URL without parsing it. */
+function isHealthProbe(request: Request): boolean {
+  if (request.method !== "GET" && request.method !== "HEAD") return false;
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return false;
+  const end = url.indexOf("?", start);
+  return (end < 0 ? url.slice(start) : url.slice(start, end)) === "/health";
+}
