@@ -3,7 +3,7 @@ import { canonicalExecutorId } from "../../storage/executor-types.js";
 import type { RunRequest, RunService } from "../capabilities.js";
 import type { Services } from "../context.js";
 import { ApiError, badRequest } from "../errors.js";
-import { normalizeAbsolutePath, pathProblem } from "./paths.js";
+import { resolveAllowedDirectory } from "./allowed-directory.js";
 
 /** The run capability, or 501 where the runtime cannot start processes (Workers). */
 export function requireRuns(services: Services): RunService {
@@ -15,11 +15,6 @@ export function requireRuns(services: Services): RunService {
     );
   }
   return services.runs;
-}
-
-function isWithin(path: string, root: string): boolean {
-  const base = root.endsWith("/") ? root : `${root}/`;
-  return path === root || path.startsWith(base);
 }
 
 /**
@@ -39,24 +34,10 @@ export async function resolveWorkdir(
   raw: string,
   configuredRoots?: string[],
 ): Promise<string> {
-  const problem = pathProblem(raw);
-  if (problem) throw badRequest("INVALID_WORKDIR", `workdir: ${problem}`, { field: "workdir", value: raw });
-  const workdir = normalizeAbsolutePath(raw);
-  if (!(await services.paths.isDirectory(workdir))) {
-    throw badRequest("WORKDIR_NOT_FOUND", `workdir: directory does not exist: ${workdir}`, {
-      field: "workdir",
-    });
-  }
-  const real = await services.paths.realpath(workdir);
-  const roots = allowedWorkdirRoots(services, agent, configuredRoots);
-  for (const root of roots) {
-    if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(root)))) return workdir;
-  }
-  throw badRequest(
-    "WORKDIR_NOT_ALLOWED",
-    `workdir: ${workdir} is outside what agent '${agent.id}' may use (${roots.join(", ")})`,
-    { field: "workdir", allowed: roots },
-  );
+  return resolveAllowedDirectory(services, raw, allowedWorkdirRoots(services, agent, configuredRoots), {
+    field: "workdir",
+    outside: `what agent '${agent.id}' may use`,
+  });
 }
 
 /**

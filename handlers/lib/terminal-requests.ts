@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import type { TerminalService } from "../capabilities.js";
 import type { AppEnv, Services } from "../context.js";
-import { ApiError, badRequest } from "../errors.js";
-import { normalizeAbsolutePath, pathProblem } from "./paths.js";
+import { ApiError } from "../errors.js";
+import { resolveAllowedDirectory } from "./allowed-directory.js";
+import { normalizeAbsolutePath } from "./paths.js";
 
 /** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
 export function requireTerminals(services: Services): TerminalService {
@@ -24,11 +25,6 @@ export function terminalClient(c: Context<AppEnv>): string {
   return `addr:${c.get("services").remoteAddress?.(c) ?? "local"}`;
 }
 
-function isWithin(path: string, root: string): boolean {
-  const base = root.endsWith("/") ? root : `${root}/`;
-  return path === root || path.startsWith(base);
-}
-
 /**
  * A terminal's working directory, under the same rules as a run's workdir: absolute, existing, and
  * (symbolic links resolved) inside the home directory or gateway.yaml `workdir_roots`.
@@ -40,18 +36,5 @@ export async function resolveTerminalCwd(
 ): Promise<string> {
   const roots = configuredRoots && configuredRoots.length > 0 ? configuredRoots : [services.scopes.home];
   if (raw === undefined) return normalizeAbsolutePath(roots[0]!);
-  const problem = pathProblem(raw);
-  if (problem) throw badRequest("INVALID_CWD", `cwd: ${problem}`, { field: "cwd", value: raw });
-  const cwd = normalizeAbsolutePath(raw);
-  if (!(await services.paths.isDirectory(cwd))) {
-    throw badRequest("CWD_NOT_FOUND", `cwd: directory does not exist: ${cwd}`, { field: "cwd" });
-  }
-  const real = await services.paths.realpath(cwd);
-  for (const root of roots) {
-    if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(root)))) return cwd;
-  }
-  throw badRequest("CWD_NOT_ALLOWED", `cwd: ${cwd} is outside the allowed roots (${roots.join(", ")})`, {
-    field: "cwd",
-    allowed: roots,
-  });
+  return resolveAllowedDirectory(services, raw, roots, { field: "cwd", outside: "the allowed roots" });
 }
