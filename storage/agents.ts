@@ -132,7 +132,7 @@ export class AgentRepository {
   private async scopeEntries(scope: Scope): Promise<ScopeEntries> {
     const cached = this.parsed.get(scope);
     // Read the generation before loading: a change during the load leaves the entry stale, not wrong.
-    const generation = scope.store.generation;
+    const generation = scope.store.generationOf(AGENTS_BASE);
     if (cached && scope.store.cachesReads && cached.generation === generation) return cached.entries;
     const entries: ScopeEntries = [];
     const ids = (await scope.store.keys(AGENTS_BASE))

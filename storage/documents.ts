@@ -20,7 +20,8 @@ export class DocumentStore {
   private readonly listings = new Map<string, string[]>();
   private watching: Promise<boolean> | undefined;
   private caching = false;
-  private generationCounter = 0;
+  // Per top-level folder (`agents`, `sessions`, …), so a session write does not void parsed agents.
+  private readonly folderGenerations = new Map<string, number>();
 
   constructor(
     private readonly backend: ScopeBackend,
@@ -28,11 +29,12 @@ export class DocumentStore {
   ) {}
 
   /**
-   * Changes whenever anything under the root may have changed. Derived caches (parsed records) are valid
-   * while it stays the same; it is only meaningful while `cachesReads` is true.
+   * Changes whenever a key under one top-level folder or file (`agents`, `gateway.yaml`) may have changed.
+   * Derived caches (parsed records) are valid while it stays the same; it is only meaningful while
+   * `cachesReads` is true.
    */
-  get generation(): number {
-    return this.generationCounter;
+  generationOf(folder: string): number {
+    return this.folderGenerations.get(folder) ?? 0;
   }
 
   get cachesReads(): boolean {
@@ -133,9 +135,12 @@ export class DocumentStore {
   }
 
   private invalidate(key: string): void {
-    this.generationCounter++;
+    const folder = key.split(":")[0] ?? key;
+    this.folderGenerations.set(folder, this.generationOf(folder) + 1);
     this.docs.delete(key);
-    this.listings.clear();
+    for (const base of this.listings.keys()) {
+      if (key === base || key.startsWith(`${base}:`)) this.listings.delete(base);
+    }
   }
 
   private async ensureWatching(): Promise<void> {

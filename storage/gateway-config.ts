@@ -159,12 +159,16 @@ export class GatewayConfigSource {
   /** The compiled configuration without any I/O, when nothing under the root changed since the last get(). */
   peek(): GatewayConfig | undefined {
     const store = this.scope.store;
-    return store.cachesReads && store.generation === this.lastGeneration ? this.last?.config : undefined;
+    return store.cachesReads && store.generationOf(GATEWAY_CONFIG_KEY) === this.lastGeneration
+      ? this.last?.config
+      : undefined;
   }
 
   async get(): Promise<GatewayConfig> {
+    // Read before loading: a change during the load leaves the snapshot stale (re-read next time), not wrong.
+    const generation = this.scope.store.generationOf(GATEWAY_CONFIG_KEY);
     const config = await this.load();
-    this.lastGeneration = this.scope.store.generation;
+    this.lastGeneration = generation;
     return config;
   }
 

@@ -246,7 +246,7 @@ export class ProviderRepository {
   private async scopeEntries(scope: Scope): Promise<ScopeEntries> {
     const cached = this.parsed.get(scope);
     // Read the generation before loading: a change during the load leaves the entry stale, not wrong.
-    const generation = scope.store.generation;
+    const generation = scope.store.generationOf(PROVIDERS_BASE);
     if (cached && scope.store.cachesReads && cached.generation === generation) return cached.entries;
     const ids = (await scope.store.keys(PROVIDERS_BASE))
       .map((k) => /^([^:]+)\.yaml$/.exec(k)?.[1])

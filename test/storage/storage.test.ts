@@ -112,3 +112,20 @@ describe("atomic filesystem storage", () => {
     await scopes.dispose();
   });
 });
+
+describe("document store generations", () => {
+  it("move per top-level folder, so writes elsewhere keep parsed records of a folder valid", async () => {
+    const { memoryBackends } = await import("../../storage/drivers/memory.js");
+    const scopes = new Scopes({ home: "/h", globalRoot: "/h/.viben", backend: memoryBackends() });
+    const store = scopes.global().store;
+    await store.keys("agents");
+    const agents = store.generationOf("agents");
+    await store.write("sessions:s1:session.yaml", { id: "s1" });
+    expect(store.generationOf("agents")).toBe(agents);
+    expect(store.generationOf("sessions")).toBeGreaterThan(0);
+    await store.write("agents:a:config.yaml", { name: "A" });
+    expect(store.generationOf("agents")).toBe(agents + 1);
+    // A listing of the folder is refreshed, one of another folder kept.
+    expect(await store.keys("agents")).toEqual(["a:config.yaml"]);
+  });
+});
