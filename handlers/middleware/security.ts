@@ -43,11 +43,22 @@ async function digest(value: string): Promise<Uint8Array> {
  * Finds the key matching a presented secret. Digests are compared byte by byte without an early exit and
  * every key is visited, so timing reveals neither where a guess differs nor which key matched.
  */
+// A configured key's digest, computed once per compiled gateway.yaml rather than on every request.
+const keyDigests = new WeakMap<ApiKey, Promise<Uint8Array>>();
+function keyDigestOf(key: ApiKey): Promise<Uint8Array> {
+  let cached = keyDigests.get(key);
+  if (!cached) {
+    cached = digest(key.key);
+    keyDigests.set(key, cached);
+  }
+  return cached;
+}
+
 export async function findApiKey(presented: string, keys: ApiKey[]): Promise<ApiKey | undefined> {
   const presentedDigest = await digest(presented);
   let match: ApiKey | undefined;
   for (const key of keys) {
-    const keyDigest = await digest(key.key);
+    const keyDigest = await keyDigestOf(key);
     let diff = 0;
     for (let i = 0; i < keyDigest.length; i++) diff |= keyDigest[i]! ^ presentedDigest[i]!;
     if (diff === 0 && !match) match = key;
