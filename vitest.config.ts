@@ -1,9 +1,50 @@
 import { defineConfig } from "vitest/config";
 
+// Three tiers: `npm run test:unit` is the inner loop (in-process: handlers with the memory driver,
+// storage, runtime pieces, stub servers); blackbox starts real gateways; slow drives real executor CLIs
+// and workerd. `npm test` runs all three.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: [
+            "test/handlers/**/*.test.ts",
+            "test/storage/**/*.test.ts",
+            "test/runtime/**/*.test.ts",
+            "test/fixtures/**/*.test.ts",
+          ],
+          // Spawns MCP servers through tsx: seconds each, so it waits for the slow tier.
+          exclude: ["test/runtime/native/mcp-tools.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "blackbox",
+          include: [
+            "test/blackbox/**/*.test.ts",
+            "test/shared/**/*.node.test.ts",
+            "test/compat/**/*.test.ts",
+          ],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "slow",
+          include: [
+            "test/e2e/**/*.test.ts",
+            "test/worker/**/*.test.ts",
+            "test/shared/**/*.workerd.test.ts",
+            "test/runtime/native/mcp-tools.test.ts",
+          ],
+        },
+      },
+    ],
   },
 });
