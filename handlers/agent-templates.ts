@@ -48,6 +48,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/templates",
+      operationId: "listAgentTemplates",
       tags: ["Agent templates"],
       summary: "List templates (built-in and user-made)",
       responses: {
@@ -63,6 +64,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/templates/{id}",
+      operationId: "getAgentTemplate",
       tags: ["Agent templates"],
       summary: "Get a template",
       request: { params: TemplateParams },
@@ -74,6 +76,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/templates",
+      operationId: "createAgentTemplate",
       tags: ["Agent templates"],
       summary: "Create a template from an agent",
       request: { body: jsonBody(TemplateCreateSchema) },
@@ -98,6 +101,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/templates/{id}/instantiate",
+      operationId: "instantiateAgentTemplate",
       tags: ["Agent templates"],
       summary: "Create an agent from a template",
       request: { params: TemplateParams, body: jsonBody(InstantiateSchema) },

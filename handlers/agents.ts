@@ -121,6 +121,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listAgents",
       tags: ["Agents"],
       summary: "List agents of a workspace, merged with the global scope",
       request: { query: WorkspaceQuerySchema },
@@ -153,6 +154,7 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "createAgent",
       tags: ["Agents"],
       summary: "Create an agent (id derived from the name when absent)",
       request: { body: jsonBody(AgentCreateSchema) },
@@ -184,6 +186,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getAgent",
       tags: ["Agents"],
       summary: "Get an agent, or an executor by its id (e.g. CLAUDE_CODE)",
       request: { params: IdParams, query: ScopeQuery },
@@ -213,6 +216,7 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateAgent",
       tags: ["Agents"],
       summary: "Update an agent; keys written by hand are kept",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(AgentPatchSchema) },
@@ -237,6 +241,7 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteAgent",
       tags: ["Agents"],
       summary: "Delete an agent and its directory",
       request: { params: IdParams, query: ScopeQuery },
@@ -258,6 +263,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/availability",
+      operationId: "getAgentAvailability",
       tags: ["Agents"],
       summary: "Whether the agent (or executor) can run here",
       request: { params: IdParams, query: ScopeQuery },

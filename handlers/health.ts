@@ -22,6 +22,7 @@ export const createHealthRouter = (services: Services) =>
     defineRoute("public", {
       method: "get",
       path: "/",
+      operationId: "getHealth",
       tags: ["Health"],
       summary: "Liveness, version and runtime (public)",
       security: [],

@@ -123,6 +123,7 @@ export const hooksRouter = createRouter().openapi(
   createRoute({
     method: "post",
     path: "/wake",
+    operationId: "wakeAgent",
     tags: ["Webhooks"],
     summary: "Wake an agent with a prompt (Authorization: Bearer <hook token>, or an admin API key)",
     middleware: [

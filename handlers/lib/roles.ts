@@ -23,11 +23,14 @@ export const requireRole = (role: Role) =>
     await next();
   });
 
+/** A route declaration: a stable, unique camelCase `operationId` (`listAgents`) and a summary are required. */
+export type RouteDefinition = Omit<RouteConfig, "middleware"> & { operationId: string; summary: string };
+
 /**
  * Every route is declared through this helper, so each one carries its role check and documents it in
  * the OpenAPI document as `x-required-role` (the README's role matrix is read from there).
  */
-export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role | "public", config: R) {
+export function defineRoute<R extends RouteDefinition>(role: Role | "public", config: R) {
   return createRoute({
     ...config,
     // Public routes are mounted ahead of the security middleware (see handlers/index.ts).
