@@ -57,7 +57,10 @@ export const agentDefaultRouter = createRouter()
       tags: ["Agents"],
       summary: "Set the default agent (of a workspace when workspace_path is given)",
       request: { query: ScopeQuery, body: jsonBody(z.object({ agent_id: idSchema }).strict()) },
-      responses: { 200: jsonContent(DefaultAgentSchema, "The default agent"), ...errorResponses(400, 404) },
+      responses: {
+        200: jsonContent(DefaultAgentSchema, "The default agent"),
+        ...errorResponses(400, 404, 501),
+      },
     }),
     async (c) => {
       const services = c.get("services");

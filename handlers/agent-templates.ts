@@ -80,7 +80,7 @@ export const agentTemplatesRouter = createRouter()
       tags: ["Agent templates"],
       summary: "Create a template from an agent",
       request: { body: jsonBody(TemplateCreateSchema) },
-      responses: { 201: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404, 409) },
+      responses: { 201: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404, 409, 501) },
     }),
     async (c) => {
       const services = c.get("services");
@@ -105,7 +105,10 @@ export const agentTemplatesRouter = createRouter()
       tags: ["Agent templates"],
       summary: "Create an agent from a template",
       request: { params: TemplateParams, body: jsonBody(InstantiateSchema) },
-      responses: { 201: jsonContent(AgentDetailSchema, "The new agent"), ...errorResponses(400, 404, 409) },
+      responses: {
+        201: jsonContent(AgentDetailSchema, "The new agent"),
+        ...errorResponses(400, 404, 409, 501),
+      },
     }),
     async (c) => {
       const services = c.get("services");

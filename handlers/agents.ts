@@ -160,7 +160,7 @@ export const agentsRouter = createRouter()
       request: { body: jsonBody(AgentCreateSchema) },
       responses: {
         201: jsonContent(AgentDetailSchema, "The created agent"),
-        ...errorResponses(400, 404, 409),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {
@@ -222,7 +222,7 @@ export const agentsRouter = createRouter()
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(AgentPatchSchema) },
       responses: {
         200: jsonContent(AgentDetailSchema, "The updated agent"),
-        ...errorResponses(400, 404, 422),
+        ...errorResponses(400, 404, 422, 501),
       },
     }),
     async (c) => {
@@ -247,7 +247,7 @@ export const agentsRouter = createRouter()
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string(), source: z.string() }), "Deleted"),
-        ...errorResponses(400, 404),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {

@@ -89,7 +89,7 @@ export const kanbanRouter = createRouter()
       tags: ["Kanban"],
       summary: "Replace the columns (rename, reorder, add); every status needs at least one column",
       request: { query: ScopeQuery, body: jsonBody(ColumnsSchema) },
-      responses: { 200: jsonContent(BoardSchema, "The board"), ...errorResponses(400, 422) },
+      responses: { 200: jsonContent(BoardSchema, "The board"), ...errorResponses(400, 422, 501) },
     }),
     async (c) => {
       const services = c.get("services");

@@ -117,7 +117,7 @@ export const providersRouter = createRouter()
       request: { body: jsonBody(ProviderCreateSchema) },
       responses: {
         201: jsonContent(ProviderViewSchema, "The created provider"),
-        ...errorResponses(400, 409),
+        ...errorResponses(400, 409, 501),
       },
     }),
     async (c) => {
@@ -158,7 +158,7 @@ export const providersRouter = createRouter()
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(ProviderPatchSchema) },
       responses: {
         200: jsonContent(ProviderViewSchema, "The updated provider"),
-        ...errorResponses(400, 404, 409, 422),
+        ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
     async (c) => {
@@ -179,7 +179,7 @@ export const providersRouter = createRouter()
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string(), source: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 409),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {

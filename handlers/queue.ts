@@ -142,7 +142,7 @@ export const queueRouter = createRouter()
       },
       responses: {
         202: jsonContent(QueueJobSchema, "Queued"),
-        ...errorResponses(400, 404, 501),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {

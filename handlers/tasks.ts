@@ -133,7 +133,7 @@ export const tasksRouter = createRouter()
       tags: ["Tasks"],
       summary: "Create a task (status todo) in a workspace",
       request: { body: jsonBody(TaskCreateSchema) },
-      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409) },
+      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409, 501) },
     }),
     async (c) => {
       const services = c.get("services");
@@ -203,7 +203,7 @@ export const tasksRouter = createRouter()
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 409, 422),
+        ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
     async (c) => {

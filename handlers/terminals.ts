@@ -63,7 +63,7 @@ export const terminalsRouter = createRouter()
           z.object({ success: z.boolean(), id: z.string(), exit: ExitSchema }),
           "The terminal's processes have exited",
         ),
-        ...errorResponses(404, 501),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {

@@ -22,9 +22,10 @@ export const WorkspaceQuerySchema = z.object({
     .openapi({ type: "boolean", description: "Include global resources (default true)" }),
 });
 
-export const errorResponses = (
-  ...statuses: (400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 504)[]
-) =>
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 504;
+
+/** The JSON error envelope under each status, described once for every route that can answer it. */
+export const errorResponses = (...statuses: ErrorStatus[]) =>
   Object.fromEntries(
     statuses.map((status) => [
       status,
@@ -32,7 +33,7 @@ export const errorResponses = (
     ]),
   );
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
+const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: "Invalid input",
   401: "Missing or unknown API key",
   402: "A budget is spent (BUDGET_EXCEEDED)",
@@ -45,6 +46,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: "Conflict",
   422: "Stored configuration is invalid",
   501: "Not supported in this runtime",
+};
+
+/** Any answer a route does not list, such as 500 INTERNAL_ERROR after an unexpected failure. */
+export const otherErrorResponse = {
+  default: {
+    description: "Any other error (500 INTERNAL_ERROR after an unexpected failure)",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
 };
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
