@@ -7,7 +7,7 @@ import type { Services } from "./context.js";
 import { ApiError, badRequest, errorBody } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
-import { ErrorSchema, errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
+import { ErrorSchema, errorResponses, jsonBody, jsonContent, otherErrorResponse } from "./lib/schemas.js";
 import { requireHookCaller } from "./middleware/hook-auth.js";
 
 /** Largest webhook body accepted (a prompt and some metadata; CI logs belong in a link). */
@@ -123,6 +123,7 @@ export const hooksRouter = createRouter().openapi(
   createRoute({
     method: "post",
     path: "/wake",
+    operationId: "wakeAgent",
     tags: ["Webhooks"],
     summary: "Wake an agent with a prompt (Authorization: Bearer <hook token>, or an admin API key)",
     middleware: [
@@ -146,9 +147,10 @@ export const hooksRouter = createRouter().openapi(
         WakeAnswerSchema,
         "Queued (or, for a repeated Idempotency-Key, the earlier delivery's run)",
       ),
-      ...errorResponses(400, 401, 404, 501),
+      ...errorResponses(400, 401, 403, 404, 409, 422, 501),
       413: errorContent("Body too large"),
       429: errorContent("Too many failed token attempts from this address (Retry-After)"),
+      ...otherErrorResponse,
     },
   }),
   async (c) => {

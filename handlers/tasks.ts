@@ -89,6 +89,7 @@ export const tasksRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listTasks",
       tags: ["Tasks"],
       summary: "Tasks of a workspace (and global ones unless include_global=false), oldest first",
       request: {
@@ -128,10 +129,11 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "createTask",
       tags: ["Tasks"],
       summary: "Create a task (status todo) in a workspace",
       request: { body: jsonBody(TaskCreateSchema) },
-      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409) },
+      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409, 501) },
     }),
     async (c) => {
       const services = c.get("services");
@@ -150,6 +152,7 @@ export const tasksRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getTask",
       tags: ["Tasks"],
       summary: "One task with its attempts",
       request: { params: IdParams, query: ScopeQuery },
@@ -165,6 +168,7 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateTask",
       tags: ["Tasks"],
       summary:
         "Edit a task, or move it by hand (done, cancelled, back to todo); leaving inprogress cancels its run",
@@ -193,12 +197,13 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteTask",
       tags: ["Tasks"],
       summary: "Delete a task (409 while it is in progress: cancel it first)",
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 409, 422),
+        ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
     async (c) => {
@@ -217,6 +222,7 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/start",
+      operationId: "startTask",
       tags: ["Tasks"],
       summary: "Start the task: queue a run of its agent (title + description) and move it to inprogress",
       request: { params: IdParams, query: ScopeQuery },

@@ -34,6 +34,7 @@ export const terminalsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listTerminals",
       tags: ["Terminals"],
       summary: "List live terminals",
       responses: {
@@ -53,6 +54,7 @@ export const terminalsRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "killTerminal",
       tags: ["Terminals"],
       summary: "Kill a terminal and its processes (the attached client gets an exit frame)",
       request: { params: IdParamSchema },
@@ -61,7 +63,7 @@ export const terminalsRouter = createRouter()
           z.object({ success: z.boolean(), id: z.string(), exit: ExitSchema }),
           "The terminal's processes have exited",
         ),
-        ...errorResponses(404, 501),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {

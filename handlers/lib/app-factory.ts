@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.js";
 import { validationError } from "../errors.js";
 
@@ -9,4 +9,15 @@ export function createRouter() {
       if (!result.success) throw validationError(result.error, result.target);
     },
   });
+}
+
+/**
+ * A route-group sub-app whose one route is documented in the OpenAPI document but served by plain Hono
+ * handlers: a WebSocket upgrade, whose handshake is not a JSON request to validate and whose handler
+ * answers 101 itself. Its middleware (the role check) stays out: the handlers order their own checks.
+ */
+export function createDocumentedRouter({ middleware: _middleware, ...route }: RouteConfig) {
+  const router = createRouter();
+  router.openAPIRegistry.registerPath(route);
+  return router;
 }
