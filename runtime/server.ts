@@ -136,7 +136,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     hooks: accounting.hooks,
     processes,
   });
-  const terminals = new TerminalManager({ env, logger });
+  const terminals = new TerminalManager({ env, logger, processes });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,
