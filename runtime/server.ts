@@ -23,6 +23,7 @@ import { createGatewayNativeRunner } from "./native/index.js";
 import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
 import { createProviderChecker } from "./providers/checker.js";
 import { createQueueRuntime } from "./queue/index.js";
+import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
 import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
 import { TerminalManager } from "./terminals/terminal-manager.js";
@@ -74,6 +75,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
   await mkdir(globalRoot, { recursive: true });
+  const processes = await killOrphans(globalRoot, logger);
   const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   let fileConfig: ReturnType<typeof compileGatewayConfig>;
@@ -132,8 +134,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     // Executors that report tokens but no cost (Codex, Gemini, ...) are priced from the price table.
     pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,
+    processes,
   });
-  const terminals = new TerminalManager({ env, logger });
+  const terminals = new TerminalManager({ env, logger, processes });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,
@@ -214,6 +217,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
         await Promise.all([runs.shutdown(), terminals.shutdown()]);
+        // Anything of this gateway's that a run or terminal did not take with it (a straggler).
+        const stragglers = await processes.killAll();
+        if (stragglers.length > 0)
+          logger.warn({ msg: "killed processes left at shutdown", processes: describe(stragglers) });
         await accounting.ledger.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
         events.close("gateway shutting down");
@@ -230,4 +237,33 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return closing;
     },
   };
+}
+
+function describe(killed: Awaited<ReturnType<GatewayProcesses["killAll"]>>) {
+  return killed.map((p) => ({ pid: p.pid, name: p.name, owner: cookieOwner(p.cookie) }));
+}
+
+/**
+ * Cookies for this gateway's processes, after killing what a gateway on the same data folder left running
+ * when it was SIGKILLed or crashed (its runs' CLIs and their tools, its terminals' shells). Done before
+ * anything else starts, so nothing of the dead gateway still works on the files this one is about to use.
+ */
+async function killOrphans(globalRoot: string, logger: Logger): Promise<GatewayProcesses> {
+  const processes = await GatewayProcesses.open(globalRoot);
+  try {
+    const killed = await processes.killOrphans();
+    if (killed.length > 0) {
+      logger.warn({
+        msg: "killed processes an earlier gateway on this data folder left running",
+        count: killed.length,
+        processes: describe(killed),
+      });
+    }
+  } catch (error) {
+    logger.warn({
+      msg: "could not look for processes left by an earlier gateway",
+      error: (error as Error).message,
+    });
+  }
+  return processes;
 }

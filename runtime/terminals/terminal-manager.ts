@@ -9,12 +9,15 @@ import type {
   TerminalService,
 } from "../../handlers/capabilities.js";
 import { conflict, notFound } from "../../storage/errors.js";
+import type { GatewayProcesses } from "../runs/process-cookie.js";
 import { Terminal } from "./terminal.js";
 
 export interface TerminalManagerOptions {
   /** The gateway's environment: the shell inherits it (plus TERM) and `SHELL` picks the shell. */
   env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
+  /** Marks each terminal's processes with a cookie, so what a shell detaches is killed with the terminal. */
+  processes?: GatewayProcesses;
   newId?: () => string;
   now?: () => number;
 }
@@ -50,16 +53,19 @@ export class TerminalManager implements TerminalService {
       );
     }
     const command = request.command ?? null;
+    const id = this.newId();
+    const family = this.options.processes?.family("term", id);
     const pty = spawn(this.shell, command === null ? [] : ["-c", command], {
       name: TERM,
       cols: request.cols,
       rows: request.rows,
       cwd: request.cwd,
-      env: this.ptyEnv(),
+      env: family ? family.env(this.ptyEnv()) : this.ptyEnv(),
     });
     const terminal = new Terminal({
-      id: this.newId(),
+      id,
       pty,
+      family,
       cwd: request.cwd,
       command,
       cols: request.cols,

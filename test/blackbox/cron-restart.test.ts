@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import {
   makeTempHome,
   startGatewayProcess,
 } from "../helpers/gateway-process.js";
+import { isGone } from "../helpers/terminal-client.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 
@@ -31,7 +31,8 @@ describe("cron across a SIGKILL restart", () => {
 
   afterAll(async () => {
     await gateway?.stop("SIGTERM");
-    // The hung CLI of the killed gateway (its own process group) and its setsid'd grandchild.
+    // The hung CLI of the killed gateway (its own process group) and its setsid'd grandchild, should the
+    // next start have failed to kill them.
     for (const pid of orphans) {
       for (const target of [-pid, pid]) {
         try {
@@ -107,6 +108,8 @@ describe("cron across a SIGKILL restart", () => {
     const killedAt = Date.now();
     process.kill(gatewayPid(gateway), "SIGKILL");
     await gateway.stop();
+    // The kill really came mid-run: the hung CLI it had started outlived it.
+    expect(isGone(orphans[0]!)).toBe(false);
 
     // Stay down long enough for several per-second times to fall into the gap (downtime is the point here).
     await new Promise((r) => setTimeout(r, 2000));
@@ -167,7 +170,7 @@ describe("cron across a SIGKILL restart", () => {
         expect(t(catchUps[0]!)).toBeGreaterThan(killedAt);
       }
     }
-    // The kill really came mid-run: the hung CLI it had started outlived it (cleaned up in afterAll).
-    expect(existsSync(`/proc/${orphans[0]}`)).toBe(true);
+    // The next start killed what the dead gateway's run left (the CLI and its setsid'd tool).
+    for (const pid of orphans) expect(isGone(pid), `pid ${pid}`).toBe(true);
   });
 });

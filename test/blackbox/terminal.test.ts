@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -233,6 +234,33 @@ describe("/terminal/ws", () => {
     const unknown = await fetch(`${t.gw.url}/api/terminals/${terminal_id}`, { method: "DELETE" });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: "TERMINAL_NOT_FOUND" });
+  });
+
+  it("DELETE also kills what the shell detached into a session of its own (setsid)", async () => {
+    const term = await open();
+    const { terminal_id } = await term.init({ cwd: t.home, cols: 80, rows: 24 });
+    // Out of the shell's tree and session at once: only the terminal's cookie still names it. setsid
+    // forks here (a job is a group leader), so the sleep is found by its unique argument.
+    const arg = `1000.${process.pid}7`;
+    term.send({ type: "input", data: `setsid sleep ${arg} >/dev/null 2>&1 < /dev/null & echo started\r` });
+    await term.waitForOutput(/started/);
+    const findJob = () =>
+      readdirSync("/proc").find((pid) => {
+        try {
+          return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8") === `sleep\0${arg}\0`;
+        } catch {
+          return false;
+        }
+      });
+    await expect.poll(findJob).toBeDefined();
+    const job = Number(findJob());
+    try {
+      const res = await fetch(`${t.gw.url}/api/terminals/${terminal_id}`, { method: "DELETE" });
+      expect(res.status).toBe(200);
+      expect(isGone(job)).toBe(true);
+    } finally {
+      if (!isGone(job)) process.kill(job, "SIGKILL");
+    }
   });
 
   it("lists live terminals with their fields", async () => {
