@@ -1,17 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HookDeliveryRepository } from "../storage/hooks-idempotency.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { QueueJob } from "./capabilities.js";
 import type { Services } from "./context.js";
-import { ApiError, badRequest, errorBody } from "./errors.js";
+import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
 import { ErrorSchema, errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
 import { requireHookCaller } from "./middleware/hook-auth.js";
-
-/** Largest webhook body accepted (a prompt and some metadata; CI logs belong in a link). */
-export const HOOK_BODY_LIMIT = 64 * 1024;
 
 const WakeSchema = z
   .object({
@@ -125,19 +121,9 @@ export const hooksRouter = createRouter().openapi(
     path: "/wake",
     tags: ["Webhooks"],
     summary: "Wake an agent with a prompt (Authorization: Bearer <hook token>, or an admin API key)",
-    middleware: [
-      requireHookCaller,
-      bodyLimit({
-        maxSize: HOOK_BODY_LIMIT,
-        onError: (c) =>
-          c.json(
-            errorBody("PAYLOAD_TOO_LARGE", `request body exceeds ${HOOK_BODY_LIMIT} bytes`, {
-              limit: HOOK_BODY_LIMIT,
-            }),
-            413,
-          ),
-      }),
-    ] as const,
+    // The body limit (limits.webhook_body, 64 KiB: a prompt and some metadata; CI logs belong in a link)
+    // is applied with every other route's, in middleware/body-limit.ts.
+    middleware: [requireHookCaller] as const,
     "x-required-role": "admin",
     "x-auth": "hook token (gateway.yaml hooks.tokens) or an admin API key",
     request: { headers: IdempotencyHeader, body: jsonBody(WakeSchema) },

@@ -23,6 +23,7 @@ import { createHealthRouter } from "./health.js";
 import { heartbeatRouter } from "./heartbeat.js";
 import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
+import { bodyLimit } from "./middleware/body-limit.js";
 import { requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
@@ -78,8 +79,8 @@ export function createServices(deps: GatewayDeps): Services {
 }
 
 /**
- * Composes the gateway: middleware (request log, CORS, security), one sub-app per route group, the
- * OpenAPI document and the JSON error envelope. The same app runs on Node and on workerd.
+ * Composes the gateway: middleware (request log, CORS, body limit, security), one sub-app per route group,
+ * the OpenAPI document and the JSON error envelope. The same app runs on Node and on workerd.
  */
 export function createApp(deps: GatewayDeps) {
   const services = createServices(deps);
@@ -101,6 +102,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(requestMetrics);
   app.use(loadGatewayConfig);
   app.use(corsPolicy);
+  // Before authentication: an oversize body is refused without reading it, whoever sends it.
+  app.use(bodyLimit);
   app.use(security);
 
   const routes = app

@@ -30,6 +30,8 @@ import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
 export const DEFAULT_HOST = "127.0.0.1";
+/** Largest WebSocket frame read at all (/ws, /terminal/ws). */
+export const MAX_WEBSOCKET_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface GatewayOptions {
   host?: string;
@@ -180,7 +182,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     telemetry: accounting.telemetry,
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
+  // before it is buffered whole (ws's own default allows 100 MiB).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
       resolveServer(s),

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import type { Role } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { errorResponses } from "./schemas.js";
 
 export const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -25,11 +26,17 @@ export const requireRole = (role: Role) =>
 
 /**
  * Every route is declared through this helper, so each one carries its role check and documents it in
- * the OpenAPI document as `x-required-role` (the README's role matrix is read from there).
+ * the OpenAPI document as `x-required-role` (the README's role matrix is read from there), along with the
+ * answers the global middleware can give it: 413 from the body limit where it takes a body.
  */
 export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role | "public", config: R) {
   return createRoute({
     ...config,
+    // Typed as declared: the added answers are for the document, not for typed clients.
+    responses: {
+      ...(config.request?.body ? errorResponses(413) : {}),
+      ...config.responses,
+    } as R["responses"],
     // Public routes are mounted ahead of the security middleware (see handlers/index.ts).
     middleware: role === "public" ? ([] as const) : ([requireRole(role)] as const),
     "x-required-role": role,

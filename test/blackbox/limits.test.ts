@@ -1,0 +1,171 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningGateway, startGateway } from "../../runtime/server.js";
+
+type Json = Record<string, unknown>;
+const ADMIN_KEY = "admin-key-limits-0123456789";
+const HOOK_TOKEN = "hook-token-limits-0123456789";
+const DECLARED = 128 * 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, 0x20);
+
+interface EarlyAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Json;
+  /** Body bytes written before the answer arrived. */
+  sent: number;
+  /** Whether the server ended the connection (the client never does). */
+  closedByServer: boolean;
+}
+
+/**
+ * POSTs a body that claims (or, chunked, streams towards) 128 MiB over a raw keep-alive socket: it writes
+ * one chunk at a time, each after the previous was flushed, and stops as soon as any answer byte arrives.
+ * Resolves once the server has closed the connection, with the parsed answer.
+ */
+function postOversize(url: string, path: string, chunked: boolean): Promise<EarlyAnswer> {
+  const { hostname, port } = new URL(url);
+  return new Promise((done, fail) => {
+    const socket = connect(Number(port), hostname);
+    let received = Buffer.alloc(0);
+    let sent = 0;
+    let answered = false;
+    let closedByServer = false;
+    socket.on("data", (data) => {
+      answered = true;
+      received = Buffer.concat([received, data]);
+    });
+    socket.on("end", () => {
+      closedByServer = true;
+    });
+    // Writing into a connection the server closed may fail (EPIPE, ECONNRESET): the answer already came.
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      const text = received.toString("utf8");
+      const [head = "", body = ""] = text.split("\r\n\r\n");
+      const [statusLine = "", ...lines] = head.split("\r\n");
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+      );
+      try {
+        done({
+          status: Number(statusLine.split(" ")[1]),
+          headers,
+          body: JSON.parse(body),
+          sent,
+          closedByServer,
+        });
+      } catch (error) {
+        fail(new Error(`unexpected answer after ${sent} bytes: ${text.slice(0, 500)} (${error})`));
+      }
+    });
+    socket.on("connect", () => {
+      socket.write(
+        [
+          `POST ${path} HTTP/1.1`,
+          `Host: ${hostname}:${port}`,
+          `Authorization: Bearer ${ADMIN_KEY}`,
+          "Content-Type: application/json",
+          "Connection: keep-alive",
+          chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${DECLARED}`,
+          "",
+          "",
+        ].join("\r\n"),
+      );
+      const writeNext = () => {
+        if (answered || socket.destroyed || sent >= DECLARED) return;
+        sent += CHUNK.length;
+        const frame = chunked
+          ? Buffer.concat([Buffer.from(`${CHUNK.length.toString(16)}\r\n`), CHUNK, Buffer.from("\r\n")])
+          : CHUNK;
+        // With a declared length the server must answer on the headers alone: one chunk, then wait.
+        socket.write(frame, () => {
+          if (chunked) writeNext();
+        });
+      };
+      writeNext();
+    });
+  });
+}
+
+async function writeTree(root: string, files: Record<string, string>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(join(root, path, ".."), { recursive: true });
+    await writeFile(join(root, path), text);
+  }
+}
+
+async function startIn(home: string): Promise<RunningGateway> {
+  return startGateway({
+    port: 0,
+    env: {
+      ...process.env,
+      HOME: home,
+      VIBEN_LOG_LEVEL: "silent",
+      VIBEN_ADMIN_KEY: ADMIN_KEY,
+      VIBEN_HOOK_TOKEN: HOOK_TOKEN,
+    },
+  });
+}
+
+const GATEWAY_YAML = [
+  "api_keys: [{ name: laptop, key: '${VIBEN_ADMIN_KEY}', role: admin }]",
+  "hooks:",
+  "  tokens: [{ name: ci, token: '${VIBEN_HOOK_TOKEN}' }]",
+  "",
+].join("\n");
+
+describe("input limits through the real server", () => {
+  let home: string;
+  let gw: RunningGateway;
+  const admin = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
+  const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    const res = await fetch(`${gw.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
+  };
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "viben-limits-"));
+    const root = join(home, ".viben");
+    await writeTree(root, {
+      "gateway.yaml": GATEWAY_YAML,
+    });
+    gw = await startIn(home);
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("answers 413 to an oversize Content-Length at once, without reading the body, and closes", async () => {
+    const res = await postOversize(gw.url, "/api/agent", false);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({
+      code: "PAYLOAD_TOO_LARGE",
+      details: { limit: 1024 * 1024, setting: "limits.body" },
+    });
+    expect(res.sent).toBe(CHUNK.length);
+    expect(res.headers.connection).toBe("close");
+    expect(res.closedByServer).toBe(true);
+  });
+
+  it("answers 413 to an oversize chunked body as soon as it passes the limit, and closes", async () => {
+    const res = await postOversize(gw.url, "/api/agent", true);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ code: "PAYLOAD_TOO_LARGE", details: { setting: "limits.body" } });
+    expect(res.sent).toBeGreaterThan(1024 * 1024);
+    expect(res.sent).toBeLessThan(DECLARED);
+    expect(res.headers.connection).toBe("close");
+    expect(res.closedByServer).toBe(true);
+    // The gateway serves on as before.
+    expect((await call("GET", "/api/agent", admin)).status).toBe(200);
+  });
+});
