@@ -16,13 +16,14 @@ import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron.js";
 import { mountDocs } from "./docs.js";
 import { edgeInboxRouter } from "./edge-inbox.js";
-import { handleError, notFoundHandler, validationError } from "./errors.js";
+import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events.js";
 import { executorsRouter } from "./executors.js";
 import { createHealthRouter } from "./health.js";
 import { heartbeatRouter } from "./heartbeat.js";
 import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
+import { validationHook } from "./lib/app-factory.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
@@ -84,11 +85,7 @@ export function createServices(deps: GatewayDeps): Services {
  */
 export function createApp(deps: GatewayDeps) {
   const services = createServices(deps);
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target);
-    },
-  });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
   const healthRouter = createHealthRouter(services);
   app.route("/health", healthRouter);

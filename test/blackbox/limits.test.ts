@@ -91,6 +91,13 @@ function postOversize(url: string, path: string, chunked: boolean): Promise<Earl
   });
 }
 
+/** `{a: {a: ... {a: "x"}}}` with `levels` objects. */
+function nested(levels: number): unknown {
+  let value: unknown = "x";
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
+
 async function writeTree(root: string, files: Record<string, string>): Promise<void> {
   for (const [path, text] of Object.entries(files)) {
     await mkdir(join(root, path, ".."), { recursive: true });
@@ -122,6 +129,7 @@ describe("input limits through the real server", () => {
   let home: string;
   let gw: RunningGateway;
   const admin = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
+  const hook = { authorization: `Bearer ${HOOK_TOKEN}`, "content-type": "application/json" };
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const res = await fetch(`${gw.url}${path}`, {
       method,
@@ -167,5 +175,19 @@ describe("input limits through the real server", () => {
     expect(res.closedByServer).toBe(true);
     // The gateway serves on as before.
     expect((await call("GET", "/api/agent", admin)).status).toBe(200);
+  });
+
+  it("refuses deeply nested JSON with 400 naming the field: agent mcp_servers and webhook metadata", async () => {
+    const agent = await call("POST", "/api/agent", admin, {
+      name: "Deep",
+      mcp_servers: { srv: { command: "npx", env_tree: nested(2000) } },
+    });
+    expect(agent.status).toBe(400);
+    expect(agent.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "mcp_servers" } });
+    expect(agent.body.error).toMatch(/mcp_servers/);
+    const wake = await call("POST", "/api/hooks/wake", hook, { prompt: "x", metadata: nested(2000) });
+    expect(wake.status).toBe(400);
+    expect(wake.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "metadata" } });
+    expect((await call("GET", "/api/agent/deep", admin)).status).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_JSON_DEPTH, tooDeepPath } from "../../handlers/lib/json-depth.js";
 import { bodyLimitSetting } from "../../handlers/middleware/body-limit.js";
 import { StorageError } from "../../storage/errors.js";
 import { compileGatewayConfig } from "../../storage/gateway-config.js";
@@ -7,6 +8,13 @@ import { FakeRunQueue } from "../helpers/fake-run-queue.js";
 
 type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;
+
+/** `{a: {a: ... {a: leaf}}}` with `levels` objects. */
+function nested(levels: number, leaf: unknown = "x"): unknown {
+  let value: unknown = leaf;
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
 
 async function post(app: ReturnType<typeof createTestApp>["app"], path: string, body: unknown) {
   const res = await app.request(path, jsonRequest("POST", body));
@@ -90,5 +98,49 @@ describe("body limits (one middleware for every route)", () => {
       }
     }
     expect(withBody).toBeGreaterThan(20);
+  });
+});
+
+describe("JSON nesting depth", () => {
+  it("finds the path to the first value nested too deep, without recursion", () => {
+    expect(tooDeepPath({ a: [1, { b: 2 }] }, 3)).toBeUndefined();
+    expect(tooDeepPath({ a: [1, { b: {} }] }, 3)).toEqual(["a", 1, "b"]);
+    expect(tooDeepPath(nested(100_000), MAX_JSON_DEPTH)).toHaveLength(MAX_JSON_DEPTH);
+  });
+
+  it("refuses mcp_servers nested past the limit on agent create and patch with 400 naming the field", async () => {
+    const { app } = createTestApp();
+    for (const levels of [MAX_JSON_DEPTH, 2000]) {
+      const res = await post(app, "/api/agent", {
+        name: "Deep",
+        mcp_servers: { srv: { command: "npx", extra: nested(levels) } },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "mcp_servers" } });
+      expect(res.body.error).toMatch(/mcp_servers: nested deeper than 64 levels/);
+    }
+    expect((await json<{ total: number }>(await app.request("/api/agent"))).total).toBe(0);
+
+    const ok = await post(app, "/api/agent", {
+      name: "Shallow",
+      mcp_servers: { srv: { command: "npx", extra: nested(20) } },
+    });
+    expect(ok.status).toBe(201);
+    const patch = await app.request(
+      "/api/agent/shallow",
+      jsonRequest("PATCH", { mcp_servers: { srv: { command: "npx", extra: nested(2000) } } }),
+    );
+    expect(patch.status).toBe(400);
+    expect(await json(patch)).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "mcp_servers" } });
+  });
+
+  it("refuses webhook metadata nested 2,000 levels with 400 naming metadata, queueing nothing", async () => {
+    const queue = new FakeRunQueue();
+    const { app, scopes } = createTestApp({ queue });
+    await scopes.global().store.write("config.yaml", { default_agent: "CLAUDE_CODE" });
+    const res = await post(app, "/api/hooks/wake", { prompt: "hi", metadata: nested(2000) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "metadata" } });
+    expect(queue.jobs.size).toBe(0);
   });
 });
