@@ -27,13 +27,15 @@ export const requireRole = (role: Role) =>
 /**
  * Every route is declared through this helper, so each one carries its role check and documents it in
  * the OpenAPI document as `x-required-role` (the README's role matrix is read from there), along with the
- * answers the global middleware can give it: 413 from the body limit where it takes a body.
+ * answers the global middleware can give it: 413 from the body limit where it takes a body, 400 for a
+ * credential in the query string and 429 past the failed-attempt limit where it is not public.
  */
 export function defineRoute<R extends Omit<RouteConfig, "middleware">>(role: Role | "public", config: R) {
   return createRoute({
     ...config,
     // Typed as declared: the added answers are for the document, not for typed clients.
     responses: {
+      ...(role === "public" ? {} : errorResponses(400, 429)),
       ...(config.request?.body ? errorResponses(413) : {}),
       ...config.responses,
     } as R["responses"],

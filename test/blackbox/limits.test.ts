@@ -190,4 +190,52 @@ describe("input limits through the real server", () => {
     expect(wake.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "metadata" } });
     expect((await call("GET", "/api/agent/deep", admin)).status).toBe(404);
   });
+
+  it("refuses a key or token in the query string whatever its spelling, even beside a valid header", async () => {
+    for (const param of ["TOKEN", "Token", "token[]"]) {
+      const query = `?${encodeURIComponent(param)}=${ADMIN_KEY}`;
+      const plain = await call("GET", `/api/agent${query}`, admin);
+      expect(plain.status, param).toBe(400);
+      expect(plain.body).toMatchObject({ code: "TOKEN_IN_QUERY", details: { param } });
+      const wake = await call("POST", `/api/hooks/wake${query}`, hook, { prompt: "query" });
+      expect(wake.status, param).toBe(400);
+      expect(wake.body.code).toBe("TOKEN_IN_QUERY");
+    }
+  });
+});
+
+describe("failed API key attempts through the real server", () => {
+  let home: string;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "viben-limits-keys-"));
+    await writeTree(join(home, ".viben"), { "gateway.yaml": GATEWAY_YAML });
+    gw = await startIn(home);
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("answers 429 with Retry-After after 10 wrong keys from one address, even to the right key", async () => {
+    const get = (key: string) =>
+      fetch(`${gw.url}/api/agent`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await get(ADMIN_KEY)).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await get(`guess-${i}`)).status).toBe(401);
+    const limited = await get(ADMIN_KEY);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ code: "TOO_MANY_FAILED_ATTEMPTS" });
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // One limiter for keys and hook tokens: the webhook route is closed to this address as well.
+    const wake = await fetch(`${gw.url}/api/hooks/wake`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${HOOK_TOKEN}`, "content-type": "application/json" },
+      body: '{"prompt":"x"}',
+    });
+    expect(wake.status).toBe(429);
+  });
 });

@@ -77,6 +77,11 @@ describe("POST /api/hooks/wake", () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("TOKEN_IN_QUERY");
     expect((await wake(alert, bearer(HOOK), `/api/hooks/wake?token=${HOOK}`)).status).toBe(400);
+    for (const param of ["TOKEN", "Token", "token[]", "Hook_Token", "API-KEY"]) {
+      const variant = await wake(alert, bearer(HOOK), `/api/hooks/wake?${encodeURIComponent(param)}=${HOOK}`);
+      expect(variant.status, param).toBe(400);
+      expect(variant.body.code).toBe("TOKEN_IN_QUERY");
+    }
     expect(queue.jobs.size).toBe(0);
   });
 

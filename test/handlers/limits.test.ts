@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, tooDeepPath } from "../../handlers/lib/json-depth.js";
 import { bodyLimitSetting } from "../../handlers/middleware/body-limit.js";
+import { secretQueryParam } from "../../handlers/middleware/query-secrets.js";
 import { StorageError } from "../../storage/errors.js";
 import { compileGatewayConfig } from "../../storage/gateway-config.js";
 import { createTestApp, json, jsonRequest } from "../helpers/app.js";
@@ -142,5 +143,27 @@ describe("JSON nesting depth", () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: "JSON_TOO_DEEP", details: { field: "metadata" } });
     expect(queue.jobs.size).toBe(0);
+  });
+});
+
+describe("credentials in the query string", () => {
+  it("recognises token-like parameters whatever their case, separators or array suffix", () => {
+    for (const query of [
+      "token=x",
+      "TOKEN=x",
+      "Token=x",
+      "token[]=x",
+      "token[0]=x",
+      "Api-Key=x",
+      "ACCESS_TOKEN=x",
+      "hook-token=x",
+      "apikey=x",
+      "%74oken=x",
+    ]) {
+      expect(secretQueryParam(`http://h/api/agent?limit=1&${query}`), query).toBeDefined();
+    }
+    expect(secretQueryParam("http://h/api/agent?workspace_path=/x&limit=3")).toBeUndefined();
+    expect(secretQueryParam("http://h/ws?token=x", "token")).toBeUndefined();
+    expect(secretQueryParam("http://h/ws?TOKEN=x", "token")).toBe("TOKEN");
   });
 });
