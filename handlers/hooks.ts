@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { HookDeliveryRepository } from "../storage/hooks-idempotency.js";
+import { bodyDigest, HookDeliveryRepository } from "../storage/hooks-idempotency.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { QueueJob } from "./capabilities.js";
 import type { Services } from "./context.js";
@@ -133,6 +133,9 @@ export const hooksRouter = createRouter().openapi(
         "Queued (or, for a repeated Idempotency-Key, the earlier delivery's run)",
       ),
       ...errorResponses(400, 401, 404, 501),
+      422: errorContent(
+        "The Idempotency-Key was already used with a different body (IDEMPOTENCY_KEY_REUSED)",
+      ),
       413: errorContent("Body too large"),
       429: errorContent("Too many failed token attempts from this address (Retry-After)"),
     },
@@ -170,7 +173,18 @@ export const hooksRouter = createRouter().openapi(
 
     const repo = deliveriesFor(services);
     void repo.pruneExpired().catch(() => undefined);
+    const digest = await bodyDigest(body);
     const [job, replay] = await repo.withKey(token, key, async (current, storeKey) => {
+      // As Stripe does: a key promises the answer to one request, so another body under it is a client bug.
+      // (Keys stored before digests were kept have none and replay as before.)
+      if (current?.body_sha256 !== undefined && current.body_sha256 !== digest) {
+        throw new ApiError(
+          422,
+          "IDEMPOTENCY_KEY_REUSED",
+          `Idempotency-Key '${key}' was already used with a different body; use a new key for a new delivery`,
+          { idempotency_key: key },
+        );
+      }
       if (current?.job_id) {
         // The queue may have trimmed an old finished job; the promise of the same run id holds regardless.
         const earlier = await queue.get(current.job_id);
@@ -186,7 +200,7 @@ export const hooksRouter = createRouter().openapi(
           return [fromQueue(queued), true] as const;
         }
       }
-      const delivery = current ?? repo.newDelivery(token, newId());
+      const delivery = current ?? repo.newDelivery(token, newId(), digest);
       await repo.save(storeKey, delivery);
       const queued = await enqueue(delivery.delivery_id);
       await repo.save(storeKey, { ...delivery, job_id: queued.id });

@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../runtime/server.js";
 
 type Json = Record<string, unknown>;
+const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 const ADMIN_KEY = "admin-key-limits-0123456789";
 const HOOK_TOKEN = "hook-token-limits-0123456789";
 const DECLARED = 128 * 1024 * 1024;
@@ -144,8 +145,13 @@ describe("input limits through the real server", () => {
     const root = join(home, ".viben");
     await writeTree(root, {
       "gateway.yaml": GATEWAY_YAML,
+      "executors/CLAUDE_CODE.yaml": `command: ${FAKE_CLAUDE}\n`,
     });
     gw = await startIn(home);
+    expect(
+      (await call("POST", "/api/agent", admin, { name: "Coder", executor_type: "CLAUDE_CODE" })).status,
+    ).toBe(201);
+    expect((await call("PUT", "/api/agent/default", admin, { agent_id: "coder" })).status).toBe(200);
   });
 
   afterAll(async () => {
@@ -201,6 +207,18 @@ describe("input limits through the real server", () => {
       expect(wake.status, param).toBe(400);
       expect(wake.body.code).toBe("TOKEN_IN_QUERY");
     }
+  });
+
+  it("answers 422 for an Idempotency-Key reused with another body; the same body gets the same run", async () => {
+    const key = { ...hook, "idempotency-key": "limits-delivery-1" };
+    const first = await call("POST", "/api/hooks/wake", key, { prompt: "deploy done", channel: "ci" });
+    expect(first.status).toBe(202);
+    const other = await call("POST", "/api/hooks/wake", key, { prompt: "deploy failed", channel: "ci" });
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    const same = await call("POST", "/api/hooks/wake", key, { prompt: "deploy done", channel: "ci" });
+    expect(same.status).toBe(202);
+    expect(same.body).toMatchObject({ run_id: first.body.run_id, idempotent_replay: true });
   });
 });
 
