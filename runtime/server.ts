@@ -8,7 +8,7 @@ import type { Logger } from "../handlers/capabilities.js";
 import { createApp, type GatewayApp } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
-import { fsBackends } from "../storage/drivers/fs-atomic.js";
+import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
@@ -76,6 +76,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
   await mkdir(globalRoot, { recursive: true });
+  // What writes a crash or SIGKILL interrupted left behind goes before anything reads or lists the root.
+  const swept = await sweepTempFiles(globalRoot);
+  if (swept > 0)
+    logger.info({ msg: "removed temp files of interrupted writes", count: swept, root: globalRoot });
   const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   let fileConfig: ReturnType<typeof compileGatewayConfig>;

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -146,6 +146,11 @@ describe("input limits through the real server", () => {
     await writeTree(root, {
       "gateway.yaml": GATEWAY_YAML,
       "executors/CLAUDE_CODE.yaml": `command: ${FAKE_CLAUDE}\n`,
+      // Interrupted writes of an earlier gateway: an older name without a pid, and a pid that cannot exist.
+      "agents/ghost/.config.yaml.0123456789ab.tmp": "name: half-writ",
+      "providers/.half.yaml.99999999-0123456789ab.tmp": "id: half",
+      // A write of a live process (pid 1 always exists), e.g. another gateway sharing the root: kept.
+      "agents/kept/.config.yaml.1-0123456789ab.tmp": "name: in progress",
     });
     gw = await startIn(home);
     expect(
@@ -219,6 +224,25 @@ describe("input limits through the real server", () => {
     const same = await call("POST", "/api/hooks/wake", key, { prompt: "deploy done", channel: "ci" });
     expect(same.status).toBe(202);
     expect(same.body).toMatchObject({ run_id: first.body.run_id, idempotent_replay: true });
+  });
+
+  it("swept the temp files of interrupted writes at start; none blocks an id or shows in a listing", async () => {
+    const root = join(home, ".viben");
+    const left = (await readdir(root, { recursive: true })).filter((p) => p.endsWith(".tmp"));
+    expect(left).toEqual([join("agents", "kept", ".config.yaml.1-0123456789ab.tmp")]);
+    const listed = await call("GET", "/api/agent", admin);
+    expect((listed.body.agents as Json[]).map((a) => a.id)).toEqual(["coder"]);
+    for (const id of ["ghost", "kept"]) {
+      const created = await call("POST", "/api/agent", admin, { name: `Agent ${id}`, id });
+      expect(created.status, id).toBe(201);
+      expect(created.body.id).toBe(id);
+    }
+    const provider = await call("POST", "/api/providers", admin, {
+      id: "half",
+      type: "openai",
+      base_url: "http://127.0.0.1:9",
+    });
+    expect(provider.status).toBe(201);
   });
 });
 
