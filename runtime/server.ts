@@ -8,7 +8,7 @@ import type { Logger } from "../handlers/capabilities.js";
 import { createApp, type GatewayApp } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
-import { fsBackends } from "../storage/drivers/fs-atomic.js";
+import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
@@ -31,6 +31,8 @@ import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
 export const DEFAULT_HOST = "127.0.0.1";
+/** Largest WebSocket frame read at all (/ws, /terminal/ws). */
+export const MAX_WEBSOCKET_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface GatewayOptions {
   host?: string;
@@ -76,6 +78,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
   await mkdir(globalRoot, { recursive: true });
   const processes = await killOrphans(globalRoot, logger);
+  // What writes a crash or SIGKILL interrupted left behind goes before anything reads or lists the root.
+  const swept = await sweepTempFiles(globalRoot);
+  if (swept > 0)
+    logger.info({ msg: "removed temp files of interrupted writes", count: swept, root: globalRoot });
   const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   let fileConfig: ReturnType<typeof compileGatewayConfig>;
@@ -183,7 +189,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     telemetry: accounting.telemetry,
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
+  // before it is buffered whole (ws's own default allows 100 MiB).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
       resolveServer(s),

@@ -1,14 +1,41 @@
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import type { z } from "zod";
 import type { AppEnv } from "../context.js";
-import { validationError } from "../errors.js";
+import { ApiError, validationError } from "../errors.js";
+import { MAX_JSON_DEPTH, tooDeepPath } from "./json-depth.js";
+
+type ValidationResult = { target: string } & (
+  | { success: true; data: unknown }
+  | { success: false; error: z.ZodError }
+);
+
+/**
+ * Every validated request part passes here: a failure becomes the JSON error envelope (400, field named),
+ * and a JSON body nested deeper than MAX_JSON_DEPTH is refused before any handler stores it.
+ */
+export function validationHook(result: ValidationResult): void {
+  if (!result.success) throw validationError(result.error, result.target);
+  if (result.target !== "json") return;
+  const path = tooDeepPath(result.data);
+  if (!path) return;
+  const field = path.length > 0 ? String(path[0]) : "(root)";
+  const shown = path.slice(0, 8).join(".") + (path.length > 8 ? ".…" : "");
+  throw new ApiError(
+    400,
+    "JSON_TOO_DEEP",
+    `invalid body: ${field}: nested deeper than ${MAX_JSON_DEPTH} levels (at ${shown})`,
+    {
+      target: "body",
+      field,
+      max_depth: MAX_JSON_DEPTH,
+      path: path.slice(0, 8),
+    },
+  );
+}
 
 /** A route-group sub-app whose validation failures become the JSON error envelope (400, field named). */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target);
-    },
-  });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
 /**

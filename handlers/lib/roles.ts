@@ -27,7 +27,8 @@ export const requireRole = (role: Role) =>
 /**
  * What every route behind the security middleware can answer whatever its handler does: 401 (API keys
  * configured, none or an unknown one sent), 403 (a role too low, or in no-key mode a remote client, a
- * foreign Host or Origin) and 422 (gateway.yaml does not parse or validate when first read).
+ * foreign Host or Origin), 422 (gateway.yaml does not parse or validate when first read), 400 for a
+ * credential in the query string and 429 past the failed-attempt limit.
  */
 const GUARDED_ROUTE_ERRORS = errorResponses(401, 403, 422);
 
@@ -42,10 +43,14 @@ export type RouteDefinition = Omit<RouteConfig, "middleware"> & { operationId: s
 export function defineRoute<R extends RouteDefinition>(role: Role | "public", config: R) {
   return createRoute({
     ...config,
-    // Public routes are mounted ahead of the security middleware (see handlers/index.ts).
-    responses: (role === "public"
-      ? { ...config.responses, ...otherErrorResponse }
-      : { ...GUARDED_ROUTE_ERRORS, ...config.responses, ...otherErrorResponse }) as R["responses"],
+    // Typed as declared: the added answers are for the document, not for typed clients. Public routes
+    // are mounted ahead of the security middleware (see handlers/index.ts), so only the body limit applies.
+    responses: {
+      ...(role === "public" ? {} : { ...GUARDED_ROUTE_ERRORS, ...errorResponses(400, 429) }),
+      ...(config.request?.body ? errorResponses(413) : {}),
+      ...config.responses,
+      ...otherErrorResponse,
+    } as R["responses"],
     middleware: role === "public" ? ([] as const) : ([requireRole(role)] as const),
     "x-required-role": role,
   });
