@@ -3,7 +3,7 @@
 // symbolic links resolved first; GET routes write nothing; an agent's `workdirs` / `base_path` may only
 // narrow the roots; task workdirs are checked when the task is written.
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,6 +177,17 @@ const ROUTES: RouteCase[] = [
   },
 ];
 
+/** Every file under a directory with its size and modification time, to show that nothing was written. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const info = await stat(path);
+    files[path] = `${info.size}@${info.mtimeMs}`;
+  }
+  return files;
+}
+
 describe("workspace and workdir paths through the real gateway", () => {
   let gw: GatewayProcess;
   let home: string;
@@ -302,15 +313,17 @@ describe("workspace and workdir paths through the real gateway", () => {
       if (!etcHadViben) await expectUntouched("/etc");
     });
 
-    it("accepts a workspace inside HOME, and GET routes write nothing there", async () => {
+    it("accepts a workspace inside HOME, and GET routes write nothing, there or in ~/.viben", async () => {
       const fresh = join(home, "fresh");
       await mkdir(fresh);
+      const globalBefore = await snapshot(join(home, ".viben"));
       for (const r of ROUTES.filter((x) => x.method === "GET")) {
         const res = await route(r, fresh);
         expect([200, 404], `${r.name}: ${JSON.stringify(res.body)}`).toContain(res.status);
       }
       await expectUntouched(fresh);
       expect(await readdir(fresh)).toEqual([]);
+      expect(await snapshot(join(home, ".viben"))).toEqual(globalBefore);
       const created = await call("POST", "/api/agent", { name: "local", base_path: project });
       expect(created.status).toBe(201);
       expect(existsSync(join(project, ".viben/agents/local/config.yaml"))).toBe(true);
