@@ -9,6 +9,7 @@ import { createApp, type GatewayApp } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
+import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
@@ -76,6 +77,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
+  const specialFilesystem = await specialFilesystemOf(globalRoot);
+  if (specialFilesystem) {
+    throw new GatewayStartError(
+      `cannot keep data in ${globalRoot}: it lies on ${specialFilesystem}, not an ordinary filesystem (check HOME and VIBEN_HOME)`,
+    );
+  }
   await mkdir(globalRoot, { recursive: true });
   const processes = await killOrphans(globalRoot, logger);
   // What writes a crash or SIGKILL interrupted left behind goes before anything reads or lists the root.

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
+import { assertOrdinaryFilesystem, specialFilesystemOf } from "./special-filesystems.js";
 
 const TEMP_SUFFIX = ".tmp";
 // `.<name>.<pid>-<12 hex>.tmp` beside the file it replaces; older versions wrote `.<name>.<12 hex>.tmp`.
@@ -55,6 +56,7 @@ export async function sweepTempFiles(root: string): Promise<number> {
 
 /**
  * unstorage's fs driver with atomic writes (temp file in the same directory, fsync, rename) and removal
+ * of directories left empty. Nothing is written under a kernel or device filesystem (/proc, /sys, /dev). Reads, listings and the chokidar watcher come from the original driver.
  * of directories left empty. Reads, listings and the chokidar watcher come from the original driver; temp
  * files are never listed. With `sweepOnFirstWrite`, leftover temp files under the root are swept before
  * the first write (workspace roots, which are only known once a request names them).
@@ -75,6 +77,8 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
 
   async function writeAtomic(key: string, data: string | Uint8Array): Promise<void> {
     const target = pathOf(key);
+    // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
+    await assertOrdinaryFilesystem(dirname(target));
     swept ??= sweepTempFiles(base).catch(() => 0);
     await swept;
     await fsp.mkdir(dirname(target), { recursive: true });
@@ -138,7 +142,8 @@ export function fsBackends(): BackendFactory {
     const backend: ScopeBackend = {
       storage,
       async watch(onChange) {
-        if (!existsSync(root)) return false;
+        // A root that is (or links into) /proc or /sys is never walked by the watcher.
+        if (!existsSync(root) || (await specialFilesystemOf(root))) return false;
         await storage.watch((_event, key) => onChange(key));
         return true;
       },
