@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { QueueJob, QueueJobInput, RunQueue } from "../handlers/capabilities.js";
+import type { QueueJob, QueueJobInput, RunQueue } from "../handlers/capabilities/queue.js";
 import { CronScheduler } from "../runtime/cron/scheduler.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { RunOutcome } from "./capabilities.js";
+import type { RunOutcome } from "./capabilities/runs.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";

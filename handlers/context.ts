@@ -8,21 +8,19 @@ import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
-import type {
-  Clock,
-  CronService,
-  EdgeInbox,
-  EventBus,
-  ExecutorCatalog,
-  HeartbeatService,
-  Logger,
-  PathProbe,
-  ProviderChecker,
-  RunQueue,
-  RunService,
-  Telemetry,
-  TerminalService,
-} from "./capabilities.js";
+import type { Clock } from "./capabilities/clock.js";
+import type { CronService } from "./capabilities/cron.js";
+import type { EdgeInbox } from "./capabilities/edge-inbox.js";
+import type { EventBus } from "./capabilities/events.js";
+import type { ExecutorCatalog } from "./capabilities/executors.js";
+import type { HeartbeatService } from "./capabilities/heartbeat.js";
+import type { Logger } from "./capabilities/logger.js";
+import type { PathProbe } from "./capabilities/paths.js";
+import type { ProviderChecker } from "./capabilities/providers.js";
+import type { RunQueue } from "./capabilities/queue.js";
+import type { RunService } from "./capabilities/runs.js";
+import type { Telemetry } from "./capabilities/telemetry.js";
+import type { TerminalService } from "./capabilities/terminals.js";
 
 /** What a runtime hands to createApp. */
 export interface GatewayDeps {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { CronJobInput, CronService } from "./capabilities.js";
+import type { CronJobInput, CronService } from "./capabilities/cron.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { EdgeInbox } from "./capabilities.js";
+import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

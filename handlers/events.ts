@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities.js";
+import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities/events.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { eventJson } from "./lib/event-json.js";

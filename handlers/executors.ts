@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId } from "../storage/executor-types.js";
-import type { ExecutorInfo } from "./capabilities.js";
+import type { ExecutorInfo } from "./capabilities/executors.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { HeartbeatService } from "./capabilities.js";
+import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyDigest, HookDeliveryRepository } from "../storage/hooks-idempotency.js";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { QueueJob } from "./capabilities.js";
+import type { QueueJob } from "./capabilities/queue.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

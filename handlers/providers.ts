@@ -3,7 +3,7 @@ import { resolveProviderRecord } from "../storage/provider-resolve.js";
 import { ProviderFieldsSchema } from "../storage/provider-schema.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { Scope } from "../storage/scopes.js";
-import type { ProviderChecker } from "./capabilities.js";
+import type { ProviderChecker } from "./capabilities/providers.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { QUEUE_SOURCES, QUEUE_STATUSES } from "../storage/queue-schemas.js";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { QueueJob } from "./capabilities.js";
+import type { QueueJob } from "./capabilities/queue.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { daysBetween, isDay, utcDay } from "../storage/ledger-periods.js";
-import type { Telemetry } from "./capabilities.js";
+import type { Telemetry } from "./capabilities/telemetry.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { StorageError } from "../storage/errors.js";
 import type { GatewayConfig, Role } from "../storage/gateway-config.js";
 import { describeIssues, idSchema } from "../storage/schema-helpers.js";
-import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities.js";
+import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities/events.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createDocumentedRouter } from "./lib/app-factory.js";

@@ -1,4 +1,5 @@
-import type { EventBus, Logger } from "../handlers/capabilities.js";
+import type { EventBus } from "../handlers/capabilities/events.js";
+import type { Logger } from "../handlers/capabilities/logger.js";
 import { ApiError } from "../handlers/errors.js";
 import type { BudgetsConfig } from "../storage/gateway-config.js";
 import type { Spend } from "../storage/ledger.js";

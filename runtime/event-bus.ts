@@ -1,11 +1,11 @@
+import type { Clock } from "../handlers/capabilities/clock.js";
 import type {
-  Clock,
   EventBus,
   EventFilter,
   EventInput,
   EventSubscription,
   GatewayEvent,
-} from "../handlers/capabilities.js";
+} from "../handlers/capabilities/events.js";
 
 /**
  * In-memory fan-out of gateway events. Portable (no Node-only imports): the Node runtime uses it, and a

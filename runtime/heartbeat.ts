@@ -1,11 +1,7 @@
-import type {
-  EventBus,
-  HeartbeatService,
-  HeartbeatStatus,
-  Logger,
-  QueueJob,
-  RunQueue,
-} from "../handlers/capabilities.js";
+import type { EventBus } from "../handlers/capabilities/events.js";
+import type { HeartbeatService, HeartbeatStatus } from "../handlers/capabilities/heartbeat.js";
+import type { Logger } from "../handlers/capabilities/logger.js";
+import type { QueueJob, RunQueue } from "../handlers/capabilities/queue.js";
 import type { GatewayConfig, GatewayConfigSource } from "../storage/gateway-config.js";
 import type { HeartbeatSettings } from "../storage/heartbeat-config.js";
 import type { Scope } from "../storage/scopes.js";

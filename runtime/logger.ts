@@ -1,4 +1,4 @@
-import type { Logger } from "../handlers/capabilities.js";
+import type { Logger } from "../handlers/capabilities/logger.js";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof LEVELS;

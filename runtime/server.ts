@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import type { Logger } from "../handlers/capabilities.js";
+import type { Logger } from "../handlers/capabilities/logger.js";
 import { createApp, type GatewayApp } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";

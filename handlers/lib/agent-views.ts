@@ -9,7 +9,7 @@ import {
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import { BUILTIN_MODELS } from "../../storage/model-catalogue.js";
 import type { Scope } from "../../storage/scopes.js";
-import type { ExecutorAvailability, ExecutorInfo } from "../capabilities.js";
+import type { ExecutorAvailability, ExecutorInfo } from "../capabilities/executors.js";
 import type { Services } from "../context.js";
 import { redactMcpServers } from "./redact.js";
 

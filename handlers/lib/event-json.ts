@@ -1,4 +1,4 @@
-import type { GatewayEvent } from "../capabilities.js";
+import type { GatewayEvent } from "../capabilities/events.js";
 
 // One JSON text per event, shared by every SSE stream and WebSocket that sends it (events are immutable).
 const jsonCache = new WeakMap<GatewayEvent, string>();

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../../storage/provider-resolve.js";
 import type { ProviderRecord } from "../../storage/providers.js";
-import type { ProviderCheck } from "../capabilities.js";
+import type { ProviderCheck } from "../capabilities/providers.js";
 import type { Services } from "../context.js";
 import { redactRecord, redactSecret } from "./redact.js";
 

@@ -1,4 +1,4 @@
-import type { QueueJobInput, RunQueue } from "../capabilities.js";
+import type { QueueJobInput, RunQueue } from "../capabilities/queue.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { findRunnableAgent, resolveWorkdir } from "./run-requests.js";

@@ -1,6 +1,6 @@
 import type { AgentRecord } from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
-import type { RunRequest, RunService } from "../capabilities.js";
+import type { RunRequest, RunService } from "../capabilities/runs.js";
 import type { Services } from "../context.js";
 import { ApiError, badRequest } from "../errors.js";
 import { gatewayRoots, isWithin, resolveAllowedDirectory } from "./allowed-directory.js";

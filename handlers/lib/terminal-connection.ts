@@ -3,7 +3,12 @@ import { z } from "zod";
 import { StorageError } from "../../storage/errors.js";
 import type { GatewayConfig } from "../../storage/gateway-config.js";
 import { describeIssues } from "../../storage/schema-helpers.js";
-import type { TerminalAttachment, TerminalExit, TerminalListener, TerminalService } from "../capabilities.js";
+import type {
+  TerminalAttachment,
+  TerminalExit,
+  TerminalListener,
+  TerminalService,
+} from "../capabilities/terminals.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { resolveTerminalCwd } from "./terminal-requests.js";

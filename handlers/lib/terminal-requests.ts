@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { TerminalService } from "../capabilities.js";
+import type { TerminalService } from "../capabilities/terminals.js";
 import type { AppEnv, Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { gatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";

@@ -1,4 +1,6 @@
-import type { EventBus, Logger, QueueJob, RunQueue } from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { QueueJob, RunQueue } from "../../handlers/capabilities/queue.js";
 import type { CronJob } from "../../storage/cron-jobs.js";
 import type { CronRunLog, CronRunRecord, CronRunStatus } from "../../storage/cron-runs.js";
 import type { CronActiveRun, CronState, CronStateRepository, CronTrigger } from "../../storage/cron-state.js";

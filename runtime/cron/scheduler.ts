@@ -3,10 +3,10 @@ import type {
   CronJobUpdate,
   CronJobView,
   CronService,
-  EventBus,
-  Logger,
-  RunQueue,
-} from "../../handlers/capabilities.js";
+} from "../../handlers/capabilities/cron.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import {
   type CronJob,

@@ -1,5 +1,5 @@
 import type { Storage } from "unstorage";
-import type { Logger } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import { createApp, type GatewayApp } from "../../handlers/index.js";
 import { kvBackends } from "../../storage/drivers/kv.js";
 import { KvAppendLog } from "../../storage/drivers/kv-append-log.js";

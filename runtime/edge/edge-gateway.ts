@@ -1,5 +1,5 @@
 import type { Storage } from "unstorage";
-import type { Logger } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { GatewayApp } from "../../handlers/index.js";
 import { createEdgeApp, type EdgeSite } from "./edge-app.js";
 import { EDGE_KEYS, EdgeManifestSchema, readPublished } from "./manifest.js";

@@ -1,6 +1,6 @@
 import type { Storage } from "unstorage";
 import { z } from "zod";
-import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities.js";
+import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities/executors.js";
 import { ApiError } from "../../handlers/errors.js";
 import { EXECUTOR_IDS, type ExecutorId } from "../../storage/executor-types.js";
 import { EDGE_KEYS, readPublished } from "./manifest.js";

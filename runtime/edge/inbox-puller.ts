@@ -1,4 +1,4 @@
-import type { EdgeInboxItem, EdgeInboxReceipt } from "../../handlers/capabilities.js";
+import type { EdgeInboxItem, EdgeInboxReceipt } from "../../handlers/capabilities/edge-inbox.js";
 
 export interface PullOptions {
   /** The edge gateway (`wrangler dev` or the deployed Worker). */

@@ -1,13 +1,7 @@
 import type { Storage } from "unstorage";
 import { z } from "zod";
-import type {
-  EdgeInbox,
-  EdgeInboxItem,
-  EdgeInboxReceipt,
-  QueueJob,
-  QueueJobInput,
-  RunQueue,
-} from "../../handlers/capabilities.js";
+import type { EdgeInbox, EdgeInboxItem, EdgeInboxReceipt } from "../../handlers/capabilities/edge-inbox.js";
+import type { QueueJob, QueueJobInput, RunQueue } from "../../handlers/capabilities/queue.js";
 import { idProblem } from "../../storage/ids.js";
 import { KeyedMutex } from "../../storage/lock.js";
 import { EDGE_KEYS } from "./manifest.js";

@@ -1,4 +1,4 @@
-import type { CronJobView, CronService } from "../../handlers/capabilities.js";
+import type { CronJobView, CronService } from "../../handlers/capabilities/cron.js";
 import { ApiError } from "../../handlers/errors.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import { type CronJob, CronJobRepository } from "../../storage/cron-jobs.js";

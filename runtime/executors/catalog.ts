@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities.js";
+import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities/executors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId, type ExecutorId } from "../../storage/executor-types.js";
 import type { Scope } from "../../storage/scopes.js";

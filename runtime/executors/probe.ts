@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ExecutorAvailability, ExecutorInfo } from "../../handlers/capabilities.js";
+import type { ExecutorAvailability, ExecutorInfo } from "../../handlers/capabilities/executors.js";
 import type { ExecutorOverride } from "../../storage/executor-overrides.js";
 import { resolveExecutorCommand } from "./command-lookup.js";
 import { countMcpServers, countSkills } from "./config-counts.js";

@@ -1,5 +1,5 @@
 import type { ModelMessage } from "ai";
-import type { Logger } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { ModelPricing, ResolvedProvider } from "../../storage/provider-types.js";
 import type { AgentOutput } from "../executors/adapter.js";
 import type { NativeRunInput, ProcessExit, RunProcess } from "../runs/run-hooks.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { AgentRecord } from "../../storage/agents.js";
 import { StorageError } from "../../storage/errors.js";
 import type { ModelPricing, ResolvedProvider } from "../../storage/provider-types.js";

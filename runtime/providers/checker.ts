@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Logger, ProviderCheck, ProviderChecker } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { ProviderCheck, ProviderChecker } from "../../handlers/capabilities/providers.js";
 import type { ResolvedProvider } from "../../storage/provider-types.js";
 import { DEFAULT_CHECK_TIMEOUT_MS, fetchModelListing } from "./model-listing.js";
 

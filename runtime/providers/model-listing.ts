@@ -1,4 +1,4 @@
-import type { ProviderCheck } from "../../handlers/capabilities.js";
+import type { ProviderCheck } from "../../handlers/capabilities/providers.js";
 import type { ResolvedProvider } from "../../storage/provider-types.js";
 import { listingRequest, providerSecrets } from "./listing-request.js";
 

@@ -1,4 +1,6 @@
-import type { EventBus, Logger, RunService } from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { RunService } from "../../handlers/capabilities/runs.js";
 import type { Services } from "../../handlers/context.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import type { GatewayConfigSource } from "../../storage/gateway-config.js";

@@ -1,4 +1,4 @@
-import type { QueueAttempt, QueueJob } from "../../handlers/capabilities.js";
+import type { QueueAttempt, QueueJob } from "../../handlers/capabilities/queue.js";
 import type { QueueSettings } from "../../storage/queue-settings.js";
 import { retryDelayMs } from "./retry-policy.js";
 

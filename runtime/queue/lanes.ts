@@ -1,4 +1,4 @@
-import type { QueueLaneReport } from "../../handlers/capabilities.js";
+import type { QueueLaneReport } from "../../handlers/capabilities/queue.js";
 import type { QueueSettings } from "../../storage/queue-settings.js";
 
 /** The lanes a job occupies while it runs. */

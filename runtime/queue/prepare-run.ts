@@ -1,4 +1,5 @@
-import type { QueueJob, RunRequest } from "../../handlers/capabilities.js";
+import type { QueueJob } from "../../handlers/capabilities/queue.js";
+import type { RunRequest } from "../../handlers/capabilities/runs.js";
 import type { Services } from "../../handlers/context.js";
 import { allowedWorkdirRoots, findRunnableAgent, resolveWorkdir } from "../../handlers/lib/run-requests.js";
 

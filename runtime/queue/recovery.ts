@@ -1,4 +1,4 @@
-import type { QueueJob } from "../../handlers/capabilities.js";
+import type { QueueJob } from "../../handlers/capabilities/queue.js";
 import type { JournalEntry } from "../../storage/queue-schemas.js";
 import { isFinalQueueStatus } from "../../storage/queue-schemas.js";
 import type { QueueSettings } from "../../storage/queue-settings.js";

@@ -1,17 +1,14 @@
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type {
-  EventBus,
-  Logger,
   QueueJob,
   QueueJobInput,
   QueueJobStatus,
   QueueLaneReport,
   QueueSource,
-  RunHandle,
-  RunOutcome,
   RunQueue,
-  RunRequest,
-  RunService,
-} from "../../handlers/capabilities.js";
+} from "../../handlers/capabilities/queue.js";
+import type { RunHandle, RunOutcome, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
 import { conflict, notFound, StorageError } from "../../storage/errors.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
 import { isFinalQueueStatus, QueueJobInputSchema, type QueueJobRecord } from "../../storage/queue-schemas.js";

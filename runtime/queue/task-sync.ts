@@ -1,4 +1,5 @@
-import type { Logger, QueueJob } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { QueueJob } from "../../handlers/capabilities/queue.js";
 import type { Scopes } from "../../storage/scopes.js";
 import { attemptReportOf, type TaskRepository } from "../../storage/tasks.js";
 import type { DurableRunQueue } from "./run-queue.js";

@@ -1,12 +1,7 @@
-import type {
-  EventBus,
-  ExecutorCatalog,
-  Logger,
-  RunHandle,
-  RunOutcome,
-  RunRequest,
-  RunService,
-} from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { ExecutorCatalog } from "../../handlers/capabilities/executors.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { RunHandle, RunOutcome, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
 import type { AgentRecord } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";

@@ -1,4 +1,6 @@
-import type { EventBus, Logger, RunOutcome } from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { RunOutcome } from "../../handlers/capabilities/runs.js";
 import { findModelPricing } from "../../storage/model-catalogue.js";
 import { costCents, type ModelPricing } from "../../storage/provider-types.js";
 import type { SessionMessageInput, SessionRepository } from "../../storage/sessions.js";

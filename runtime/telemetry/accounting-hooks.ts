@@ -1,4 +1,4 @@
-import type { Logger } from "../../handlers/capabilities.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { Ledger, LedgerRow, LedgerRowInput } from "../../storage/ledger.js";
 import type { Budgets } from "../budgets.js";
 import type { ProviderCallUsage, RunHooks, RunSummary } from "../runs/run-hooks.js";

@@ -1,4 +1,5 @@
-import type { EventBus, Logger } from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import type { GatewayConfigSource } from "../../storage/gateway-config.js";
 import { Ledger } from "../../storage/ledger.js";

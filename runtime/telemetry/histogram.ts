@@ -1,4 +1,4 @@
-import type { LatencyStats } from "../../handlers/capabilities.js";
+import type { LatencyStats } from "../../handlers/capabilities/telemetry.js";
 
 /** Latency buckets (upper bounds, seconds) for HTTP requests: sub-millisecond reads up to long chats. */
 export const REQUEST_BUCKETS = [

@@ -1,4 +1,4 @@
-import type { RequestSample, Telemetry, TelemetryReport } from "../../handlers/capabilities.js";
+import type { RequestSample, Telemetry, TelemetryReport } from "../../handlers/capabilities/telemetry.js";
 import type { LedgerRow, UsageReport } from "../../storage/ledger.js";
 import type { RunSummary } from "../runs/run-hooks.js";
 import { ExpositionWriter } from "./prometheus.js";

@@ -1,4 +1,4 @@
-import type { RequestSample, RouteStats } from "../../handlers/capabilities.js";
+import type { RequestSample, RouteStats } from "../../handlers/capabilities/telemetry.js";
 import { Histogram, REQUEST_BUCKETS } from "./histogram.js";
 import type { ExpositionWriter } from "./prometheus.js";
 

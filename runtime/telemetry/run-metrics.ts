@@ -1,4 +1,4 @@
-import type { RunStats } from "../../handlers/capabilities.js";
+import type { RunStats } from "../../handlers/capabilities/telemetry.js";
 import type { RunSummary } from "../runs/run-hooks.js";
 import { Histogram, RUN_BUCKETS } from "./histogram.js";
 import type { ExpositionWriter } from "./prometheus.js";

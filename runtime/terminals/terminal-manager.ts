@@ -1,13 +1,13 @@
 import { spawn } from "node-pty";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import type {
-  Logger,
   TerminalAttachment,
   TerminalExit,
   TerminalInfo,
   TerminalListener,
   TerminalOpenRequest,
   TerminalService,
-} from "../../handlers/capabilities.js";
+} from "../../handlers/capabilities/terminals.js";
 import { conflict, notFound } from "../../storage/errors.js";
 import type { GatewayProcesses } from "../runs/process-cookie.js";
 import { Terminal } from "./terminal.js";

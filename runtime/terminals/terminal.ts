@@ -5,7 +5,7 @@ import type {
   TerminalExit,
   TerminalInfo,
   TerminalListener,
-} from "../../handlers/capabilities.js";
+} from "../../handlers/capabilities/terminals.js";
 import type { TerminalSettings } from "../../storage/terminal-settings.js";
 import type { ProcessFamily } from "../runs/process-cookie.js";
 import { hangUpTerminal } from "./hang-up.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProviderCheck, ProviderChecker } from "../../handlers/capabilities.js";
+import type { ProviderCheck, ProviderChecker } from "../../handlers/capabilities/providers.js";
 import { createProviderChecker } from "../../runtime/providers/checker.js";
 import type { ResolvedProvider } from "../../storage/provider-types.js";
 import { type ListingStub, startListingStub } from "../fixtures/provider-listing-stub.js";

@@ -1,14 +1,11 @@
 import type { Context } from "hono";
-import type {
-  EventBus,
-  ExecutorCatalog,
-  ExecutorInfo,
-  Logger,
-  ProviderChecker,
-  RunQueue,
-  RunService,
-  Telemetry,
-} from "../../handlers/capabilities.js";
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities/executors.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { ProviderChecker } from "../../handlers/capabilities/providers.js";
+import type { RunQueue } from "../../handlers/capabilities/queue.js";
+import type { RunService } from "../../handlers/capabilities/runs.js";
+import type { Telemetry } from "../../handlers/capabilities/telemetry.js";
 import { createApp, type GatewayDeps } from "../../handlers/index.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
 import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";

@@ -1,4 +1,4 @@
-import type { QueueJob, QueueJobInput, QueueJobStatus, RunQueue } from "../../handlers/capabilities.js";
+import type { QueueJob, QueueJobInput, QueueJobStatus, RunQueue } from "../../handlers/capabilities/queue.js";
 
 type Outcome = { status: "succeeded" | "failed" | "cancelled" | "interrupted"; error?: string };
 

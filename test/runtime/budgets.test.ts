@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { EventInput, Logger } from "../../handlers/capabilities.js";
+import type { EventInput } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import { ApiError } from "../../handlers/errors.js";
 import { Budgets } from "../../runtime/budgets.js";
 import type { RunSummary } from "../../runtime/runs/run-hooks.js";

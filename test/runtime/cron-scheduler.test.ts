@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { GatewayEvent, Logger } from "../../handlers/capabilities.js";
+import type { GatewayEvent } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
 import { CronScheduler } from "../../runtime/cron/scheduler.js";
 import { createEventBus } from "../../runtime/event-bus.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";

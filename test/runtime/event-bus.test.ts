@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EventSubscription, GatewayEvent } from "../../handlers/capabilities.js";
+import type { EventSubscription, GatewayEvent } from "../../handlers/capabilities/events.js";
 import { createEventBus, REPLAY_TRUNCATED } from "../../runtime/event-bus.js";
 
 const fixedClock = { now: () => new Date("2026-01-02T03:04:05.000Z") };

@@ -1,6 +1,7 @@
 import { createStorage } from "unstorage";
 import { describe, expect, it } from "vitest";
-import type { EdgeInboxItem, QueueJobInput } from "../../handlers/capabilities.js";
+import type { EdgeInboxItem } from "../../handlers/capabilities/edge-inbox.js";
+import type { QueueJobInput } from "../../handlers/capabilities/queue.js";
 import { KvEdgeInbox } from "../../runtime/edge/inbox.js";
 import { localIdempotencyKey, wakeBody } from "../../runtime/edge/inbox-puller.js";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Logger } from "../../../handlers/capabilities.js";
+import type { Logger } from "../../../handlers/capabilities/logger.js";
 import type { AgentOutput } from "../../../runtime/executors/adapter.js";
 import { createNativeRunner, type NativeRunnerOptions } from "../../../runtime/native/index.js";
 import type { ProcessExit, ProviderCallUsage, RunProcess } from "../../../runtime/runs/run-hooks.js";

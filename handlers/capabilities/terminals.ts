@@ -1,0 +1,75 @@
+import type { TerminalSettings } from "../../storage/terminal-settings.js";
+
+/** A live terminal as `GET /api/terminals` lists it. */
+export interface TerminalInfo {
+  id: string;
+  pid: number;
+  cwd: string;
+  /** The command run through the shell, or null for an interactive shell. */
+  command: string | null;
+  cols: number;
+  rows: number;
+  created_at: string;
+  /** Whether a client is connected (false during the grace period after a disconnect). */
+  attached: boolean;
+  last_activity: string;
+  /** Who opened it: `key:<API key name>` or `addr:<remote address>`. */
+  client: string;
+}
+
+export interface TerminalExit {
+  /** The exit code, or null when a signal ended the process. */
+  code: number | null;
+  signal: string | null;
+  /** Why the gateway ended it, when it did: `killed`, `idle_timeout`, `grace_expired`, `shutdown`. */
+  reason?: string;
+}
+
+/** What one connection receives from its terminal. Never called synchronously inside open/attach. */
+export interface TerminalListener {
+  output(data: string): void;
+  exit(exit: TerminalExit): void;
+  /** Another connection attached to the same terminal; this one receives nothing more. */
+  replaced(): void;
+}
+
+/** One connection's hold on a terminal; inert once replaced or detached. */
+export interface TerminalAttachment {
+  readonly terminalId: string;
+  readonly pid: number;
+  /** Recent output from before this attachment (bounded); send it before any live output. */
+  readonly replay: string;
+  write(data: string): void;
+  /** Debounced: the last size within a short window wins; input written after it sees the new size. */
+  resize(cols: number, rows: number): void;
+  /** Stops reading the PTY while the client is behind (the program then blocks on a full PTY). */
+  pause(): void;
+  resume(): void;
+  /** The client went away: the terminal keeps running for the grace period. */
+  detach(): void;
+}
+
+export interface TerminalOpenRequest {
+  /** Absolute, existing and allowed (checked by the caller). */
+  cwd: string;
+  cols: number;
+  rows: number;
+  /** Run through the user's shell (`$SHELL -c`); an interactive shell when absent. */
+  command?: string;
+  client: string;
+  settings: TerminalSettings;
+}
+
+/** Interactive PTYs (Node only). Errors are StorageErrors: TOO_MANY_TERMINALS, TERMINAL_NOT_FOUND. */
+export interface TerminalService {
+  open(request: TerminalOpenRequest, listener: TerminalListener): Promise<TerminalAttachment>;
+  /**
+   * Reattaches to a live (or, within its grace period, just exited) terminal. With `client`, only a
+   * terminal that client opened is found (another client's looks unknown).
+   */
+  attach(id: string, listener: TerminalListener, client?: string): TerminalAttachment;
+  get(id: string): TerminalInfo | undefined;
+  list(): TerminalInfo[];
+  /** Kills the terminal's process group and descendants; resolves with its exit, or null when unknown. */
+  kill(id: string): Promise<TerminalExit | null>;
+}
