@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { QUEUE_SOURCES, QUEUE_STATUSES } from "../storage/queue-schemas.js";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { QueueJob } from "./capabilities/queue.js";
+import { type QueueJob, QueueJobSchema, QueueLaneReportSchema } from "./capabilities/queue.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
@@ -37,49 +37,6 @@ export const EnqueueSchema = z
   })
   .strict()
   .openapi("QueueJobRequest");
-
-const AttemptSchema = z
-  .object({
-    n: z.number(),
-    status: z.string(),
-    started_at: z.string(),
-    ended_at: z.string().optional(),
-    run_id: z.string().optional(),
-    session_id: z.string().optional(),
-    error: z.string().optional(),
-  })
-  .loose();
-
-export const QueueJobSchema = z
-  .object({
-    id: z.string(),
-    agent_id: z.string(),
-    prompt: z.string(),
-    status: z.enum(QUEUE_STATUSES),
-    source: z.enum(QUEUE_SOURCES),
-    priority: z.number().optional(),
-    attempts: z.number(),
-    max_attempts: z.number().optional(),
-    created_at: z.string(),
-    run_id: z.string().optional(),
-    session_id: z.string().optional(),
-    not_before: z.string().optional().openapi({ description: "When a retry may start (backoff)" }),
-    position: z.number().optional().openapi({ description: "1-based place in run order (queued jobs)" }),
-    waiting_ms: z.number().optional().openapi({ description: "Time in the queue so far (queued jobs)" }),
-    attempt_log: z.array(AttemptSchema).optional(),
-  })
-  .loose()
-  .openapi("QueueJob");
-
-const LaneSchema = z.object({ running: z.number(), queued: z.number(), limit: z.number() });
-const LanesSchema = z
-  .object({
-    limits: z.object({ concurrency: z.number(), per_agent: z.number(), per_workspace: z.number() }),
-    global: LaneSchema,
-    agents: z.array(LaneSchema.extend({ agent_id: z.string() })),
-    workspaces: z.array(LaneSchema.extend({ workspace_path: z.string() })),
-  })
-  .openapi("QueueLanes");
 
 const cancelRoute = (method: "delete" | "post", path: string, operationId: string) =>
   defineRoute("operator", {
@@ -164,7 +121,7 @@ export const queueRouter = createRouter()
       operationId: "getQueueLanes",
       tags: ["Queue"],
       summary: "Running and queued jobs per lane (global, agent, workspace) beside the limits",
-      responses: { 200: jsonContent(LanesSchema, "Lanes"), ...errorResponses(501) },
+      responses: { 200: jsonContent(QueueLaneReportSchema, "Lanes"), ...errorResponses(501) },
     }),
     async (c) => {
       const queue = requireQueue(c.get("services"));

@@ -13,46 +13,62 @@ export const QUEUE_STATUSES = [
 export const FINAL_QUEUE_STATUSES = ["succeeded", "failed", "cancelled"] as const;
 export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 
-export const QueueAttemptSchema = z
-  .object({
-    n: z.number().int().positive(),
-    status: z.enum(ATTEMPT_STATUSES),
-    started_at: z.string(),
-    ended_at: z.string().optional(),
-    run_id: z.string().optional(),
-    session_id: z.string().optional(),
-    pid: z.number().int().optional(),
-    error: z.string().optional(),
-  })
-  .loose();
+/** One attempt of a job: how its run started and ended. */
+export const QueueAttemptFields = z.object({
+  n: z.number().int().positive(),
+  status: z.enum(ATTEMPT_STATUSES),
+  started_at: z.string(),
+  ended_at: z.string().optional(),
+  run_id: z.string().optional(),
+  session_id: z.string().optional(),
+  pid: z.number().int().optional(),
+  error: z.string().optional(),
+});
 
-/** A job as the journal stores it (the API's QueueJob without the fields computed when read). */
-export const QueueJobRecordSchema = z
-  .object({
-    id: z.string().min(1),
-    agent_id: z.string().min(1),
-    prompt: z.string(),
-    workdir: z.string().optional(),
-    session_id: z.string().optional(),
-    workspace_path: z.string().optional(),
-    priority: z.number().int().optional(),
-    max_attempts: z.number().int().positive().optional(),
-    source: z.enum(QUEUE_SOURCES),
-    source_id: z.string().optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    status: z.enum(QUEUE_STATUSES),
-    attempts: z.number().int().min(0),
-    created_at: z.string(),
-    started_at: z.string().optional(),
-    ended_at: z.string().optional(),
-    not_before: z.string().optional(),
-    run_id: z.string().optional(),
-    error: z.string().optional(),
-    queued_at: z.string().optional(),
-    cancel_requested: z.boolean().optional(),
-    attempt_log: z.array(QueueAttemptSchema).optional(),
-  })
-  .loose();
+/** As stored: keys a newer gateway wrote are kept. */
+export const QueueAttemptSchema = QueueAttemptFields.loose();
+
+export type QueueAttempt = z.infer<typeof QueueAttemptFields>;
+
+/** A job's stored fields (the API's QueueJob without the fields computed when read). */
+export const QueueJobFields = z.object({
+  id: z.string().min(1),
+  agent_id: z.string().min(1),
+  prompt: z.string(),
+  /** Absolute workdir; the agent's default when absent (see prepareChatRun). */
+  workdir: z.string().optional(),
+  /** Continue this session. */
+  session_id: z.string().optional(),
+  /** Where the agent is looked up (and the per-workspace lane); the home directory when absent. */
+  workspace_path: z.string().optional(),
+  /** Higher runs first; default 0. */
+  priority: z.number().int().optional(),
+  /** Attempts before the job fails for good (retries with backoff); default 1. */
+  max_attempts: z.number().int().positive().optional(),
+  source: z.enum(QUEUE_SOURCES),
+  /** The cron job, task, webhook delivery … that asked. */
+  source_id: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  status: z.enum(QUEUE_STATUSES),
+  attempts: z.number().int().min(0),
+  created_at: z.string(),
+  started_at: z.string().optional(),
+  ended_at: z.string().optional(),
+  not_before: z.string().optional().openapi({ description: "When a retry may start (backoff)" }),
+  run_id: z.string().optional(),
+  error: z.string().optional(),
+  /** When the job last entered the queue (enqueue or retry): the start of its current wait. */
+  queued_at: z.string().optional(),
+  /** A cancel was asked while it ran; the run is being stopped. */
+  cancel_requested: z.boolean().optional(),
+  /** Every attempt that started, oldest first, with how it ended. */
+  attempt_log: z.array(QueueAttemptFields).optional(),
+});
+
+/** A job as the journal stores it: keys a newer gateway wrote are kept. */
+export const QueueJobRecordSchema = QueueJobFields.extend({
+  attempt_log: z.array(QueueAttemptSchema).optional(),
+}).loose();
 
 export type QueueJobRecord = z.infer<typeof QueueJobRecordSchema>;
 
@@ -77,12 +93,22 @@ export function isFinalQueueStatus(status: string): boolean {
 export const QueueJobInputSchema = z.object({
   agent_id: z.string().min(1, "must not be empty").max(200),
   prompt: z.string().min(1, "must not be empty").max(1_000_000),
+  /** Absolute workdir; the agent's default when absent (see prepareChatRun). */
   workdir: z.string().startsWith("/", "must be an absolute path").optional(),
+  /** Continue this session. */
   session_id: z.string().min(1).max(200).optional(),
+  /** Where the agent is looked up (and the per-workspace lane); the home directory when absent. */
   workspace_path: z.string().startsWith("/", "must be an absolute path").optional(),
+  /** Higher runs first; default 0. */
   priority: z.number().int().min(-1000).max(1000).optional(),
+  /** Attempts before the job fails for good (retries with backoff); default 1. */
   max_attempts: z.number().int().min(1).max(100).optional(),
   source: z.enum(QUEUE_SOURCES),
+  /** The cron job, task, webhook delivery … that asked. */
   source_id: z.string().min(1).max(500).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
+
+export type QueueJobInput = z.infer<typeof QueueJobInputSchema>;
+export type QueueSource = (typeof QUEUE_SOURCES)[number];
+export type QueueJobStatus = (typeof QUEUE_STATUSES)[number];

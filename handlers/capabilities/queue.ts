@@ -1,74 +1,50 @@
-/** Where a queued run came from. */
-export type QueueSource = "api" | "cron" | "webhook" | "task" | "heartbeat";
+import { z } from "@hono/zod-openapi";
+import {
+  QueueAttemptSchema,
+  QueueJobFields,
+  type QueueJobInput,
+  type QueueJobStatus,
+  type QueueSource,
+} from "../../storage/queue-schemas.js";
 
-export interface QueueJobInput {
-  agent_id: string;
-  prompt: string;
-  /** Absolute workdir; the agent's default when absent (see prepareChatRun). */
-  workdir?: string;
-  /** Continue this session. */
-  session_id?: string;
-  /** Where the agent is looked up (and the per-workspace lane); the home directory when absent. */
-  workspace_path?: string;
-  /** Higher runs first; default 0. */
-  priority?: number;
-  /** Attempts before the job fails for good (retries with backoff); default 1. */
-  max_attempts?: number;
-  source: QueueSource;
-  /** The cron job, task, webhook delivery … that asked. */
-  source_id?: string;
-  metadata?: Record<string, unknown>;
-}
+export type {
+  QueueAttempt,
+  QueueJobInput,
+  QueueJobStatus,
+  QueueSource,
+} from "../../storage/queue-schemas.js";
 
-export type QueueJobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+/** A job as the queue answers it: the stored fields plus those computed when read. */
+const QueueJobViewFields = QueueJobFields.extend({
+  /** 1-based place among queued jobs in run order (queued jobs only). */
+  position: z.number().optional().openapi({ description: "1-based place in run order (queued jobs)" }),
+  /** Milliseconds since `queued_at` (queued jobs only). */
+  waiting_ms: z.number().optional().openapi({ description: "Time in the queue so far (queued jobs)" }),
+});
 
-export interface QueueJob extends QueueJobInput {
-  id: string;
-  status: QueueJobStatus;
-  attempts: number;
-  created_at: string;
-  started_at?: string;
-  ended_at?: string;
-  /** When a retry may start (backoff). */
-  not_before?: string;
-  run_id?: string;
-  error?: string;
-  /** When the job last entered the queue (enqueue or retry): the start of its current wait. */
-  queued_at?: string;
-  /** A cancel was asked while it ran; the run is being stopped. */
-  cancel_requested?: boolean;
-  /** Every attempt that started, oldest first, with how it ended. */
-  attempt_log?: QueueAttempt[];
-  /** 1-based place among queued jobs in run order (queued jobs only; computed when read). */
-  position?: number;
-  /** Milliseconds since `queued_at` (queued jobs only; computed when read). */
-  waiting_ms?: number;
-}
+/** The answer's schema: loose, as a newer gateway may add fields. */
+export const QueueJobSchema = QueueJobViewFields.extend({
+  attempt_log: z.array(QueueAttemptSchema).optional(),
+})
+  .loose()
+  .openapi("QueueJob");
 
-export interface QueueAttempt {
-  n: number;
-  status: "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
-  started_at: string;
-  ended_at?: string;
-  run_id?: string;
-  session_id?: string;
-  pid?: number;
-  error?: string;
-}
+export type QueueJob = z.infer<typeof QueueJobViewFields>;
 
 /** Running and queued jobs of one lane, beside its limit. */
-export interface QueueLaneUsage {
-  running: number;
-  queued: number;
-  limit: number;
-}
+const QueueLaneUsageSchema = z.object({ running: z.number(), queued: z.number(), limit: z.number() });
 
-export interface QueueLaneReport {
-  limits: { concurrency: number; per_agent: number; per_workspace: number };
-  global: QueueLaneUsage;
-  agents: (QueueLaneUsage & { agent_id: string })[];
-  workspaces: (QueueLaneUsage & { workspace_path: string })[];
-}
+export const QueueLaneReportSchema = z
+  .object({
+    limits: z.object({ concurrency: z.number(), per_agent: z.number(), per_workspace: z.number() }),
+    global: QueueLaneUsageSchema,
+    agents: z.array(QueueLaneUsageSchema.extend({ agent_id: z.string() })),
+    workspaces: z.array(QueueLaneUsageSchema.extend({ workspace_path: z.string() })),
+  })
+  .openapi("QueueLanes");
+
+export type QueueLaneUsage = z.infer<typeof QueueLaneUsageSchema>;
+export type QueueLaneReport = z.infer<typeof QueueLaneReportSchema>;
 
 /**
  * The durable queue of agent runs (Node). Jobs survive restarts; concurrency is limited per lane
