@@ -1,5 +1,4 @@
-import { z } from "@hono/zod-openapi";
-import type { HeartbeatService } from "./capabilities/heartbeat.js";
+import { type HeartbeatService, HeartbeatStatusSchema } from "./capabilities/heartbeat.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
@@ -16,21 +15,6 @@ function requireHeartbeat(services: Services): HeartbeatService {
   }
   return services.heartbeat;
 }
-
-const HeartbeatStatusSchema = z
-  .object({
-    enabled: z.boolean(),
-    interval: z.number().nullable().openapi({ description: "Seconds between checks" }),
-    agent_id: z.string().nullable(),
-    last_run_at: z.string().nullable(),
-    last_status: z.enum(["succeeded", "failed", "alert", "running"]).nullable(),
-    next_run_at: z.string().nullable(),
-    consecutive_failures: z.number(),
-    last_run_id: z.string().nullable(),
-    last_session_id: z.string().nullable(),
-    last_error: z.string().nullable(),
-  })
-  .openapi("HeartbeatStatus");
 
 /** /api/heartbeat: the gateway.yaml self-check, its status and a reload. */
 export const heartbeatRouter = createRouter()

@@ -1,30 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { TerminalExitSchema, TerminalInfoSchema } from "./capabilities/terminals.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
 import { requireTerminals } from "./lib/terminal-requests.js";
-
-const TerminalSchema = z
-  .object({
-    id: z.string(),
-    pid: z.number().int(),
-    cwd: z.string(),
-    command: z.string().nullable().openapi({ description: "Run via `$SHELL -c`; null for a shell" }),
-    cols: z.number().int(),
-    rows: z.number().int(),
-    created_at: z.string(),
-    attached: z.boolean().openapi({ description: "False while in the grace period after a disconnect" }),
-    last_activity: z.string().openapi({ description: "Last input or output" }),
-    client: z.string().openapi({ description: "`key:<API key name>` or `addr:<remote address>`" }),
-  })
-  .openapi("Terminal");
-
-const ExitSchema = z.object({
-  code: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  reason: z.string().optional(),
-});
 
 const IdParamSchema = z.object({ id: z.string().min(1).max(200) });
 
@@ -39,7 +19,7 @@ export const terminalsRouter = createRouter()
       summary: "List live terminals",
       responses: {
         200: jsonContent(
-          z.object({ terminals: z.array(TerminalSchema), total: z.number().int() }),
+          z.object({ terminals: z.array(TerminalInfoSchema), total: z.number().int() }),
           "Live terminals, attached or within their grace period",
         ),
         ...errorResponses(501),
@@ -60,7 +40,7 @@ export const terminalsRouter = createRouter()
       request: { params: IdParamSchema },
       responses: {
         200: jsonContent(
-          z.object({ success: z.boolean(), id: z.string(), exit: ExitSchema }),
+          z.object({ success: z.boolean(), id: z.string(), exit: TerminalExitSchema }),
           "The terminal's processes have exited",
         ),
         ...errorResponses(400, 404, 501),

@@ -1,29 +1,33 @@
+import { z } from "@hono/zod-openapi";
 import type { TerminalSettings } from "../../storage/terminal-settings.js";
 
 /** A live terminal as `GET /api/terminals` lists it. */
-export interface TerminalInfo {
-  id: string;
-  pid: number;
-  cwd: string;
-  /** The command run through the shell, or null for an interactive shell. */
-  command: string | null;
-  cols: number;
-  rows: number;
-  created_at: string;
-  /** Whether a client is connected (false during the grace period after a disconnect). */
-  attached: boolean;
-  last_activity: string;
-  /** Who opened it: `key:<API key name>` or `addr:<remote address>`. */
-  client: string;
-}
+export const TerminalInfoSchema = z
+  .object({
+    id: z.string(),
+    pid: z.number().int(),
+    cwd: z.string(),
+    command: z.string().nullable().openapi({ description: "Run via `$SHELL -c`; null for a shell" }),
+    cols: z.number().int(),
+    rows: z.number().int(),
+    created_at: z.string(),
+    attached: z.boolean().openapi({ description: "False while in the grace period after a disconnect" }),
+    last_activity: z.string().openapi({ description: "Last input or output" }),
+    client: z.string().openapi({ description: "`key:<API key name>` or `addr:<remote address>`" }),
+  })
+  .openapi("Terminal");
 
-export interface TerminalExit {
+/** How a terminal ended. */
+export const TerminalExitSchema = z.object({
   /** The exit code, or null when a signal ended the process. */
-  code: number | null;
-  signal: string | null;
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
   /** Why the gateway ended it, when it did: `killed`, `idle_timeout`, `grace_expired`, `shutdown`. */
-  reason?: string;
-}
+  reason: z.string().optional(),
+});
+
+export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
+export type TerminalExit = z.infer<typeof TerminalExitSchema>;
 
 /** What one connection receives from its terminal. Never called synchronously inside open/attach. */
 export interface TerminalListener {
