@@ -7,7 +7,7 @@ import type { ProviderChecker } from "./capabilities/providers.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { ProviderCheckSchema, ProviderViewSchema, providerView } from "./lib/provider-views.js";
+import { ProviderCheckViewSchema, ProviderViewSchema, providerView } from "./lib/provider-views.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
@@ -206,7 +206,7 @@ export const providersRouter = createRouter()
         body: { required: false, content: { "application/json": { schema: TestBodySchema } } },
       },
       responses: {
-        200: jsonContent(ProviderCheckSchema, "The check"),
+        200: jsonContent(ProviderCheckViewSchema, "The check"),
         ...errorResponses(400, 404, 422, 501),
       },
     }),

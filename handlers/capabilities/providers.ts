@@ -1,16 +1,19 @@
+import { z } from "@hono/zod-openapi";
 import type { ResolvedProvider } from "../../storage/provider-types.js";
 
 /** What a provider's model listing answered (`POST /api/providers/{id}/test`). */
-export interface ProviderCheck {
-  ok: boolean;
-  latency_ms: number;
-  models: { id: string; name?: string }[];
+export const ProviderCheckSchema = z.object({
+  ok: z.boolean(),
+  latency_ms: z.number(),
+  models: z.array(z.object({ id: z.string(), name: z.string().optional() })),
   /** Why the check failed; never contains a key. */
-  error?: string;
+  error: z.string().optional(),
   /** The provider's HTTP status, when it answered. */
-  status?: number;
-  checked_at: string;
-}
+  status: z.number().int().optional().openapi({ description: "The provider's HTTP status" }),
+  checked_at: z.string(),
+});
+
+export type ProviderCheck = z.infer<typeof ProviderCheckSchema>;
 
 /**
  * Asks LLM providers for their model lists and remembers the answers in memory, per provider

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../../storage/provider-resolve.js";
 import type { ProviderRecord } from "../../storage/providers.js";
-import type { ProviderCheck } from "../capabilities/providers.js";
+import { type ProviderCheck, ProviderCheckSchema } from "../capabilities/providers.js";
 import type { Services } from "../context.js";
 import { redactRecord, redactSecret } from "./redact.js";
 
@@ -14,16 +14,9 @@ const PricingViewSchema = z
   })
   .openapi({ description: "Cents per million tokens" });
 
-export const ProviderCheckSchema = z
-  .object({
-    provider_id: z.string(),
-    ok: z.boolean(),
-    latency_ms: z.number(),
-    models: z.array(z.object({ id: z.string(), name: z.string().optional() })),
-    error: z.string().optional(),
-    status: z.number().int().optional().openapi({ description: "The provider's HTTP status" }),
-    checked_at: z.string(),
-  })
+/** The check as the test route answers it: which provider, then the check itself. */
+export const ProviderCheckViewSchema = z
+  .object({ provider_id: z.string(), ...ProviderCheckSchema.shape })
   .openapi("ProviderCheck");
 
 export const ProviderViewSchema = z
@@ -57,7 +50,7 @@ export const ProviderViewSchema = z
     config_path: z.string().optional(),
     is_configured: z.boolean(),
     reason: z.string().nullable().openapi({ description: "Why the provider is not configured" }),
-    last_check: ProviderCheckSchema.omit({ provider_id: true, models: true })
+    last_check: ProviderCheckSchema.omit({ models: true })
       .extend({ model_count: z.number().int() })
       .optional(),
     created_at: z.string().optional(),
