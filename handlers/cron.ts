@@ -1,19 +1,24 @@
 import { z } from "@hono/zod-openapi";
-import type { CronJobInput, CronService } from "./capabilities/cron.js";
-import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
-import { createRouter } from "./lib/app-factory.js";
+import { idSchema } from "../storage/schema-helpers.js";
 import {
-  CronIdParams,
   CronJobCreateSchema,
+  type CronJobInput,
   CronJobPatchSchema,
   CronJobSchema,
   CronRunSchema,
-} from "./lib/cron-schemas.js";
+  type CronService,
+} from "./capabilities/cron.js";
+import type { Services } from "./context.js";
+import { ApiError } from "./errors.js";
+import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
 import { resolveWorkspacePath } from "./lib/workspace.js";
+
+const CronIdParams = z.object({
+  id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "nightly-report" }),
+});
 
 function requireCron(services: Services): CronService {
   if (!services.cron) {

@@ -30,7 +30,7 @@ export const CronJobFieldsSchema = z.object({
 export type CronJobFields = z.infer<typeof CronJobFieldsSchema>;
 
 /** `cron/jobs/<id>.yaml`: known fields validated, anything written by hand kept. */
-const StoredCronJobSchema = CronJobFieldsSchema.partial({ workdir: true, workspace_path: true })
+export const StoredCronJobSchema = CronJobFieldsSchema.partial({ workdir: true, workspace_path: true })
   .extend({
     enabled: z.boolean().default(true),
     misfire_policy: z.enum(MISFIRE_POLICIES).default("skip"),

@@ -1,35 +1,103 @@
-import type { CronJob, CronJobProblem, MisfirePolicy, OverlapPolicy } from "../../storage/cron-jobs.js";
+import { z } from "@hono/zod-openapi";
+import {
+  CronJobFieldsSchema,
+  type CronJobProblem,
+  MISFIRE_POLICIES,
+  OVERLAP_POLICIES,
+  StoredCronJobSchema,
+} from "../../storage/cron-jobs.js";
 import type { CronRunRecord } from "../../storage/cron-runs.js";
+import { CronRunRecordSchema } from "../../storage/cron-runs.js";
+import { idSchema } from "../../storage/schema-helpers.js";
+
+// Checked by the scheduler (croner), whose messages name the problem better than a zod union would.
+const ScheduleField = z.unknown().openapi({
+  anyOf: [{ type: "string" }, { type: "object" }],
+  description:
+    'A cron expression ("*/5 * * * *", or 6 fields with seconds first), "every 5m" / {"every": "5m" | 300}, ' +
+    'or a one-shot "at 2026-12-01T09:00:00Z" / {"at": …} (without an offset: wall time in the job\'s timezone)',
+  example: "0 9 * * 1-5",
+});
+
+const fields = {
+  name: z.string().trim().min(1, "must not be empty").max(200),
+  schedule: ScheduleField,
+  timezone: z
+    .string()
+    .openapi({ description: "IANA timezone; the gateway's own when absent", example: "Europe/Berlin" }),
+  agent_id: idSchema,
+  prompt: z.string().min(1, "must not be empty").max(100_000),
+  workdir: z.string(),
+  workspace_path: z.string().openapi({ description: "Where the agent is looked up (a workspace agent)" }),
+  enabled: z.boolean(),
+  misfire_policy: z.enum(MISFIRE_POLICIES).openapi({
+    description:
+      "Times missed while the gateway was down: skip (recorded missed) or run_once (one catch-up run)",
+  }),
+  overlap_policy: z.enum(OVERLAP_POLICIES).openapi({
+    description:
+      "When a firing finds the previous run active: skip it, queue it (one waiting), or allow both",
+  }),
+};
+
+export const CronJobCreateSchema = z
+  .object({
+    id: idSchema.optional(),
+    ...fields,
+    // Optional here only so that a missing schedule gets the scheduler's message ("schedule: must be …").
+    schedule: fields.schedule.optional(),
+    timezone: fields.timezone.optional(),
+    workdir: fields.workdir.optional(),
+    workspace_path: fields.workspace_path.optional(),
+    enabled: fields.enabled.optional(),
+    misfire_policy: fields.misfire_policy.optional(),
+    overlap_policy: fields.overlap_policy.optional(),
+  })
+  .strict()
+  .openapi("CronJobCreate");
+
+export const CronJobPatchSchema = z
+  .object({
+    name: fields.name.optional(),
+    schedule: fields.schedule.optional(),
+    timezone: fields.timezone.optional(),
+    agent_id: fields.agent_id.optional(),
+    prompt: fields.prompt.optional(),
+    workdir: fields.workdir.nullable().optional(),
+    workspace_path: fields.workspace_path.nullable().optional(),
+    enabled: fields.enabled.optional(),
+    misfire_policy: fields.misfire_policy.optional(),
+    overlap_policy: fields.overlap_policy.optional(),
+  })
+  .strict()
+  .openapi("CronJobPatch", { description: "Fields to change; null removes workdir or workspace_path" });
 
 /** A cron job as the API shows it: the stored fields plus what the scheduler knows. */
-export interface CronJobView extends CronJob {
+const CronJobViewFields = z.object({
+  id: z.string(),
+  ...StoredCronJobSchema.shape,
+  // Stored defaults are applied when read: always present in an answer.
+  enabled: CronJobFieldsSchema.shape.enabled,
+  misfire_policy: CronJobFieldsSchema.shape.misfire_policy,
+  overlap_policy: CronJobFieldsSchema.shape.overlap_policy,
   /** The next scheduled times (ISO, UTC); empty while paused or when none is left. */
-  next_runs: string[];
-  last_fired_at: string | null;
+  next_runs: z.array(z.string()),
+  last_fired_at: z.string().nullable(),
   /** Firings that have not ended (running in the queue, or waiting for the previous run). */
-  active_runs: number;
+  active_runs: z.number(),
   /** Why the job cannot be scheduled (a hand edit that does not compile). */
-  error?: string;
-}
+  error: z.string().optional(),
+});
 
-export interface CronJobInput {
-  id?: string;
-  name: string;
-  /** A cron expression, "every 5m", "at <ISO time>", or {"cron"}, {"every"}, {"at"}. */
-  schedule: unknown;
-  /** IANA name; the gateway's timezone when absent. */
-  timezone?: string;
-  agent_id: string;
-  prompt: string;
-  workdir?: string;
-  workspace_path?: string;
-  enabled?: boolean;
-  misfire_policy?: MisfirePolicy;
-  overlap_policy?: OverlapPolicy;
-}
+export const CronJobSchema = CronJobViewFields.openapi("CronJob");
 
+/** One firing of a job, as stored and answered. */
+export const CronRunSchema = z.object(CronRunRecordSchema.shape).openapi("CronRun");
+
+export type CronJobView = z.infer<typeof CronJobViewFields>;
+export type CronJobInput = z.infer<typeof CronJobCreateSchema>;
 /** Fields to change; `null` removes `workdir` or `workspace_path`. */
-export type CronJobUpdate = { [K in keyof Omit<CronJobInput, "id">]?: CronJobInput[K] | null };
+export type CronJobUpdate = z.infer<typeof CronJobPatchSchema>;
 
 /** Scheduled agent runs (Node: croner computes the times, the run queue runs them). */
 export interface CronService {
