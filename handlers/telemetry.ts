@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { daysBetween, isDay, utcDay } from "../storage/ledger-periods.js";
-import type { Telemetry } from "./capabilities/telemetry.js";
+import { type Telemetry, TelemetryReportSchema } from "./capabilities/telemetry.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
@@ -23,57 +23,6 @@ const TelemetryQuerySchema = z.object({
   from: day("First UTC day of tokens_and_cost (default: the first day of `to`'s month)"),
   to: day("Last UTC day of tokens_and_cost, included (default: today)"),
 });
-
-const Latency = z
-  .object({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() })
-  .openapi("LatencyStats");
-const Counts = z.record(z.string(), z.number());
-const Totals = z
-  .object({
-    tokens: z.object({
-      input: z.number(),
-      output: z.number(),
-      cache_read: z.number(),
-      cache_write: z.number(),
-    }),
-    cost_cents: z.number(),
-    runs: z.number(),
-    calls: z.number(),
-  })
-  .openapi("UsageTotals");
-
-const TelemetrySchema = z
-  .object({
-    since: z.string().openapi({ description: "When the request and run figures started (gateway start)" }),
-    requests: z.record(
-      z.string(),
-      z.object({
-        method: z.string(),
-        route: z.string(),
-        count: z.number(),
-        status_classes: Counts,
-        latency_ms: Latency,
-      }),
-    ),
-    runs: z.object({
-      count: z.number(),
-      by_status: Counts,
-      duration_ms: Latency,
-      by_executor: z.record(
-        z.string(),
-        z.object({ count: z.number(), by_status: Counts, duration_ms: Latency }),
-      ),
-    }),
-    tokens_and_cost: z.object({
-      from: z.string(),
-      to: z.string(),
-      total: Totals,
-      by_agent: z.record(z.string(), Totals),
-      by_model: z.record(z.string(), Totals),
-      by_day: z.record(z.string(), Totals),
-    }),
-  })
-  .openapi("Telemetry");
 
 function requireTelemetry(services: Services): Telemetry {
   if (!services.telemetry) {
@@ -111,7 +60,10 @@ export const telemetryRouter = createRouter()
       summary: "Requests per route, runs by outcome, and tokens and cost by agent, model and day",
       request: { query: TelemetryQuerySchema },
       responses: {
-        200: jsonContent(TelemetrySchema, "Figures since start; tokens and cost over the UTC days asked"),
+        200: jsonContent(
+          TelemetryReportSchema,
+          "Figures since start; tokens and cost over the UTC days asked",
+        ),
         ...errorResponses(400, 401, 403, 501),
       },
     }),

@@ -1,24 +1,37 @@
 import { type Day, type Month, utcDay, utcMonth } from "./ledger-periods.js";
 import { countsTowardSpend, type LedgerRow, roundCents, UNKNOWN_MODEL } from "./ledger-rows.js";
+import { z } from "./zod.js";
 
-export interface UsageTotals {
-  tokens: { input: number; output: number; cache_read: number; cache_write: number };
-  cost_cents: number;
-  /** Finished runs. */
-  runs: number;
-  /** Provider calls of native runs. */
-  calls: number;
-}
+export const UsageTotalsSchema = z
+  .object({
+    tokens: z.object({
+      input: z.number(),
+      output: z.number(),
+      cache_read: z.number(),
+      cache_write: z.number(),
+    }),
+    cost_cents: z.number(),
+    /** Finished runs. */
+    runs: z.number(),
+    /** Provider calls of native runs. */
+    calls: z.number(),
+  })
+  .openapi("UsageTotals");
 
-export interface UsageReport {
-  /** First and last UTC day covered, both included. */
-  from: Day;
-  to: Day;
-  total: UsageTotals;
-  by_agent: Record<string, UsageTotals>;
-  by_model: Record<string, UsageTotals>;
-  by_day: Record<Day, UsageTotals>;
-}
+export type UsageTotals = z.infer<typeof UsageTotalsSchema>;
+
+/** Tokens and cost over a range of UTC days, from the ledger. */
+export const UsageReportSchema = z.object({
+  /** First and last UTC day covered (YYYY-MM-DD), both included. */
+  from: z.string(),
+  to: z.string(),
+  total: UsageTotalsSchema,
+  by_agent: z.record(z.string(), UsageTotalsSchema),
+  by_model: z.record(z.string(), UsageTotalsSchema),
+  by_day: z.record(z.string(), UsageTotalsSchema),
+});
+
+export type UsageReport = z.infer<typeof UsageReportSchema>;
 
 export const emptyTotals = (): UsageTotals => ({
   tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0 },

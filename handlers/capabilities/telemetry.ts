@@ -1,4 +1,5 @@
-import type { UsageReport } from "../../storage/ledger.js";
+import { z } from "@hono/zod-openapi";
+import { UsageReportSchema } from "../../storage/ledger-aggregates.js";
 
 /** One HTTP request as the request-metrics middleware saw it. */
 export interface RequestSample {
@@ -9,40 +10,46 @@ export interface RequestSample {
   seconds: number;
 }
 
-export interface LatencyStats {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+export const LatencyStatsSchema = z
+  .object({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number(), mean: z.number() })
+  .openapi("LatencyStats");
 
-export interface RouteStats {
-  method: string;
-  route: string;
-  count: number;
-  status_classes: Record<string, number>;
-  latency_ms: LatencyStats;
-}
+const CountsSchema = z.record(z.string(), z.number());
 
-export interface RunStats {
-  count: number;
-  by_status: Record<string, number>;
-  duration_ms: LatencyStats;
-  by_executor: Record<
-    string,
-    { count: number; by_status: Record<string, number>; duration_ms: LatencyStats }
-  >;
-}
+export const RouteStatsSchema = z.object({
+  method: z.string(),
+  route: z.string(),
+  count: z.number(),
+  status_classes: CountsSchema,
+  latency_ms: LatencyStatsSchema,
+});
 
-export interface TelemetryReport {
-  /** When the in-memory request and run figures started (the gateway's start). */
-  since: string;
-  requests: Record<string, RouteStats>;
-  runs: RunStats;
-  /** From the ledger, over the requested UTC days. */
-  tokens_and_cost: UsageReport;
-}
+export const RunStatsSchema = z.object({
+  count: z.number(),
+  by_status: CountsSchema,
+  duration_ms: LatencyStatsSchema,
+  by_executor: z.record(
+    z.string(),
+    z.object({ count: z.number(), by_status: CountsSchema, duration_ms: LatencyStatsSchema }),
+  ),
+});
+
+/** What `GET /api/telemetry` answers. */
+export const TelemetryReportSchema = z
+  .object({
+    /** When the in-memory request and run figures started (the gateway's start). */
+    since: z.string().openapi({ description: "When the request and run figures started (gateway start)" }),
+    requests: z.record(z.string(), RouteStatsSchema),
+    runs: RunStatsSchema,
+    /** From the ledger, over the requested UTC days. */
+    tokens_and_cost: UsageReportSchema,
+  })
+  .openapi("Telemetry");
+
+export type LatencyStats = z.infer<typeof LatencyStatsSchema>;
+export type RouteStats = z.infer<typeof RouteStatsSchema>;
+export type RunStats = z.infer<typeof RunStatsSchema>;
+export type TelemetryReport = z.infer<typeof TelemetryReportSchema>;
 
 /** Request, run, token and cost figures (Node); absent on Workers, where /api/telemetry answers 501. */
 export interface Telemetry {
