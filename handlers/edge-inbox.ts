@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { EdgeInboxItemFields } from "../storage/edge-inbox-schemas.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { Services } from "./context.js";
@@ -20,17 +21,10 @@ function requireInbox(services: Services): EdgeInbox {
   return services.edgeInbox;
 }
 
-const InboxItemSchema = z
-  .object({
-    id: z.string().openapi({ description: "The run_id the edge answered the webhook with" }),
-    agent_id: z.string(),
-    prompt: z.string(),
-    session_id: z.string().optional(),
-    source: z.string(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    created_at: z.string(),
-    acked_at: z.string().optional(),
-  })
+// Loose: an item keeps the keys another gateway version wrote.
+const InboxItemSchema = EdgeInboxItemFields.extend({
+  id: z.string().min(1).openapi({ description: "The run_id the edge answered the webhook with" }),
+})
   .loose()
   .openapi("EdgeInboxItem");
 

@@ -1,20 +1,7 @@
-import type { HookQueue, QueueJob } from "./queue.js";
+import type { EdgeInboxItem, EdgeInboxReceipt } from "../../storage/edge-inbox-schemas.js";
+import type { HookQueue } from "./queue.js";
 
-/** How the local gateway reports an inbox item it took over (`POST /api/edge/inbox/{id}/ack`). */
-export interface EdgeInboxReceipt {
-  /** `delivered`: queued by the local gateway (or found there already); `rejected`: refused for good. */
-  status: "delivered" | "rejected";
-  /** The local queue job's id. */
-  local_job_id?: string;
-  /** Why the local gateway refused it. */
-  error?: string;
-}
-
-/** A webhook wake accepted at the edge: the queue job it asks for, until the local gateway takes it. */
-export interface EdgeInboxItem extends QueueJob {
-  acked_at?: string;
-  receipt?: EdgeInboxReceipt;
-}
+export type { EdgeInboxItem, EdgeInboxReceipt } from "../../storage/edge-inbox-schemas.js";
 
 /**
  * The durable inbox of webhook wakes accepted at the edge (Workers KV). Webhook intake enqueues into it in

@@ -1,7 +1,7 @@
 import type { Storage } from "unstorage";
-import { z } from "zod";
 import type { EdgeInbox, EdgeInboxItem, EdgeInboxReceipt } from "../../handlers/capabilities/edge-inbox.js";
 import type { QueueJob, QueueJobInput, RunQueue } from "../../handlers/capabilities/queue.js";
+import { EdgeInboxItemSchema } from "../../storage/edge-inbox-schemas.js";
 import { idProblem } from "../../storage/ids.js";
 import { KeyedMutex } from "../../storage/lock.js";
 import { EDGE_KEYS } from "./manifest.js";
@@ -11,16 +11,6 @@ const ACKED_TTL_SECONDS = 7 * 24 * 3600;
 
 const pendingKey = (id: string) => `${EDGE_KEYS.inbox}:${id}`;
 const doneKey = (id: string) => `${EDGE_KEYS.inboxDone}:${id}`;
-
-// Written by this file only; checked loosely so that an item from another version still reads.
-const StoredItemSchema = z.looseObject({
-  id: z.string(),
-  agent_id: z.string(),
-  prompt: z.string(),
-  source: z.string(),
-  status: z.string(),
-  created_at: z.string(),
-});
 
 /**
  * The edge's durable webhook inbox in KV: `inbox:<id>` per accepted wake until the local gateway
@@ -96,9 +86,9 @@ export class KvEdgeInbox implements EdgeInbox {
     const raw = await this.kv.getItemRaw(key);
     if (typeof raw !== "string") return null;
     try {
-      const parsed = StoredItemSchema.safeParse(JSON.parse(raw));
+      const parsed = EdgeInboxItemSchema.safeParse(JSON.parse(raw));
       // The shape was written by enqueue(); the loose check guards against foreign values under the prefix.
-      return parsed.success ? (parsed.data as unknown as EdgeInboxItem) : null;
+      return parsed.success ? parsed.data : null;
     } catch {
       return null;
     }
