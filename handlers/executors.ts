@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId } from "../storage/executor-types.js";
-import type { ExecutorInfo } from "./capabilities/executors.js";
+import { ExecutorAvailabilitySchema, type ExecutorInfo } from "./capabilities/executors.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
@@ -12,10 +12,7 @@ const ExecutorSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    availability: z.object({
-      type: z.enum(["LOGIN_DETECTED", "INSTALLATION_FOUND", "NOT_INSTALLED"]),
-      last_auth_timestamp: z.number().optional(),
-    }),
+    availability: ExecutorAvailabilitySchema,
     supports_mcp: z.boolean(),
     capabilities: z.array(z.string()),
     has_workspace_config: z.boolean(),

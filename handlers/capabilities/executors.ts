@@ -1,10 +1,13 @@
+import { z } from "@hono/zod-openapi";
 import type { ExecutorId } from "../../storage/executor-types.js";
 
-/** Which coding-agent CLIs are installed here, and how they are configured. */
-export interface ExecutorAvailability {
-  type: "LOGIN_DETECTED" | "INSTALLATION_FOUND" | "NOT_INSTALLED";
-  last_auth_timestamp?: number;
-}
+/** Whether an executor CLI is installed here, and logged in (`last_auth_timestamp`: Unix seconds). */
+export const ExecutorAvailabilitySchema = z.object({
+  type: z.enum(["LOGIN_DETECTED", "INSTALLATION_FOUND", "NOT_INSTALLED"]),
+  last_auth_timestamp: z.number().optional(),
+});
+
+export type ExecutorAvailability = z.infer<typeof ExecutorAvailabilitySchema>;
 
 export interface ExecutorInfo {
   id: ExecutorId;
