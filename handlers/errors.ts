@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { StorageError } from "../storage/errors.js";
+import { DomainError } from "../storage/errors.js";
 import { describeIssues } from "../storage/schema-helpers.js";
 import type { AppEnv } from "./context.js";
 
@@ -31,11 +31,16 @@ export function validationError(error: z.ZodError, target: string): ApiError {
   });
 }
 
-const STORAGE_STATUS: Record<StorageError["kind"], ContentfulStatusCode> = {
+/** The one mapping of domain error kinds to HTTP statuses. */
+const DOMAIN_STATUS: Record<DomainError["kind"], ContentfulStatusCode> = {
   validation: 400,
+  payment_required: 402,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   corrupt: 422,
+  rate_limited: 429,
+  not_supported: 501,
 };
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
@@ -45,8 +50,8 @@ export function errorBody(code: string, message: string, details: Record<string,
 /** The one place errors become responses: `{error, code, details}` with a fitting status. */
 export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
-  if (err instanceof StorageError) {
-    return c.json(errorBody(err.code, err.message, err.details), STORAGE_STATUS[err.kind]);
+  if (err instanceof DomainError) {
+    return c.json(errorBody(err.code, err.message, err.details), DOMAIN_STATUS[err.kind]);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
