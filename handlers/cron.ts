@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import type { CronJobInput, CronService } from "./capabilities.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
@@ -11,9 +13,7 @@ import {
   CronRunSchema,
 } from "./lib/cron-schemas.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 function requireCron(services: Services): CronService {
   if (!services.cron) {

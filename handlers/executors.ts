@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId } from "../storage/executor-types.js";
+import { resolveWorkspace } from "../storage/rules/workspace.js";
 import type { ExecutorInfo } from "./capabilities.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace } from "./lib/workspace.js";
 
 const ExecutorSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../storage/provider-resolve.js";
 import { ProviderFieldsSchema } from "../storage/provider-schema.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { Scope } from "../storage/scopes.js";
 import type { ProviderChecker } from "./capabilities.js";
@@ -10,7 +11,6 @@ import { createRouter } from "./lib/app-factory.js";
 import { ProviderCheckSchema, ProviderViewSchema, providerView } from "./lib/provider-views.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "local-ollama" }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { QUEUE_SOURCES, QUEUE_STATUSES } from "../storage/queue-schemas.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { QueueJob } from "./capabilities.js";
 import { ApiError } from "./errors.js";
@@ -7,7 +8,6 @@ import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, limitQuery, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "5f0c…" }),

@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { gatewayRoots, resolveAllowedDirectory } from "../storage/rules/allowed-directory.js";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import {
   assertManualTransition,
@@ -8,14 +11,11 @@ import {
 } from "../storage/tasks.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
-import { gatewayRoots, resolveAllowedDirectory } from "./lib/allowed-directory.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { TaskSchema, taskStores, taskView } from "./lib/task-views.js";
 import { changeTaskStatus, startTask } from "./lib/task-workflow.js";
-import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "3b1f…" }),

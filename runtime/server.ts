@@ -6,13 +6,13 @@ import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../handlers/capabilities.js";
 import { createApp, type GatewayApp } from "../handlers/index.js";
-import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
 import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
+import { isLoopbackAddress } from "../storage/rules/loopback.js";
 import { Scopes } from "../storage/scopes.js";
 import { SessionRepository } from "../storage/sessions.js";
 import { CronScheduler } from "./cron/scheduler.js";
@@ -159,7 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     events,
     sessions,
-    services: () => app.services,
+    paths: nodePaths,
   });
   await queue.open();
   // Cron and the heartbeat enqueue through the queue; both start once the server listens.

@@ -1,7 +1,7 @@
+import { findRunnableAgent, resolveWorkdir } from "../../storage/rules/run-requests.js";
 import type { QueueJobInput, RunQueue } from "../capabilities.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
-import { findRunnableAgent, resolveWorkdir } from "./run-requests.js";
 
 /** The queue capability, or 501 where the runtime has none (Workers). */
 export function requireQueue(services: Services): RunQueue {

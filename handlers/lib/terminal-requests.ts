@@ -1,9 +1,9 @@
 import type { Context } from "hono";
+import { gatewayRoots, resolveAllowedDirectory } from "../../storage/rules/allowed-directory.js";
+import { normalizeAbsolutePath } from "../../storage/rules/paths.js";
 import type { TerminalService } from "../capabilities.js";
 import type { AppEnv, Services } from "../context.js";
 import { ApiError } from "../errors.js";
-import { gatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
-import { normalizeAbsolutePath } from "./paths.js";
 
 /** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
 export function requireTerminals(services: Services): TerminalService {

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { findApiKey } from "./api-keys.js";
 import type { FailedAttempts } from "./failed-attempts.js";
-import { findApiKey } from "./security.js";
 
 export const HOOK_PATH = "/api/hooks/wake";
 
