@@ -3,8 +3,8 @@ import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests
 import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
-import { requireRuns } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 
 const IdParams = z.object({
@@ -43,7 +43,7 @@ export const agentRunsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const runs = requireRuns(services);
+      const runs = requireCapability(services, "runs");
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       const workspacePath = await resolveWorkspacePath(services, c.req.valid("query").workspace_path);
@@ -85,7 +85,7 @@ export const agentRunsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const runs = requireRuns(services);
+      const runs = requireCapability(services, "runs");
       const { session_id } = c.req.valid("json");
       const session = await services.sessions?.find(session_id);
       if (session && session.agent_id !== c.req.valid("param").id) {

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
 import { resolveWorkspacePath } from "../storage/rules/workspace.js";
-import type { CronJobInput, CronService } from "./capabilities.js";
+import type { CronJobInput } from "./capabilities.js";
 import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import {
   CronIdParams,
   CronJobCreateSchema,
@@ -14,13 +14,6 @@ import {
 } from "./lib/cron-schemas.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
-
-function requireCron(services: Services): CronService {
-  if (!services.cron) {
-    throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `cron jobs are not available on ${services.runtime}`);
-  }
-  return services.cron;
-}
 
 /**
  * The agent must exist and the workdir be one it may use, checked when the job is written so a typo is a
@@ -85,7 +78,7 @@ export const cronRouter = createRouter()
       },
     }),
     async (c) => {
-      const { jobs, problems } = await requireCron(c.get("services")).list();
+      const { jobs, problems } = await requireCapability(c.get("services"), "cron").list();
       return c.json({ jobs, total: jobs.length, problems }, 200);
     },
   )
@@ -101,7 +94,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const cron = requireCron(services);
+      const cron = requireCapability(services, "cron");
       const body = c.req.valid("json");
       const target = await checkTarget(services, body, c.get("gatewayConfig").workdirRoots);
       const input: CronJobInput = { ...body, schedule: body.schedule, ...target };
@@ -120,7 +113,10 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(await requireCron(c.get("services")).get(id, c.req.valid("query").count ?? 5), 200);
+      return c.json(
+        await requireCapability(c.get("services"), "cron").get(id, c.req.valid("query").count ?? 5),
+        200,
+      );
     },
   )
   .openapi(
@@ -136,7 +132,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const cron = requireCron(services);
+      const cron = requireCapability(services, "cron");
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
       const current = await cron.get(id, 1);
@@ -173,7 +169,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await requireCron(c.get("services")).remove(id);
+      await requireCapability(c.get("services"), "cron").remove(id);
       return c.json({ success: true, id }, 200);
     },
   )
@@ -187,7 +183,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 202: jsonContent(CronRunSchema, "The run record"), ...errorResponses(400, 404, 409, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).runNow(c.req.valid("param").id), 202),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").runNow(c.req.valid("param").id), 202),
   )
   .openapi(
     defineRoute("operator", {
@@ -199,7 +196,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).pause(c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").pause(c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute("operator", {
@@ -211,7 +209,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).resume(c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").resume(c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute("viewer", {
@@ -228,7 +227,10 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const runs = await requireCron(c.get("services")).runs(id, c.req.valid("query").limit ?? 50);
+      const runs = await requireCapability(c.get("services"), "cron").runs(
+        id,
+        c.req.valid("query").limit ?? 50,
+      );
       return c.json({ runs }, 200);
     },
   );

@@ -1,21 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { HeartbeatService } from "./capabilities.js";
-import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
-
-function requireHeartbeat(services: Services): HeartbeatService {
-  if (!services.heartbeat) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `the heartbeat is not available on ${services.runtime}`,
-    );
-  }
-  return services.heartbeat;
-}
 
 const HeartbeatStatusSchema = z
   .object({
@@ -43,7 +30,7 @@ export const heartbeatRouter = createRouter()
       summary: "The heartbeat's configuration and last outcome",
       responses: { 200: jsonContent(HeartbeatStatusSchema, "Status"), ...errorResponses(501) },
     }),
-    async (c) => c.json(await requireHeartbeat(c.get("services")).status(), 200),
+    async (c) => c.json(await requireCapability(c.get("services"), "heartbeat").status(), 200),
   )
   .openapi(
     defineRoute("admin", {
@@ -58,5 +45,5 @@ export const heartbeatRouter = createRouter()
         ...errorResponses(422, 501),
       },
     }),
-    async (c) => c.json(await requireHeartbeat(c.get("services")).reload(), 200),
+    async (c) => c.json(await requireCapability(c.get("services"), "heartbeat").reload(), 200),
   );

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
-import { requireTerminals } from "./lib/terminal-requests.js";
 
 const TerminalSchema = z
   .object({
@@ -46,7 +46,7 @@ export const terminalsRouter = createRouter()
       },
     }),
     (c) => {
-      const terminals = requireTerminals(c.get("services")).list();
+      const terminals = requireCapability(c.get("services"), "terminals").list();
       return c.json({ terminals, total: terminals.length }, 200);
     },
   )
@@ -68,7 +68,7 @@ export const terminalsRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const exit = await requireTerminals(c.get("services")).kill(id);
+      const exit = await requireCapability(c.get("services"), "terminals").kill(id);
       if (!exit)
         throw new ApiError(404, "TERMINAL_NOT_FOUND", `terminal '${id}' not found`, { terminal_id: id });
       return c.json({ success: true, id, exit }, 200);

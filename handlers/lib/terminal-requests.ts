@@ -1,22 +1,7 @@
 import type { Context } from "hono";
 import { gatewayRoots, resolveAllowedDirectory } from "../../storage/rules/allowed-directory.js";
 import { normalizeAbsolutePath } from "../../storage/rules/paths.js";
-import type { TerminalService } from "../capabilities.js";
 import type { AppEnv, Services } from "../context.js";
-import { ApiError } from "../errors.js";
-
-/** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
-export function requireTerminals(services: Services): TerminalService {
-  if (!services.terminals) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `terminals are not available on ${services.runtime}`,
-      { runtime: services.runtime },
-    );
-  }
-  return services.terminals;
-}
 
 /** Whom the per-client terminal limit counts: the API key's name, or the remote address without keys. */
 export function terminalClient(c: Context<AppEnv>): string {
