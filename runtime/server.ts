@@ -14,6 +14,7 @@ import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
 import { Scopes } from "../storage/scopes.js";
 import { SessionRepository } from "../storage/sessions.js";
+import { answerClientErrorsWithEnvelope } from "./client-errors.js";
 import { CronScheduler } from "./cron/scheduler.js";
 import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
 import { createExecutorCatalog } from "./executors/catalog.js";
@@ -187,6 +188,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     );
     s.once("error", reject);
   });
+  answerClientErrorsWithEnvelope(server);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
