@@ -23,6 +23,7 @@ import { createHealthRouter } from "./health.js";
 import { heartbeatRouter } from "./heartbeat.js";
 import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
+import { pathEncoding } from "./middleware/path-encoding.js";
 import { requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
@@ -102,6 +103,7 @@ export function createApp(deps: GatewayDeps) {
   app.use(loadGatewayConfig);
   app.use(corsPolicy);
   app.use(security);
+  app.use(pathEncoding);
 
   const routes = app
     .route("/api/agent", agentDefaultRouter)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTestApp, json } from "../helpers/app.js";
+import { createTestApp, json, jsonRequest } from "../helpers/app.js";
 
 /**
  * Regressions found by the fuzz of every /openapi.json operation (test/blackbox/openapi-fuzz.test.ts):
@@ -21,5 +21,28 @@ describe("malformed input answers a 4xx envelope", () => {
       code: "UNSUPPORTED_MEDIA_TYPE",
       details: { content_type: "text/plain" },
     });
+  });
+
+  it("refuses a path whose percent-encoding is not UTF-8 instead of using it as a literal id", async () => {
+    const { app } = createTestApp();
+    for (const path of [
+      "/api/agent/%C0%AE%C0%AE%2F/history",
+      "/api/agent/%FF",
+      "/api/tasks/%ED%A0%80",
+      "/api/agent/%",
+    ]) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(400);
+      expect(await json<Envelope>(res), path).toMatchObject({ code: "INVALID_PATH_ENCODING" });
+    }
+    // Nothing was stored under the literal name either.
+    const post = await app.request(
+      "/api/agent/%C0%AE%C0%AE%2F/history",
+      jsonRequest("POST", { prompt: "p" }),
+    );
+    expect(post.status).toBe(400);
+    // Well-formed escapes still decode: `%25` is a literal percent sign, Unicode ids work.
+    expect((await app.request("/api/agent/100%25")).status).toBe(404);
+    expect((await app.request(`/api/agent/${encodeURIComponent("本地助手")}`)).status).toBe(404);
   });
 });
