@@ -45,4 +45,18 @@ describe("malformed input answers a 4xx envelope", () => {
     expect((await app.request("/api/agent/100%25")).status).toBe(404);
     expect((await app.request(`/api/agent/${encodeURIComponent("本地助手")}`)).status).toBe(404);
   });
+
+  it("refuses an id with an unpaired surrogate, which no file name can hold", async () => {
+    const { app } = createTestApp();
+    const explicit = await app.request("/api/agent", jsonRequest("POST", '{"name":"x","id":"a\\ud800"}'));
+    expect(explicit.status).toBe(400);
+    expect((await json<Envelope>(explicit)).error).toMatch(/^invalid body: id: must be well-formed Unicode/);
+
+    // A name with one still makes an agent: the derived id leaves it out, and the agent is found by it.
+    const derived = await app.request("/api/agent", jsonRequest("POST", '{"name":"\\ud800 helper"}'));
+    expect(derived.status).toBe(201);
+    const { id } = await json<{ id: string }>(derived);
+    expect(id).toBe("helper");
+    expect((await app.request(`/api/agent/${id}`)).status).toBe(200);
+  });
 });
