@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createTestApp, json, jsonRequest } from "../helpers/app.js";
+import type { ExecutorCatalog } from "../../handlers/capabilities.js";
+import { createEventBus } from "../../runtime/event-bus.js";
+import { RunManager } from "../../runtime/runs/run-manager.js";
+import { createTestApp, fakeExecutors, HOME, json, jsonRequest, silentLogger } from "../helpers/app.js";
 
 /**
  * Regressions found by the fuzz of every /openapi.json operation (test/blackbox/openapi-fuzz.test.ts):
@@ -58,5 +61,51 @@ describe("malformed input answers a 4xx envelope", () => {
     const { id } = await json<{ id: string }>(derived);
     expect(id).toBe("helper");
     expect((await app.request(`/api/agent/${id}`)).status).toBe(200);
+  });
+
+  it("refuses a NUL in a prompt before the run or its session exists (spawn threw a 500)", async () => {
+    const executors: ExecutorCatalog = {
+      list: (ws) => fakeExecutors().list(ws),
+      get: async (id, ws) => ({ ...(await fakeExecutors().get(id, ws)), command: "/bin/true" }),
+    };
+    let n = 0;
+    const { app, sessions } = createTestApp({
+      extend: ({ scopes, sessions }) => ({
+        runs: new RunManager({
+          sessions,
+          events: createEventBus(),
+          executors,
+          globalScope: scopes.global(),
+          env: {},
+          logger: silentLogger,
+          newId: () => `run-${++n}`,
+          now: () => new Date(),
+        }),
+      }),
+    });
+    expect(
+      (await app.request("/api/agent", jsonRequest("POST", { name: "Coder", executor_type: "CLAUDE_CODE" })))
+        .status,
+    ).toBe(201);
+    const res = await app.request(
+      "/api/agent/coder/spawn",
+      jsonRequest("POST", { prompt: "list\u0000files", workdir: HOME }),
+    );
+    expect(res.status).toBe(400);
+    expect(await json<Envelope>(res)).toMatchObject({
+      code: "VALIDATION_ERROR",
+      error: expect.stringMatching(/^prompt: must not contain NUL characters/),
+      details: { field: "prompt", agent_id: "coder" },
+    });
+    expect(await sessions.list()).toEqual([]);
+
+    // The same for an agent field that goes onto the command line.
+    await app.request("/api/agent/coder", jsonRequest("PATCH", { model: "opus\u0000" }));
+    const byModel = await app.request(
+      "/api/agent/coder/spawn",
+      jsonRequest("POST", { prompt: "hi", workdir: HOME }),
+    );
+    expect(byModel.status).toBe(400);
+    expect(await json<Envelope>(byModel)).toMatchObject({ details: { field: "model" } });
   });
 });
