@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXECUTOR_IDS } from "../../storage/executor-types.js";
 import { type GatewayProcess, removeDir, startGatewayProcess } from "../helpers/gateway-process.js";
@@ -30,8 +30,8 @@ const MARKER = "FUZZ-SECRET-c4a1e";
 const CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 /** Routes that exist only on workerd answer this on Node; it is the one 5xx a malformed input may get. */
 const NOT_IN_RUNTIME = "NOT_SUPPORTED_IN_RUNTIME";
-/** Requests in flight at once: storage writes wait on fsync, so a few overlap well even on two cores. */
-const CONCURRENCY = 4;
+/** Requests in flight at once: accepted writes wait on fsync, so they overlap well even on two cores. */
+const CONCURRENCY = 8;
 const UPGRADE_ROUTES = ["/ws", "/terminal/ws"];
 /**
  * Reads first, while the data set is small (every accepted write adds to what later listings read);
@@ -400,6 +400,11 @@ describe("fuzz of every /openapi.json operation with malformed input", () => {
       .map((p) => `${before.has(p) ? (after.has(p) ? "changed" : "removed") : "created"} ${p}`);
     if ((await readFile(escapePath, "utf8").catch(() => "")) !== outsideBefore)
       fsFailures.push(`changed ${escapePath}`);
+    // Absolute traversal payloads aim beside the sandbox: `<escapePath>.yaml`, `<escapePath>/config.yaml`...
+    for (const entry of await readdir(dirname(escapePath))) {
+      const path = join(dirname(escapePath), entry);
+      if (entry.startsWith(basename(escapePath)) && path !== escapePath) fsFailures.push(`created ${path}`);
+    }
 
     const elsewhere = failures.filter((f) => LEFT_TO_OTHER_PARTS.some((e) => e.matches?.(f)));
     const unexpected = failures.filter((f) => !elsewhere.includes(f));

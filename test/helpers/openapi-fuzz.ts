@@ -724,6 +724,11 @@ export function generateCases(
     }
     if (op.query.length > 0 || op.method === "GET") {
       withBody({ label: "unknown query parameter", target: target(undefined, "fuzz_unknown=1&__proto__=x") });
+      const many = Array.from(
+        { length: 1000 },
+        (_, i) => `${op.query[i % (op.query.length || 1)]?.name ?? "q"}=${i}`,
+      );
+      withBody({ label: "1000 query parameters", target: target(undefined, many.join("&")) });
     }
 
     // Header parameters (Idempotency-Key, Last-Event-ID...).
@@ -892,8 +897,18 @@ function bodyCases(
         traversal ? REFUSED : undefined,
       );
     }
-    const nested = mutate("__DEEP__").replace('"__DEEP__"', deepJson(2000));
-    add(`${where}=object nested 2000 levels`, nested, JSON_HEADERS, kinds ? !kinds.has("object") : false);
+    const raw = (text: string) => mutate("__RAW__").replace('"__RAW__"', text);
+    add(
+      `${where}=object nested 2000 levels`,
+      raw(deepJson(2000)),
+      JSON_HEADERS,
+      kinds ? !kinds.has("object") : false,
+    );
+    // Numbers JSON.parse turns into Infinity or -0, which JSON.stringify cannot give.
+    if (kinds?.has("number") || kinds?.has("integer")) {
+      for (const text of ["1e400", "-1e400", "-0"])
+        add(`${where}=${text}`, raw(text), JSON_HEADERS, text !== "-0");
+    }
     const leaf = site.path[site.path.length - 1];
     if (typeof leaf === "string" && workspaceField.test(leaf)) {
       for (const { value, family } of ctx.workspaceValues) {
