@@ -215,7 +215,9 @@ describe("fuzz of every /openapi.json operation with malformed input", () => {
       id: () => `fuzz-new-${++counter}`,
       agent_id: () => "fuzz-agent",
       from_template: () => "fuzz-template",
-      session_id: () => ids.session,
+      // A new session each time: runs in one shared session would mostly meet SESSION_BUSY (409) and stop
+      // there, before the checks further in.
+      session_id: () => `fuzz-session-${++counter}`,
       task_id: () => "fuzz-task",
       workdir: () => project,
       workdirs: () => [project],

@@ -82,7 +82,7 @@ const HTTP_METHODS = ["get", "post", "put", "patch", "delete"] as const;
 const JSON_HEADERS = { "content-type": "application/json" };
 export const workspaceField = /^(workspace_path|base_path|workdir|cwd)$/;
 /** Top-level body fields given a new value in every mutated body (hints make them unique). */
-const FRESH_FIELDS = ["id", "name"];
+const FRESH_FIELDS = ["id", "name", "session_id"];
 /** Top-level body fields that name a resource by id (and so may become a file name). */
 export const idField = /^(id|[a-z]+_id|from_template)$/;
 /** An id-like string that tries to leave its folder: it must be refused (400) or found nowhere (404). */
