@@ -98,6 +98,13 @@ describe("malformed input answers a 4xx envelope", () => {
       details: { field: "prompt", agent_id: "coder" },
     });
     expect(await sessions.list()).toEqual([]);
+    const chat = await app.request(
+      "/api/chat",
+      jsonRequest("POST", { message: "a\u0000b", agent_id: "coder", workdir: HOME }),
+    );
+    expect(chat.status).toBe(400);
+    expect(await json<Envelope>(chat)).toMatchObject({ details: { field: "prompt" } });
+    expect(await sessions.list()).toEqual([]);
 
     // The same for an agent field that goes onto the command line.
     await app.request("/api/agent/coder", jsonRequest("PATCH", { model: "opus\u0000" }));
