@@ -39,6 +39,9 @@ import { wsRouter } from "./ws.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
+/** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
+export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws"] as const;
+
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
   const now = () => clock.now();
@@ -126,9 +129,9 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)
     .route("/api/telemetry", telemetryRouter)
-    .route("/ws", wsRouter)
+    .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
-    .route("/terminal/ws", terminalWsRouter);
+    .route(WEBSOCKET_ROUTES[1], terminalWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -1,11 +1,12 @@
 import { mkdir } from "node:fs/promises";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../handlers/capabilities.js";
-import { createApp, type GatewayApp } from "../handlers/index.js";
+import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";
@@ -27,6 +28,7 @@ import { createQueueRuntime } from "./queue/index.js";
 import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
 import { TerminalManager } from "./terminals/terminal-manager.js";
+import { answerHandshakeErrorsWithEnvelope, serveUpgradesOnWebSocketRoutesOnly } from "./upgrade-requests.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
@@ -189,6 +191,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     s.once("error", reject);
   });
   answerClientErrorsWithEnvelope(server);
+  serveUpgradesOnWebSocketRoutesOnly(server as HttpServer, WEBSOCKET_ROUTES);
+  answerHandshakeErrorsWithEnvelope(wss);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
