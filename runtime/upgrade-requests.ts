@@ -19,6 +19,9 @@ export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPath
   const original = server.listeners("upgrade") as UpgradeListener[];
   server.removeAllListeners("upgrade");
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node took its own error handling off the socket when it saw the upgrade: a client that goes away
+    // mid-answer (EPIPE, ECONNRESET) must not become an unhandled 'error' that ends the process.
+    socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0]!;
     if (req.headers.upgrade?.toLowerCase() === "websocket" && webSocketPaths.includes(path)) {
       for (const listener of original) listener.call(server, req, socket, head);

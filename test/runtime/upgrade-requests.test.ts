@@ -19,6 +19,7 @@ describe("upgrade requests on the real gateway", () => {
     gw = await startGateway({
       port: 0,
       env: { HOME: home, PATH: process.env.PATH, VIBEN_LOG_LEVEL: "silent" },
+      sseHeartbeatMs: 20,
     });
   });
 
@@ -66,6 +67,30 @@ describe("upgrade requests on the real gateway", () => {
     expect(JSON.parse(res.body)).toMatchObject({ agents: [], total: 0 });
     expect(res.headers.connection).toBe("close");
     expect((await send("/api/agent", h2c, "HEAD")).status).toBe(200);
+  });
+
+  it("survives a client that leaves an event stream it asked to upgrade (EPIPE was an unhandled error)", async () => {
+    const crashed: Error[] = [];
+    const onError = (error: Error) => crashed.push(error);
+    process.on("uncaughtException", onError);
+    try {
+      await new Promise<void>((done, fail) => {
+        const req = request(`${gw.url}/api/events`, { headers: h2c });
+        req.on("error", fail);
+        req.on("response", (res) => {
+          expect(res.headers["content-type"]).toMatch(/^text\/event-stream/);
+          res.socket.destroy();
+          done();
+        });
+        req.end();
+      });
+      // Heartbeats keep writing to the closed socket for a while.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(crashed).toEqual([]);
+      expect((await send("/health", {})).status).toBe(200);
+    } finally {
+      process.off("uncaughtException", onError);
+    }
   });
 
   it("refuses other methods asking for an upgrade with the envelope", async () => {
