@@ -61,7 +61,7 @@ describe("cron jobs in a running gateway", () => {
       expect(list.length).toBeGreaterThanOrEqual(2);
       expect(list.every((r) => r.status === "succeeded")).toBe(true);
       return list;
-    }, 10_000);
+    });
     expect(new Set(runs.map((r) => r.scheduled_for)).size).toBe(runs.length);
     for (const run of runs) expect(run.session_id).toBeTruthy();
     const calls = (await readFile(log, "utf8"))

@@ -299,7 +299,8 @@ describe("/terminal/ws limits", () => {
 
   beforeAll(async () => {
     t = await startTestGateway(
-      "terminals: { max_per_client: 2, grace_seconds: 0.3, idle_timeout_seconds: 1.5 }\n",
+      // No idle timeout here: however slowly a test runs, its idle `cat`s stay until it ends them.
+      "terminals: { max_per_client: 2, grace_seconds: 0.3, idle_timeout_seconds: 0 }\n",
     );
   });
 
@@ -334,6 +335,18 @@ describe("/terminal/ws limits", () => {
     const again = await t.open();
     await expect(again.init({ terminal_id })).rejects.toThrow(/TERMINAL_NOT_FOUND/);
     await again.close();
+  });
+});
+
+describe("/terminal/ws idle timeout", () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway("terminals: { idle_timeout_seconds: 1.5 }\n");
+  });
+
+  afterAll(async () => {
+    await t.stop();
   });
 
   it("kills an idle terminal and says why in the exit frame", async () => {
