@@ -36,7 +36,7 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
   "/",
   async (c, next) => {
     const services = c.get("services");
-    requireTerminals(services);
+    await requireTerminals(services);
     if (!services.upgradeWebSocket) {
       throw new ApiError(
         501,
@@ -54,7 +54,7 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
     const services = c.get("services");
     const ctx: ConnectionContext = {
       services,
-      terminals: requireTerminals(services),
+      terminals: await requireTerminals(services),
       config: c.get("gatewayConfig"),
       client: terminalClient(c),
       isAdmin: RANK[c.get("role")] >= RANK.admin,

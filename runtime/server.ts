@@ -27,7 +27,7 @@ import { createQueueRuntime } from "./queue/index.js";
 import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
 import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
-import { TerminalManager } from "./terminals/terminal-manager.js";
+import { type PtyModule, TerminalManager } from "./terminals/terminal-manager.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
@@ -42,6 +42,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Interval of `: ping` comments on idle SSE streams (tests use a short one). */
   sseHeartbeatMs?: number;
+  /** Loads the PTY module on first terminal use (default `@lydell/node-pty`; tests pass a broken one). */
+  loadPty?: () => Promise<PtyModule>;
 }
 
 export interface RunningGateway {
@@ -149,7 +151,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     hooks: accounting.hooks,
     processes,
   });
-  const terminals = new TerminalManager({ env, logger, processes });
+  const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,

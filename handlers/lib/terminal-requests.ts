@@ -5,8 +5,11 @@ import { ApiError } from "../errors.js";
 import { gatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
 import { normalizeAbsolutePath } from "./paths.js";
 
-/** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
-export function requireTerminals(services: Services): TerminalService {
+/**
+ * The terminal capability, or 501 where the runtime has no PTYs (Workers) or the machine's PTY module
+ * cannot load (then the message says why).
+ */
+export async function requireTerminals(services: Services): Promise<TerminalService> {
   if (!services.terminals) {
     throw new ApiError(
       501,
@@ -15,6 +18,7 @@ export function requireTerminals(services: Services): TerminalService {
       { runtime: services.runtime },
     );
   }
+  await services.terminals.ensureAvailable();
   return services.terminals;
 }
 
