@@ -1,0 +1,77 @@
+import { type IncomingMessage, type Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { WebSocketServer } from "ws";
+import { endWithEnvelope } from "./client-errors.js";
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * Node hands every request carrying `Connection: Upgrade` to the 'upgrade' listeners instead of the
+ * request handler, and @hono/node-server's listener takes WebSocket upgrades only: `Upgrade: h2c` (what
+ * `curl --http2` sends on http://) got no answer at all and held its socket for good, and a WebSocket
+ * upgrade of a REST route got its status with the body cut off. Now only WebSocket upgrades of the
+ * WebSocket routes reach that listener; any other GET or HEAD is served as the plain request it also is
+ * (a server may ignore Upgrade, RFC 9110 §7.8), and other methods get a 400 envelope (their body, if
+ * any, is not parsed once Node has treated the request as an upgrade).
+ */
+export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPaths: readonly string[]): void {
+  const original = server.listeners("upgrade") as UpgradeListener[];
+  server.removeAllListeners("upgrade");
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node took its own error handling off the socket when it saw the upgrade: a client that goes away
+    // mid-answer (EPIPE, ECONNRESET) must not become an unhandled 'error' that ends the process.
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (req.headers.upgrade?.toLowerCase() === "websocket" && webSocketPaths.includes(path)) {
+      for (const listener of original) listener.call(server, req, socket, head);
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      endWithEnvelope(
+        socket,
+        400,
+        "UPGRADE_NOT_SUPPORTED",
+        `cannot upgrade ${req.method} ${path} to '${req.headers.upgrade}': send it without an Upgrade header`,
+        { upgrade: req.headers.upgrade ?? null },
+      );
+      return;
+    }
+    servePlainRequest(server, req, socket as Socket);
+  });
+}
+
+/** Serves an upgrade request through the ordinary request handler, then closes the connection. */
+function servePlainRequest(server: Server, req: IncomingMessage, socket: Socket): void {
+  // A GET or HEAD has no body; ending the stream lets anything that reads it finish.
+  if (!req.readableEnded) req.push(null);
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once("finish", () => {
+    res.detachSocket(socket);
+    socket.end();
+  });
+  socket.once("close", () => res.destroy());
+  server.emit("request", req, res);
+}
+
+const HANDSHAKE_STATUS: Record<string, number> = { "Invalid HTTP method": 405 };
+
+/**
+ * A WebSocket handshake the `ws` library refuses (no or a malformed Sec-WebSocket-Key, an unknown
+ * version) is answered with the JSON error envelope instead of ws's text/html page.
+ */
+export function answerHandshakeErrorsWithEnvelope(wss: WebSocketServer): void {
+  wss.on("wsClientError", (error: Error, socket: Duplex) => {
+    const versionProblem = /Sec-WebSocket-Version/.test(error.message);
+    endWithEnvelope(
+      socket,
+      HANDSHAKE_STATUS[error.message] ?? 400,
+      "INVALID_WEBSOCKET_HANDSHAKE",
+      `WebSocket handshake refused: ${error.message}`,
+      {},
+      versionProblem ? { "sec-websocket-version": "13, 8" } : {},
+    );
+  });
+}
