@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { spawn } from "node-pty";
+import { spawn } from "@lydell/node-pty";
 import WebSocket from "ws";
 import { startGateway } from "../runtime/server.js";
 

@@ -25,6 +25,7 @@ export const agentDefaultRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/default",
+      operationId: "getDefaultAgent",
       tags: ["Agents"],
       summary: "Get the default agent",
       request: { query: ScopeQuery },
@@ -52,10 +53,14 @@ export const agentDefaultRouter = createRouter()
     defineRoute("operator", {
       method: "put",
       path: "/default",
+      operationId: "setDefaultAgent",
       tags: ["Agents"],
       summary: "Set the default agent (of a workspace when workspace_path is given)",
       request: { query: ScopeQuery, body: jsonBody(z.object({ agent_id: idSchema }).strict()) },
-      responses: { 200: jsonContent(DefaultAgentSchema, "The default agent"), ...errorResponses(400, 404) },
+      responses: {
+        200: jsonContent(DefaultAgentSchema, "The default agent"),
+        ...errorResponses(400, 404, 501),
+      },
     }),
     async (c) => {
       const services = c.get("services");

@@ -30,6 +30,7 @@ export const agentHistoryRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/history",
+      operationId: "listAgentHistory",
       tags: ["History"],
       summary: "History records, newest first, optionally filtered by a search term",
       request: {
@@ -58,6 +59,7 @@ export const agentHistoryRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/history",
+      operationId: "addAgentHistoryRecord",
       tags: ["History"],
       summary: "Add a history record",
       request: {
@@ -96,6 +98,7 @@ export const agentHistoryRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/history/stats",
+      operationId: "getAgentHistoryStats",
       tags: ["History"],
       summary: "Totals over the agent's history",
       request: { params: AgentParams },
@@ -126,6 +129,7 @@ export const agentHistoryRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}/history",
+      operationId: "clearAgentHistory",
       tags: ["History"],
       summary: "Clear the agent's history (sessions are kept)",
       request: { params: AgentParams },

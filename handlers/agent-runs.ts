@@ -28,6 +28,7 @@ export const agentRunsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/spawn",
+      operationId: "spawnAgent",
       tags: ["Runs"],
       summary: "Start the agent's executor on a prompt; events stream on /api/events and /ws",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(SpawnSchema) },
@@ -66,6 +67,7 @@ export const agentRunsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/stop",
+      operationId: "stopAgent",
       tags: ["Runs"],
       summary: "Stop a session's run: interrupt, then terminate and kill its whole process tree",
       request: { params: IdParams, body: jsonBody(z.object({ session_id: idSchema }).strict()) },

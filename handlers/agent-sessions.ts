@@ -54,6 +54,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/sessions",
+      operationId: "listAgentSessions",
       tags: ["Sessions"],
       summary: "List the agent's sessions, most recent first",
       request: { params: AgentParams, query: z.object({ limit: PageQuery.shape.limit }) },
@@ -77,6 +78,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/sessions",
+      operationId: "createAgentSession",
       tags: ["Sessions"],
       summary: "Create an empty session (the first spawn or chat on it starts the executor)",
       request: {
@@ -118,6 +120,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/sessions/{sid}",
+      operationId: "getAgentSession",
       tags: ["Sessions"],
       summary: "Get a session",
       request: { params: SessionParams },
@@ -133,6 +136,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}/sessions/{sid}",
+      operationId: "deleteAgentSession",
       tags: ["Sessions"],
       summary: "Delete a session and its messages (stop it first if it runs)",
       request: { params: SessionParams },
@@ -158,6 +162,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/sessions/{sid}/messages",
+      operationId: "listAgentSessionMessages",
       tags: ["Sessions"],
       summary: "Messages in order, a page at a time (the newest page by default; cursors page back or forth)",
       request: { params: SessionParams, query: PageQuery },
@@ -190,6 +195,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/sessions/{sid}/messages",
+      operationId: "addAgentSessionMessage",
       tags: ["Sessions"],
       summary: "Add a message to the transcript (does not run the agent; use spawn or /api/chat for that)",
       request: {
@@ -217,6 +223,7 @@ export const agentSessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/sessions/{sid}/ui-messages",
+      operationId: "listAgentSessionUiMessages",
       tags: ["Sessions"],
       summary: "User and assistant turns with tool calls folded in, for rendering",
       request: { params: SessionParams },

@@ -48,6 +48,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/templates",
+      operationId: "listAgentTemplates",
       tags: ["Agent templates"],
       summary: "List templates (built-in and user-made)",
       responses: {
@@ -63,6 +64,7 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/templates/{id}",
+      operationId: "getAgentTemplate",
       tags: ["Agent templates"],
       summary: "Get a template",
       request: { params: TemplateParams },
@@ -74,10 +76,11 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/templates",
+      operationId: "createAgentTemplate",
       tags: ["Agent templates"],
       summary: "Create a template from an agent",
       request: { body: jsonBody(TemplateCreateSchema) },
-      responses: { 201: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404, 409) },
+      responses: { 201: jsonContent(TemplateSchema, "The template"), ...errorResponses(400, 404, 409, 501) },
     }),
     async (c) => {
       const services = c.get("services");
@@ -98,10 +101,14 @@ export const agentTemplatesRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/templates/{id}/instantiate",
+      operationId: "instantiateAgentTemplate",
       tags: ["Agent templates"],
       summary: "Create an agent from a template",
       request: { params: TemplateParams, body: jsonBody(InstantiateSchema) },
-      responses: { 201: jsonContent(AgentDetailSchema, "The new agent"), ...errorResponses(400, 404, 409) },
+      responses: {
+        201: jsonContent(AgentDetailSchema, "The new agent"),
+        ...errorResponses(400, 404, 409, 501),
+      },
     }),
     async (c) => {
       const services = c.get("services");

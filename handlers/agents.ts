@@ -121,6 +121,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listAgents",
       tags: ["Agents"],
       summary: "List agents of a workspace, merged with the global scope",
       request: { query: WorkspaceQuerySchema },
@@ -153,12 +154,13 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "createAgent",
       tags: ["Agents"],
       summary: "Create an agent (id derived from the name when absent)",
       request: { body: jsonBody(AgentCreateSchema) },
       responses: {
         201: jsonContent(AgentDetailSchema, "The created agent"),
-        ...errorResponses(400, 404, 409),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {
@@ -184,6 +186,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getAgent",
       tags: ["Agents"],
       summary: "Get an agent, or an executor by its id (e.g. CLAUDE_CODE)",
       request: { params: IdParams, query: ScopeQuery },
@@ -213,12 +216,13 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateAgent",
       tags: ["Agents"],
       summary: "Update an agent; keys written by hand are kept",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(AgentPatchSchema) },
       responses: {
         200: jsonContent(AgentDetailSchema, "The updated agent"),
-        ...errorResponses(400, 404, 422),
+        ...errorResponses(400, 404, 422, 501),
       },
     }),
     async (c) => {
@@ -237,12 +241,13 @@ export const agentsRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteAgent",
       tags: ["Agents"],
       summary: "Delete an agent and its directory",
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string(), source: z.string() }), "Deleted"),
-        ...errorResponses(400, 404),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {
@@ -258,6 +263,7 @@ export const agentsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/availability",
+      operationId: "getAgentAvailability",
       tags: ["Agents"],
       summary: "Whether the agent (or executor) can run here",
       request: { params: IdParams, query: ScopeQuery },

@@ -39,6 +39,7 @@ export const chatRouter = createRouter().openapi(
   defineRoute("operator", {
     method: "post",
     path: "/",
+    operationId: "sendChatMessage",
     tags: ["Runs"],
     summary: "Send a message and wait for the agent's answer (session_id continues a conversation)",
     request: { body: jsonBody(ChatSchema) },

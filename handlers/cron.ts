@@ -69,6 +69,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listCronJobs",
       tags: TAGS,
       summary: "List cron jobs with their next run time",
       responses: {
@@ -92,6 +93,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "createCronJob",
       tags: TAGS,
       summary: "Create a cron job",
       request: { body: jsonBody(CronJobCreateSchema) },
@@ -110,6 +112,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getCronJob",
       tags: TAGS,
       summary: "A cron job with its next run times",
       request: { params: CronIdParams, query: CountQuery },
@@ -124,6 +127,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateCronJob",
       tags: TAGS,
       summary:
         "Change a cron job (a new schedule or timezone counts from now: earlier times are not misfires)",
@@ -158,6 +162,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteCronJob",
       tags: TAGS,
       summary: "Delete a cron job and its history (runs already queued go on; cancel them in /api/queue)",
       request: { params: CronIdParams },
@@ -176,6 +181,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/run",
+      operationId: "runCronJob",
       tags: TAGS,
       summary: "Run the job now (its overlap policy applies: 409 CRON_JOB_BUSY when it would be skipped)",
       request: { params: CronIdParams },
@@ -187,6 +193,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/pause",
+      operationId: "pauseCronJob",
       tags: TAGS,
       summary: "Stop firing the job (a run in progress goes on)",
       request: { params: CronIdParams },
@@ -198,6 +205,7 @@ export const cronRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/resume",
+      operationId: "resumeCronJob",
       tags: TAGS,
       summary: "Fire the job again from now on (times while paused are not misfires)",
       request: { params: CronIdParams },
@@ -209,6 +217,7 @@ export const cronRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}/runs",
+      operationId: "listCronJobRuns",
       tags: TAGS,
       summary: "Run history, newest first",
       request: { params: CronIdParams, query: LimitQuery },

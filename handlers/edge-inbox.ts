@@ -56,6 +56,7 @@ export const edgeInboxRouter = createRouter()
     defineRoute("admin", {
       method: "get",
       path: "/",
+      operationId: "listEdgeInbox",
       tags: TAGS,
       summary: "Webhook wakes not yet acknowledged, oldest first (workerd only)",
       request: {
@@ -82,6 +83,7 @@ export const edgeInboxRouter = createRouter()
     defineRoute("admin", {
       method: "post",
       path: "/{id}/ack",
+      operationId: "ackEdgeInboxItem",
       tags: TAGS,
       summary: "Acknowledge an item the local gateway took over (again: the first receipt stands)",
       request: { params: IdParams, body: jsonBody(AckSchema) },

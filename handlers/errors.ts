@@ -36,6 +36,7 @@ const STORAGE_STATUS: Record<StorageError["kind"], ContentfulStatusCode> = {
   not_found: 404,
   conflict: 409,
   corrupt: 422,
+  unsupported: 501,
 };
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {

@@ -50,6 +50,7 @@ export const eventsRouter = createRouter().openapi(
   defineRoute("viewer", {
     method: "get",
     path: "/",
+    operationId: "streamEvents",
     tags: ["Events"],
     summary: "Stream gateway events (Server-Sent Events)",
     request: { query: EventsQuerySchema, headers: EventsHeadersSchema },

@@ -67,6 +67,7 @@ export const executorsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listExecutors",
       tags: ["Executors"],
       summary: "List executors with availability and config locations",
       request: { query: WorkspaceQuerySchema },
@@ -94,6 +95,7 @@ export const executorsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getExecutor",
       tags: ["Executors"],
       summary: "Get one executor",
       request: {

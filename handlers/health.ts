@@ -22,10 +22,17 @@ export const createHealthRouter = (services: Services) =>
     defineRoute("public", {
       method: "get",
       path: "/",
+      operationId: "getHealth",
       tags: ["Health"],
       summary: "Liveness, version and runtime (public)",
       security: [],
-      responses: { 200: jsonContent(HealthSchema, "The gateway is up") },
+      responses: {
+        200: jsonContent(HealthSchema, "The gateway is up"),
+        // The route itself never refuses a request; the HTTP server in front does, for every route alike.
+        431: {
+          description: "Request headers too large: the HTTP server answers before any route, without a body",
+        },
+      },
     }),
     (c) => {
       const { version, runtime, startedAt, clock } = services;

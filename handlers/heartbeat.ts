@@ -38,6 +38,7 @@ export const heartbeatRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/status",
+      operationId: "getHeartbeatStatus",
       tags: ["Heartbeat"],
       summary: "The heartbeat's configuration and last outcome",
       responses: { 200: jsonContent(HeartbeatStatusSchema, "Status"), ...errorResponses(501) },
@@ -48,6 +49,7 @@ export const heartbeatRouter = createRouter()
     defineRoute("admin", {
       method: "post",
       path: "/reload",
+      operationId: "reloadHeartbeat",
       tags: ["Heartbeat"],
       summary:
         "Re-read gateway.yaml and apply its heartbeat section now (edits are also picked up on their own)",

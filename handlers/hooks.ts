@@ -1,17 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
-import { HookDeliveryRepository } from "../storage/hooks-idempotency.js";
+import { bodyDigest, HookDeliveryRepository } from "../storage/hooks-idempotency.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { QueueJob } from "./capabilities.js";
 import type { Services } from "./context.js";
-import { ApiError, badRequest, errorBody } from "./errors.js";
+import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
-import { ErrorSchema, errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
+import { ErrorSchema, errorResponses, jsonBody, jsonContent, otherErrorResponse } from "./lib/schemas.js";
 import { requireHookCaller } from "./middleware/hook-auth.js";
-
-/** Largest webhook body accepted (a prompt and some metadata; CI logs belong in a link). */
-export const HOOK_BODY_LIMIT = 64 * 1024;
 
 const WakeSchema = z
   .object({
@@ -123,21 +119,12 @@ export const hooksRouter = createRouter().openapi(
   createRoute({
     method: "post",
     path: "/wake",
+    operationId: "wakeAgent",
     tags: ["Webhooks"],
     summary: "Wake an agent with a prompt (Authorization: Bearer <hook token>, or an admin API key)",
-    middleware: [
-      requireHookCaller,
-      bodyLimit({
-        maxSize: HOOK_BODY_LIMIT,
-        onError: (c) =>
-          c.json(
-            errorBody("PAYLOAD_TOO_LARGE", `request body exceeds ${HOOK_BODY_LIMIT} bytes`, {
-              limit: HOOK_BODY_LIMIT,
-            }),
-            413,
-          ),
-      }),
-    ] as const,
+    // The body limit (limits.webhook_body, 64 KiB: a prompt and some metadata; CI logs belong in a link)
+    // is applied with every other route's, in middleware/body-limit.ts.
+    middleware: [requireHookCaller] as const,
     "x-required-role": "admin",
     "x-auth": "hook token (gateway.yaml hooks.tokens) or an admin API key",
     request: { headers: IdempotencyHeader, body: jsonBody(WakeSchema) },
@@ -146,9 +133,13 @@ export const hooksRouter = createRouter().openapi(
         WakeAnswerSchema,
         "Queued (or, for a repeated Idempotency-Key, the earlier delivery's run)",
       ),
-      ...errorResponses(400, 401, 404, 501),
+      ...errorResponses(400, 401, 403, 404, 409, 501),
+      422: errorContent(
+        "gateway.yaml is invalid, or the Idempotency-Key was already used with a different body (IDEMPOTENCY_KEY_REUSED)",
+      ),
       413: errorContent("Body too large"),
       429: errorContent("Too many failed token attempts from this address (Retry-After)"),
+      ...otherErrorResponse,
     },
   }),
   async (c) => {
@@ -184,7 +175,18 @@ export const hooksRouter = createRouter().openapi(
 
     const repo = deliveriesFor(services);
     void repo.pruneExpired().catch(() => undefined);
+    const digest = await bodyDigest(body);
     const [job, replay] = await repo.withKey(token, key, async (current, storeKey) => {
+      // As Stripe does: a key promises the answer to one request, so another body under it is a client bug.
+      // (Keys stored before digests were kept have none and replay as before.)
+      if (current?.body_sha256 !== undefined && current.body_sha256 !== digest) {
+        throw new ApiError(
+          422,
+          "IDEMPOTENCY_KEY_REUSED",
+          `Idempotency-Key '${key}' was already used with a different body; use a new key for a new delivery`,
+          { idempotency_key: key },
+        );
+      }
       if (current?.job_id) {
         // The queue may have trimmed an old finished job; the promise of the same run id holds regardless.
         const earlier = await queue.get(current.job_id);
@@ -200,7 +202,7 @@ export const hooksRouter = createRouter().openapi(
           return [fromQueue(queued), true] as const;
         }
       }
-      const delivery = current ?? repo.newDelivery(token, newId());
+      const delivery = current ?? repo.newDelivery(token, newId(), digest);
       await repo.save(storeKey, delivery);
       const queued = await enqueue(delivery.delivery_id);
       await repo.save(storeKey, { ...delivery, job_id: queued.id });

@@ -16,13 +16,15 @@ import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron.js";
 import { mountDocs } from "./docs.js";
 import { edgeInboxRouter } from "./edge-inbox.js";
-import { handleError, notFoundHandler, validationError } from "./errors.js";
+import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events.js";
 import { executorsRouter } from "./executors.js";
 import { createHealthRouter } from "./health.js";
 import { heartbeatRouter } from "./heartbeat.js";
 import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
+import { validationHook } from "./lib/app-factory.js";
+import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
@@ -82,16 +84,12 @@ export function createServices(deps: GatewayDeps): Services {
 }
 
 /**
- * Composes the gateway: middleware (request log, CORS, security), one sub-app per route group, the
- * OpenAPI document and the JSON error envelope. The same app runs on Node and on workerd.
+ * Composes the gateway: middleware (request log, CORS, body limit, security), one sub-app per route group,
+ * the OpenAPI document and the JSON error envelope. The same app runs on Node and on workerd.
  */
 export function createApp(deps: GatewayDeps) {
   const services = createServices(deps);
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target);
-    },
-  });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
   const healthRouter = createHealthRouter(services);
   app.route("/health", healthRouter);
@@ -105,6 +103,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(requestMetrics);
   app.use(loadGatewayConfig);
   app.use(corsPolicy);
+  // Before authentication: an oversize body is refused without reading it, whoever sends it.
+  app.use(bodyLimit);
   app.use(security);
   app.use(pathEncoding);
 

@@ -69,6 +69,7 @@ export const kanbanRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "getKanbanBoard",
       tags: ["Kanban"],
       summary: "The workspace's board: columns in order, each with its tasks in order",
       request: { query: ScopeQuery },
@@ -84,10 +85,11 @@ export const kanbanRouter = createRouter()
     defineRoute("operator", {
       method: "put",
       path: "/columns",
+      operationId: "setKanbanColumns",
       tags: ["Kanban"],
       summary: "Replace the columns (rename, reorder, add); every status needs at least one column",
       request: { query: ScopeQuery, body: jsonBody(ColumnsSchema) },
-      responses: { 200: jsonContent(BoardSchema, "The board"), ...errorResponses(400, 422) },
+      responses: { 200: jsonContent(BoardSchema, "The board"), ...errorResponses(400, 422, 501) },
     }),
     async (c) => {
       const services = c.get("services");
@@ -103,6 +105,7 @@ export const kanbanRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/move",
+      operationId: "moveKanbanCard",
       tags: ["Kanban"],
       summary: "Move a card to a column and place; a column of another status changes the task's status",
       request: { query: ScopeQuery, body: jsonBody(MoveSchema) },

@@ -34,6 +34,7 @@ export const modelsRouter = createRouter().openapi(
   defineRoute("viewer", {
     method: "get",
     path: "/",
+    operationId: "listModels",
     tags: ["Models"],
     summary: "List models with availability and workspace overrides",
     request: { query: WorkspaceQuerySchema },

@@ -79,6 +79,7 @@ export const providersRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listProviders",
       tags: ["Providers"],
       summary: "List providers of a workspace, merged with the global scope and the built-in ones",
       request: { query: WorkspaceQuerySchema },
@@ -110,12 +111,13 @@ export const providersRouter = createRouter()
     defineRoute("admin", {
       method: "post",
       path: "/",
+      operationId: "createProvider",
       tags: ["Providers"],
       summary: "Create a provider file (admin: providers hold credentials)",
       request: { body: jsonBody(ProviderCreateSchema) },
       responses: {
         201: jsonContent(ProviderViewSchema, "The created provider"),
-        ...errorResponses(400, 409),
+        ...errorResponses(400, 409, 501),
       },
     }),
     async (c) => {
@@ -130,6 +132,7 @@ export const providersRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getProvider",
       tags: ["Providers"],
       summary: "Get a provider (workspace file first, then global, then built in)",
       request: { params: IdParams, query: ScopeQuery },
@@ -149,12 +152,13 @@ export const providersRouter = createRouter()
     defineRoute("admin", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateProvider",
       tags: ["Providers"],
       summary: "Update a provider file; keys written by hand are kept",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(ProviderPatchSchema) },
       responses: {
         200: jsonContent(ProviderViewSchema, "The updated provider"),
-        ...errorResponses(400, 404, 409, 422),
+        ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
     async (c) => {
@@ -169,12 +173,13 @@ export const providersRouter = createRouter()
     defineRoute("admin", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteProvider",
       tags: ["Providers"],
       summary: "Delete a provider file",
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string(), source: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 409),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {
@@ -190,6 +195,7 @@ export const providersRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/test",
+      operationId: "testProvider",
       tags: ["Providers"],
       summary: "Check the connection and list the provider's models",
       description:

@@ -81,10 +81,11 @@ const LanesSchema = z
   })
   .openapi("QueueLanes");
 
-const cancelRoute = (method: "delete" | "post", path: string) =>
+const cancelRoute = (method: "delete" | "post", path: string, operationId: string) =>
   defineRoute("operator", {
     method,
     path,
+    operationId,
     tags: ["Queue"],
     summary: "Cancel a job: a queued one at once; a running one by stopping its run (answers when it ended)",
     request: { params: IdParams },
@@ -105,6 +106,7 @@ export const queueRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listQueueJobs",
       tags: ["Queue"],
       summary: "Jobs: running, then queued in run order (with position and waiting time), then finished",
       request: {
@@ -131,6 +133,7 @@ export const queueRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "enqueueJob",
       tags: ["Queue"],
       summary: "Queue a run of an agent; it starts when its lanes have room",
       request: {
@@ -139,7 +142,7 @@ export const queueRouter = createRouter()
       },
       responses: {
         202: jsonContent(QueueJobSchema, "Queued"),
-        ...errorResponses(400, 404, 501),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {
@@ -158,6 +161,7 @@ export const queueRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/lanes",
+      operationId: "getQueueLanes",
       tags: ["Queue"],
       summary: "Running and queued jobs per lane (global, agent, workspace) beside the limits",
       responses: { 200: jsonContent(LanesSchema, "Lanes"), ...errorResponses(501) },
@@ -172,6 +176,7 @@ export const queueRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getQueueJob",
       tags: ["Queue"],
       summary: "One job: status, attempts, position and waiting time",
       request: { params: IdParams },
@@ -182,9 +187,9 @@ export const queueRouter = createRouter()
       return c.json(found(await requireQueue(c.get("services")).get(id), id), 200);
     },
   )
-  .openapi(cancelRoute("delete", "/{id}"), async (c) =>
+  .openapi(cancelRoute("delete", "/{id}", "deleteQueueJob"), async (c) =>
     c.json(await requireQueue(c.get("services")).cancel(c.req.valid("param").id), 200),
   )
-  .openapi(cancelRoute("post", "/{id}/cancel"), async (c) =>
+  .openapi(cancelRoute("post", "/{id}/cancel", "cancelQueueJob"), async (c) =>
     c.json(await requireQueue(c.get("services")).cancel(c.req.valid("param").id), 200),
   );

@@ -14,6 +14,7 @@ export const sessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listSessions",
       tags: ["Sessions"],
       summary: "Recent sessions, most recent first; filter by agent or workspace",
       request: {
@@ -54,6 +55,7 @@ export const sessionsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getSession",
       tags: ["Sessions"],
       summary: "A session with its latest messages",
       request: { params: z.object({ id: idSchema.openapi({ param: { name: "id", in: "path" } }) }) },

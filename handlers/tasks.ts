@@ -8,10 +8,10 @@ import {
 } from "../storage/tasks.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
+import { gatewayRoots, resolveAllowedDirectory } from "./lib/allowed-directory.js";
 import { createRouter } from "./lib/app-factory.js";
-import { normalizeAbsolutePath, pathProblem } from "./lib/paths.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent } from "./lib/run-requests.js";
+import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { TaskSchema, taskStores, taskView } from "./lib/task-views.js";
 import { changeTaskStatus, startTask } from "./lib/task-workflow.js";
@@ -62,16 +62,31 @@ async function checkAgent(services: Services, agentId: string, workspacePath: st
   }
 }
 
-async function checkWorkdir(services: Services, raw: string): Promise<string> {
-  const problem = pathProblem(raw);
-  if (problem) throw badRequest("INVALID_WORKDIR", `workdir: ${problem}`, { field: "workdir" });
-  const workdir = normalizeAbsolutePath(raw);
-  if (!(await services.paths.isDirectory(workdir))) {
-    throw badRequest("WORKDIR_NOT_FOUND", `workdir: directory does not exist: ${workdir}`, {
-      field: "workdir",
-    });
-  }
-  return workdir;
+/**
+ * A task's workdir, checked when the task is written as its run will be when it starts: inside the
+ * gateway's `workdir_roots` and inside what the task's agent may use (when it names one that exists).
+ */
+async function checkWorkdir(
+  services: Services,
+  raw: string,
+  agentId: string | undefined,
+  workspacePath: string,
+  configuredRoots: string[] | undefined,
+): Promise<string> {
+  const agent = agentId
+    ? await findRunnableAgent(services, agentId, workspacePath).catch(ignoreMissing)
+    : null;
+  if (agent) return resolveWorkdir(services, agent, raw, configuredRoots);
+  return resolveAllowedDirectory(services, raw, {
+    field: "workdir",
+    roots: gatewayRoots(services, configuredRoots),
+  });
+}
+
+/** A missing agent is reported by checkAgent (or when the task starts), not as a workdir problem. */
+function ignoreMissing(error: unknown): null {
+  if (error instanceof ApiError && error.status === 404) return null;
+  throw error;
 }
 
 async function findTask(
@@ -89,6 +104,7 @@ export const tasksRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listTasks",
       tags: ["Tasks"],
       summary: "Tasks of a workspace (and global ones unless include_global=false), oldest first",
       request: {
@@ -128,19 +144,27 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/",
+      operationId: "createTask",
       tags: ["Tasks"],
       summary: "Create a task (status todo) in a workspace",
       request: { body: jsonBody(TaskCreateSchema) },
-      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409) },
+      responses: { 201: jsonContent(TaskSchema, "The task"), ...errorResponses(400, 409, 501) },
     }),
     async (c) => {
       const services = c.get("services");
       const { workspace_path, id, workdir, ...fields } = c.req.valid("json");
       const workspacePath = await resolveWorkspacePath(services, workspace_path);
       if (fields.agent_id) await checkAgent(services, fields.agent_id, workspacePath);
+      const roots = c.get("gatewayConfig").workdirRoots;
       const record = await taskStores(services).tasks.create(
         services.scopes.workspace(workspacePath),
-        { ...fields, workdir: workdir === undefined ? undefined : await checkWorkdir(services, workdir) },
+        {
+          ...fields,
+          workdir:
+            workdir === undefined
+              ? undefined
+              : await checkWorkdir(services, workdir, fields.agent_id, workspacePath, roots),
+        },
         id,
       );
       return c.json(taskView(record), 201);
@@ -150,6 +174,7 @@ export const tasksRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/{id}",
+      operationId: "getTask",
       tags: ["Tasks"],
       summary: "One task with its attempts",
       request: { params: IdParams, query: ScopeQuery },
@@ -165,6 +190,7 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "patch",
       path: "/{id}",
+      operationId: "updateTask",
       tags: ["Tasks"],
       summary:
         "Edit a task, or move it by hand (done, cancelled, back to todo); leaving inprogress cancels its run",
@@ -179,8 +205,19 @@ export const tasksRouter = createRouter()
       if (status) assertManualTransition(record.id, record.task.status, status);
       if (fields.agent_id) await checkAgent(services, fields.agent_id, record.scope.workspacePath);
       const patch: Record<string, unknown> = { ...fields };
-      if (workdir !== undefined)
-        patch.workdir = workdir === null ? null : await checkWorkdir(services, workdir);
+      // A new workdir, or a new agent for the current one, is checked as the run will be.
+      const nextWorkdir = workdir === undefined ? record.task.workdir : workdir;
+      if (nextWorkdir != null && (workdir != null || fields.agent_id !== undefined)) {
+        const agentId = fields.agent_id === undefined ? record.task.agent_id : fields.agent_id;
+        const checked = await checkWorkdir(
+          services,
+          nextWorkdir,
+          agentId ?? undefined,
+          record.scope.workspacePath,
+          c.get("gatewayConfig").workdirRoots,
+        );
+        if (workdir != null) patch.workdir = checked;
+      } else if (workdir === null) patch.workdir = null;
       if (Object.values(patch).some((v) => v !== undefined)) {
         record = await taskStores(services).tasks.update(record, () => patch);
       }
@@ -193,12 +230,13 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "deleteTask",
       tags: ["Tasks"],
       summary: "Delete a task (409 while it is in progress: cancel it first)",
       request: { params: IdParams, query: ScopeQuery },
       responses: {
         200: jsonContent(z.object({ success: z.boolean(), id: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 409, 422),
+        ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
     async (c) => {
@@ -217,6 +255,7 @@ export const tasksRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/{id}/start",
+      operationId: "startTask",
       tags: ["Tasks"],
       summary: "Start the task: queue a run of its agent (title + description) and move it to inprogress",
       request: { params: IdParams, query: ScopeQuery },

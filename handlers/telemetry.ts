@@ -106,6 +106,7 @@ export const telemetryRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "getTelemetry",
       tags: ["Telemetry"],
       summary: "Requests per route, runs by outcome, and tokens and cost by agent, model and day",
       request: { query: TelemetryQuerySchema },
@@ -125,6 +126,7 @@ export const telemetryRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/metrics",
+      operationId: "getTelemetryMetrics",
       tags: ["Telemetry"],
       summary: "Prometheus metrics (text exposition format 0.0.4)",
       responses: {

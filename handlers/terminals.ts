@@ -34,6 +34,7 @@ export const terminalsRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
+      operationId: "listTerminals",
       tags: ["Terminals"],
       summary: "List live terminals",
       responses: {
@@ -44,8 +45,8 @@ export const terminalsRouter = createRouter()
         ...errorResponses(501),
       },
     }),
-    (c) => {
-      const terminals = requireTerminals(c.get("services")).list();
+    async (c) => {
+      const terminals = (await requireTerminals(c.get("services"))).list();
       return c.json({ terminals, total: terminals.length }, 200);
     },
   )
@@ -53,6 +54,7 @@ export const terminalsRouter = createRouter()
     defineRoute("operator", {
       method: "delete",
       path: "/{id}",
+      operationId: "killTerminal",
       tags: ["Terminals"],
       summary: "Kill a terminal and its processes (the attached client gets an exit frame)",
       request: { params: IdParamSchema },
@@ -61,12 +63,12 @@ export const terminalsRouter = createRouter()
           z.object({ success: z.boolean(), id: z.string(), exit: ExitSchema }),
           "The terminal's processes have exited",
         ),
-        ...errorResponses(404, 501),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const exit = await requireTerminals(c.get("services")).kill(id);
+      const exit = await (await requireTerminals(c.get("services"))).kill(id);
       if (!exit)
         throw new ApiError(404, "TERMINAL_NOT_FOUND", `terminal '${id}' not found`, { terminal_id: id });
       return c.json({ success: true, id, exit }, 200);

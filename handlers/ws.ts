@@ -1,15 +1,16 @@
-import { Hono } from "hono";
 import type { WSContext, WSEvents } from "hono/ws";
 import { z } from "zod";
 import { StorageError } from "../storage/errors.js";
 import type { GatewayConfig, Role } from "../storage/gateway-config.js";
 import { describeIssues, idSchema } from "../storage/schema-helpers.js";
 import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities.js";
-import type { AppEnv, Services } from "./context.js";
+import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
+import { createDocumentedRouter } from "./lib/app-factory.js";
 import { eventJson } from "./lib/event-json.js";
-import { RANK } from "./lib/roles.js";
+import { defineRoute, RANK } from "./lib/roles.js";
 import { prepareChatRun, requireRuns } from "./lib/run-requests.js";
+import { errorResponses, switchingProtocols, webSocketHandshake } from "./lib/schemas.js";
 
 /** Above this many bytes waiting in a socket's send buffer the client is too slow and is dropped. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -210,8 +211,34 @@ class WsClient {
   }
 }
 
+const WS_DESCRIPTION = [
+  "Text frames of JSON. The client sends",
+  '`{"type":"chat","message","agent_id"?,"session_id"?,"workdir"?,"id"?}` (operator; answered by `chat_started`',
+  "`{session_id, run_id, subscription}`, then the run's events),",
+  '`{"type":"subscribe","session_id"?,"agent_id"?,"types"?}` (→ `subscribed`), `{"type":"unsubscribe","subscription"?}`',
+  '(→ `unsubscribed`), `{"type":"stop","session_id"}` (operator; → `stopped`) and `{"type":"ping"}` (→ `pong`);',
+  "an optional `id` is echoed in the answer. Events arrive in the envelope of `/api/events`",
+  '`{"type","seq","ts","session_id"?,"run_id"?,...payload}`. A malformed frame gets',
+  '`{"type":"error","code","message","id"?}` and the connection stays open.',
+].join(" ");
+
+/** How /ws appears in the OpenAPI document (the handler below serves it). */
+const wsRoute = defineRoute("viewer", {
+  method: "get",
+  path: "/",
+  operationId: "connectWebSocket",
+  tags: ["WebSocket"],
+  summary: "Open the WebSocket for chat and live events (chat and stop frames need operator)",
+  description: WS_DESCRIPTION,
+  request: webSocketHandshake,
+  responses: {
+    ...switchingProtocols("Frames as described above."),
+    ...errorResponses(426, 501),
+  },
+});
+
 /** /ws: the WebSocket protocol, where the runtime can upgrade connections (501 elsewhere). */
-export const wsRouter = new Hono<AppEnv>().get("/", async (c, next) => {
+export const wsRouter = createDocumentedRouter(wsRoute).get("/", async (c, next) => {
   const services = c.get("services");
   if (!services.upgradeWebSocket) {
     throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `WebSocket is not available on ${services.runtime}`);

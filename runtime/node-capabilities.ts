@@ -2,6 +2,7 @@ import { realpath, stat } from "node:fs/promises";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import type { PathProbe } from "../handlers/capabilities.js";
+import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
 
 export const nodePaths: PathProbe = {
   async isDirectory(path) {
@@ -18,6 +19,7 @@ export const nodePaths: PathProbe = {
       return path;
     }
   },
+  specialFilesystem: specialFilesystemOf,
 };
 
 export function nodeRemoteAddress(c: Context): string | undefined {

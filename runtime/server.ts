@@ -9,7 +9,8 @@ import type { Logger } from "../handlers/capabilities.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../handlers/index.js";
 import { isLoopbackAddress } from "../handlers/middleware/security.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
-import { fsBackends } from "../storage/drivers/fs-atomic.js";
+import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
+import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
 import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
 import { HistoryRepository } from "../storage/history.js";
 import { findPricing } from "../storage/model-pricing.js";
@@ -25,14 +26,17 @@ import { createGatewayNativeRunner } from "./native/index.js";
 import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
 import { createProviderChecker } from "./providers/checker.js";
 import { createQueueRuntime } from "./queue/index.js";
+import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
 import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
-import { TerminalManager } from "./terminals/terminal-manager.js";
+import { type PtyModule, TerminalManager } from "./terminals/terminal-manager.js";
 import { answerHandshakeErrorsWithEnvelope, serveUpgradesOnWebSocketRoutesOnly } from "./upgrade-requests.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
 export const DEFAULT_HOST = "127.0.0.1";
+/** Largest WebSocket frame read at all (/ws, /terminal/ws). */
+export const MAX_WEBSOCKET_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface GatewayOptions {
   host?: string;
@@ -41,6 +45,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Interval of `: ping` comments on idle SSE streams (tests use a short one). */
   sseHeartbeatMs?: number;
+  /** Loads the PTY module on first terminal use (default `@lydell/node-pty`; tests pass a broken one). */
+  loadPty?: () => Promise<PtyModule>;
 }
 
 export interface RunningGateway {
@@ -76,7 +82,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
+  const specialFilesystem = await specialFilesystemOf(globalRoot);
+  if (specialFilesystem) {
+    throw new GatewayStartError(
+      `cannot keep data in ${globalRoot}: it lies on ${specialFilesystem}, not an ordinary filesystem (check HOME and VIBEN_HOME)`,
+    );
+  }
   await mkdir(globalRoot, { recursive: true });
+  const processes = await killOrphans(globalRoot, logger);
+  // What writes a crash or SIGKILL interrupted left behind goes before anything reads or lists the root.
+  const swept = await sweepTempFiles(globalRoot);
+  if (swept > 0)
+    logger.info({ msg: "removed temp files of interrupted writes", count: swept, root: globalRoot });
   const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   let fileConfig: ReturnType<typeof compileGatewayConfig>;
@@ -135,8 +152,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     // Executors that report tokens but no cost (Codex, Gemini, ...) are priced from the price table.
     pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,
+    processes,
   });
-  const terminals = new TerminalManager({ env, logger });
+  const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,
@@ -183,7 +201,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     telemetry: accounting.telemetry,
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
+  // before it is buffered whole (ws's own default allows 100 MiB).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
       resolveServer(s),
@@ -220,6 +240,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
         await Promise.all([runs.shutdown(), terminals.shutdown()]);
+        // Anything of this gateway's that a run or terminal did not take with it (a straggler).
+        const stragglers = await processes.killAll();
+        if (stragglers.length > 0)
+          logger.warn({ msg: "killed processes left at shutdown", processes: describe(stragglers) });
         await accounting.ledger.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
         events.close("gateway shutting down");
@@ -236,4 +260,33 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return closing;
     },
   };
+}
+
+function describe(killed: Awaited<ReturnType<GatewayProcesses["killAll"]>>) {
+  return killed.map((p) => ({ pid: p.pid, name: p.name, owner: cookieOwner(p.cookie) }));
+}
+
+/**
+ * Cookies for this gateway's processes, after killing what a gateway on the same data folder left running
+ * when it was SIGKILLed or crashed (its runs' CLIs and their tools, its terminals' shells). Done before
+ * anything else starts, so nothing of the dead gateway still works on the files this one is about to use.
+ */
+async function killOrphans(globalRoot: string, logger: Logger): Promise<GatewayProcesses> {
+  const processes = await GatewayProcesses.open(globalRoot);
+  try {
+    const killed = await processes.killOrphans();
+    if (killed.length > 0) {
+      logger.warn({
+        msg: "killed processes an earlier gateway on this data folder left running",
+        count: killed.length,
+        processes: describe(killed),
+      });
+    }
+  } catch (error) {
+    logger.warn({
+      msg: "could not look for processes left by an earlier gateway",
+      error: (error as Error).message,
+    });
+  }
+  return processes;
 }

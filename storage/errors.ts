@@ -2,7 +2,8 @@
  * Storage-level failures. They carry a stable code and the offending field so the HTTP layer can turn
  * them into the JSON error envelope without knowing storage internals (storage knows nothing of HTTP).
  */
-export type StorageErrorKind = "validation" | "not_found" | "conflict" | "corrupt";
+/** `unsupported`: something this runtime or machine cannot provide (e.g. a native module that did not load). */
+export type StorageErrorKind = "validation" | "not_found" | "conflict" | "corrupt" | "unsupported";
 
 export class StorageError extends Error {
   constructor(
@@ -24,3 +25,6 @@ export const notFound = (code: string, message: string, details: Record<string, 
 
 export const conflict = (code: string, message: string, details: Record<string, unknown> = {}) =>
   new StorageError("conflict", code, message, details);
+
+export const unsupported = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new StorageError("unsupported", code, message, details);

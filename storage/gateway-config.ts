@@ -1,6 +1,7 @@
 import { expandEnv } from "./env.js";
 import { StorageError } from "./errors.js";
 import { compileHeartbeat, HeartbeatSectionSchema, type HeartbeatSettings } from "./heartbeat-config.js";
+import { type BodyLimits, compileBodyLimits, LimitsSchema } from "./limits-settings.js";
 import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from "./queue-settings.js";
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
@@ -63,6 +64,8 @@ export const GatewayConfigSchema = z
     budgets: BudgetsSchema.nullish(),
     /** Run queue lanes and retries: concurrency, per_agent, per_workspace, backoff_ms, max_backoff_ms. */
     queue: QueueSettingsSchema.optional(),
+    /** Request body limits per route family: body, prompt_body, webhook_body. */
+    limits: LimitsSchema.nullish(),
   })
   .loose();
 
@@ -89,6 +92,8 @@ export interface GatewayConfig {
   queue: QueueSettings;
   /** The heartbeat, when configured. */
   heartbeat?: HeartbeatSettings;
+  /** Request body limits per route family, defaults filled in. */
+  limits: BodyLimits;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -138,6 +143,7 @@ export function compileGatewayConfig(
     budgets: parsed.data.budgets ?? undefined,
     queue: compileQueueSettings(parsed.data.queue),
     heartbeat: compileHeartbeat(parsed.data.heartbeat),
+    limits: compileBodyLimits(parsed.data.limits),
     warnings,
   };
 }

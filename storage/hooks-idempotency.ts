@@ -16,6 +16,8 @@ export const HookDeliverySchema = z.looseObject({
   token: z.string(),
   job_id: z.string().optional(),
   session_id: z.string().optional(),
+  /** SHA-256 of the delivery's body (canonical JSON): the key replays only for the same body. */
+  body_sha256: z.string().optional(),
   created_at: isoTimestamp,
   expires_at: isoTimestamp,
 });
@@ -28,6 +30,23 @@ const PRUNE_EVERY_MS = 3_600_000;
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** JSON with object keys sorted, so that the same body digests the same whatever its key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** The digest stored with an Idempotency-Key (`body_sha256`): SHA-256 of the body as canonical JSON. */
+export function bodyDigest(body: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(body));
 }
 
 export class HookDeliveryRepository {
@@ -61,11 +80,12 @@ export class HookDeliveryRepository {
     await this.scope.store.write(storeKey, delivery);
   }
 
-  newDelivery(token: string, deliveryId: string): HookDelivery {
+  newDelivery(token: string, deliveryId: string, bodySha256: string): HookDelivery {
     const now = this.now();
     return {
       delivery_id: deliveryId,
       token,
+      body_sha256: bodySha256,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + IDEMPOTENCY_TTL_MS).toISOString(),
     };

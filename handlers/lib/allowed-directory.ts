@@ -2,40 +2,103 @@ import type { Services } from "../context.js";
 import { badRequest } from "../errors.js";
 import { normalizeAbsolutePath, pathProblem } from "./paths.js";
 
-function isWithin(path: string, root: string): boolean {
+/** The gateway.yaml setting that lists the allowed roots; refusals name it so users know what to widen. */
+export const ROOTS_SETTING = "workdir_roots";
+
+/** Request fields that name a directory, each with its own error codes. */
+export type DirectoryField = "workdir" | "cwd" | "workspace_path" | "base_path";
+
+const CODES: Record<DirectoryField, { invalid: string; notFound: string; notAllowed: string }> = {
+  workdir: { invalid: "INVALID_WORKDIR", notFound: "WORKDIR_NOT_FOUND", notAllowed: "WORKDIR_NOT_ALLOWED" },
+  cwd: { invalid: "INVALID_CWD", notFound: "CWD_NOT_FOUND", notAllowed: "CWD_NOT_ALLOWED" },
+  workspace_path: {
+    invalid: "INVALID_WORKSPACE_PATH",
+    notFound: "WORKSPACE_NOT_FOUND",
+    notAllowed: "WORKSPACE_NOT_ALLOWED",
+  },
+  base_path: {
+    invalid: "INVALID_WORKSPACE_PATH",
+    notFound: "WORKSPACE_NOT_FOUND",
+    notAllowed: "WORKSPACE_NOT_ALLOWED",
+  },
+};
+
+/** Whether `path` is `root` or lies below it (both absolute and normalised, or both resolved). */
+export function isWithin(path: string, root: string): boolean {
   const base = root.endsWith("/") ? root : `${root}/`;
   return path === root || path.startsWith(base);
 }
 
+/** gateway.yaml `workdir_roots`, else the home directory: where workdirs, terminals and workspaces may be. */
+export function gatewayRoots(services: Services, configured: string[] | undefined): string[] {
+  return configured && configured.length > 0 ? configured : [services.scopes.home];
+}
+
+/** `workdir_roots` as in force now (for helpers that are not handed the request's configuration). */
+export async function currentGatewayRoots(services: Services): Promise<string[]> {
+  const config = services.gatewayConfig.peek() ?? (await services.gatewayConfig.get());
+  return gatewayRoots(services, config.workdirRoots);
+}
+
+export interface DirectoryRule {
+  /** The request field, named in every refusal. */
+  field: DirectoryField;
+  /** The gateway's allowed roots (see gatewayRoots). */
+  roots: string[];
+  /** A narrower list the directory must lie in as well (an agent's workdirs or workspace), and whose. */
+  narrowedBy?: { dirs: string[]; owner: string };
+}
+
+async function withinAny(services: Services, real: string, dirs: string[]): Promise<boolean> {
+  for (const dir of dirs) {
+    if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(dir)))) return true;
+  }
+  return false;
+}
+
 /**
- * A directory a client asks to work in (a run's workdir, a terminal's cwd): absolute, existing, and —
- * symbolic links resolved — inside one of `roots`. Errors name the field: `INVALID_<FIELD>`,
- * `<FIELD>_NOT_FOUND`, `<FIELD>_NOT_ALLOWED` (with `outside` saying what the roots are).
+ * A directory a client asks to use (a run's workdir, a terminal's cwd, a workspace): absolute, existing,
+ * on an ordinary filesystem (not procfs, sysfs, /dev…), and, `..` and symbolic links resolved, inside
+ * one of the gateway's roots and inside the narrower list when there is one (it may only narrow, never
+ * widen). Returns the normalised path. Errors name the field: `INVALID_…`, `…_NOT_FOUND`,
+ * `UNSUPPORTED_FILESYSTEM`, `…_NOT_ALLOWED` (with the roots, and the setting that widens them).
  */
 export async function resolveAllowedDirectory(
   services: Services,
   raw: string,
-  roots: string[],
-  options: { field: "workdir" | "cwd"; outside: string },
+  rule: DirectoryRule,
 ): Promise<string> {
-  const { field } = options;
-  const code = field.toUpperCase();
+  const { field, roots, narrowedBy } = rule;
+  const codes = CODES[field];
   const problem = pathProblem(raw);
-  if (problem) throw badRequest(`INVALID_${code}`, `${field}: ${problem}`, { field, value: raw });
+  if (problem) throw badRequest(codes.invalid, `${field}: ${problem}`, { field, value: raw });
   const dir = normalizeAbsolutePath(raw);
   if (!(await services.paths.isDirectory(dir))) {
-    throw badRequest(`${code}_NOT_FOUND`, `${field}: directory does not exist: ${dir}`, { field });
+    throw badRequest(codes.notFound, `${field}: directory does not exist: ${dir}`, { field, value: raw });
   }
   const real = await services.paths.realpath(dir);
-  for (const root of roots) {
-    if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(root)))) return dir;
+  const filesystem = await services.paths.specialFilesystem(real);
+  if (filesystem) {
+    throw badRequest(
+      "UNSUPPORTED_FILESYSTEM",
+      `${field}: ${dir} lies on ${filesystem}, not an ordinary filesystem; use an ordinary directory`,
+      { field, value: raw, filesystem },
+    );
   }
-  throw badRequest(
-    `${code}_NOT_ALLOWED`,
-    `${field}: ${dir} is outside ${options.outside} (${roots.join(", ")})`,
-    {
-      field,
-      allowed: roots,
-    },
-  );
+  if (!(await withinAny(services, real, roots))) {
+    throw badRequest(
+      codes.notAllowed,
+      `${field}: ${dir} is outside the allowed roots (${roots.join(", ")}); ` +
+        `add it or a parent to ${ROOTS_SETTING} in gateway.yaml to allow it`,
+      { field, value: raw, allowed: roots, setting: ROOTS_SETTING },
+    );
+  }
+  if (narrowedBy && !(await withinAny(services, real, narrowedBy.dirs))) {
+    throw badRequest(
+      codes.notAllowed,
+      `${field}: ${dir} is outside what ${narrowedBy.owner} may use (${narrowedBy.dirs.join(", ")})`,
+      { field, value: raw, allowed: narrowedBy.dirs },
+    );
+  }
+  return dir;
 }

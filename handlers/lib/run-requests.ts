@@ -3,7 +3,8 @@ import { canonicalExecutorId } from "../../storage/executor-types.js";
 import type { RunRequest, RunService } from "../capabilities.js";
 import type { Services } from "../context.js";
 import { ApiError, badRequest } from "../errors.js";
-import { resolveAllowedDirectory } from "./allowed-directory.js";
+import { gatewayRoots, isWithin, resolveAllowedDirectory } from "./allowed-directory.js";
+import { normalizeAbsolutePath } from "./paths.js";
 
 /** The run capability, or 501 where the runtime cannot start processes (Workers). */
 export function requireRuns(services: Services): RunService {
@@ -17,26 +18,47 @@ export function requireRuns(services: Services): RunService {
   return services.runs;
 }
 
-/**
- * Directories an agent may run in: its own `workdirs`, else its workspace (for a workspace agent), else
- * the gateway's `workdir_roots` (default: the home directory).
- */
-export function allowedWorkdirRoots(services: Services, agent: AgentRecord, configured?: string[]): string[] {
+/** What an agent narrows its runs to: its own `workdirs`, else its workspace (a workspace agent). */
+export function agentWorkdirs(agent: AgentRecord): string[] | undefined {
   if (agent.config.workdirs && agent.config.workdirs.length > 0) return agent.config.workdirs;
   if (agent.scope.kind === "workspace") return [agent.scope.workspacePath];
-  return configured && configured.length > 0 ? configured : [services.scopes.home];
+  return undefined;
 }
 
-/** Validates a run's workdir: absolute, existing, and (symbolic links resolved) inside an allowed root. */
+/**
+ * Directories an agent may run in, narrowest first: the gateway's `workdir_roots` (default: the home
+ * directory) narrowed by the agent's own list (its `workdirs`, else its workspace), which can never
+ * widen them. Where the two lists do not meet, the agent's list (every workdir then fails the check).
+ */
+export function allowedWorkdirRoots(services: Services, agent: AgentRecord, configured?: string[]): string[] {
+  const roots = gatewayRoots(services, configured);
+  const narrowed = agentWorkdirs(agent);
+  if (!narrowed) return roots;
+  const both = narrowed.flatMap((dir) =>
+    roots.flatMap((root) => {
+      const [a, r] = [normalizeAbsolutePath(dir), normalizeAbsolutePath(root)];
+      if (isWithin(a, r)) return [a];
+      return isWithin(r, a) ? [r] : [];
+    }),
+  );
+  return both.length > 0 ? [...new Set(both)] : narrowed;
+}
+
+/**
+ * Validates a run's workdir: absolute, existing, on an ordinary filesystem and (symbolic links resolved)
+ * inside the gateway's roots and inside what the agent narrows them to.
+ */
 export async function resolveWorkdir(
   services: Services,
   agent: AgentRecord,
   raw: string,
   configuredRoots?: string[],
 ): Promise<string> {
-  return resolveAllowedDirectory(services, raw, allowedWorkdirRoots(services, agent, configuredRoots), {
+  const narrowed = agentWorkdirs(agent);
+  return resolveAllowedDirectory(services, raw, {
     field: "workdir",
-    outside: `what agent '${agent.id}' may use`,
+    roots: gatewayRoots(services, configuredRoots),
+    ...(narrowed ? { narrowedBy: { dirs: narrowed, owner: `agent '${agent.id}'` } } : {}),
   });
 }
 

@@ -2,11 +2,14 @@ import type { Context } from "hono";
 import type { TerminalService } from "../capabilities.js";
 import type { AppEnv, Services } from "../context.js";
 import { ApiError } from "../errors.js";
-import { resolveAllowedDirectory } from "./allowed-directory.js";
+import { gatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
 import { normalizeAbsolutePath } from "./paths.js";
 
-/** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
-export function requireTerminals(services: Services): TerminalService {
+/**
+ * The terminal capability, or 501 where the runtime has no PTYs (Workers) or the machine's PTY module
+ * cannot load (then the message says why).
+ */
+export async function requireTerminals(services: Services): Promise<TerminalService> {
   if (!services.terminals) {
     throw new ApiError(
       501,
@@ -15,6 +18,7 @@ export function requireTerminals(services: Services): TerminalService {
       { runtime: services.runtime },
     );
   }
+  await services.terminals.ensureAvailable();
   return services.terminals;
 }
 
@@ -34,7 +38,7 @@ export async function resolveTerminalCwd(
   raw: string | undefined,
   configuredRoots: string[] | undefined,
 ): Promise<string> {
-  const roots = configuredRoots && configuredRoots.length > 0 ? configuredRoots : [services.scopes.home];
+  const roots = gatewayRoots(services, configuredRoots);
   if (raw === undefined) return normalizeAbsolutePath(roots[0]!);
-  return resolveAllowedDirectory(services, raw, roots, { field: "cwd", outside: "the allowed roots" });
+  return resolveAllowedDirectory(services, raw, { field: "cwd", roots });
 }

@@ -1,6 +1,6 @@
 import type { Scope } from "../../storage/scopes.js";
 import type { Services } from "../context.js";
-import { badRequest } from "../errors.js";
+import { currentGatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
 import { normalizeAbsolutePath, pathProblem } from "./paths.js";
 
 export interface WorkspaceSelection {
@@ -15,11 +15,12 @@ export interface WorkspaceSelection {
 /**
  * Resolves `workspace_path` / `include_global` as the resource discovery document says: the path must be
  * absolute and exist (400 otherwise) and defaults to the home directory; include_global defaults to true.
+ * The path must also be an allowed one (see resolveWorkspacePath).
  */
 export async function resolveWorkspace(
   services: Services,
   query: { workspace_path?: string | undefined; include_global?: boolean | undefined },
-  field = "workspace_path",
+  field: "workspace_path" | "base_path" = "workspace_path",
 ): Promise<WorkspaceSelection> {
   const workspacePath = await resolveWorkspacePath(services, query.workspace_path, field);
   const includeGlobal = query.include_global ?? true;
@@ -31,20 +32,20 @@ export async function resolveWorkspace(
   };
 }
 
+/**
+ * A workspace path from a client, or the home directory when absent: absolute, existing, on an ordinary
+ * filesystem, and (`..` and symbolic links resolved) inside the gateway's `workdir_roots` (default: the
+ * home directory), as a run's workdir must be. The home directory itself is the global workspace and is
+ * always accepted. Nothing is created or written here.
+ */
 export async function resolveWorkspacePath(
   services: Services,
   raw: string | undefined,
-  field = "workspace_path",
+  field: "workspace_path" | "base_path" = "workspace_path",
 ): Promise<string> {
   if (raw === undefined) return services.scopes.home;
-  const problem = pathProblem(raw);
-  if (problem) throw badRequest("INVALID_WORKSPACE_PATH", `${field}: ${problem}`, { field, value: raw });
-  const path = normalizeAbsolutePath(raw);
-  if (!(await services.paths.isDirectory(path))) {
-    throw badRequest("WORKSPACE_NOT_FOUND", `${field}: directory does not exist: ${path}`, {
-      field,
-      value: raw,
-    });
+  if (!pathProblem(raw) && services.scopes.isGlobalWorkspace(normalizeAbsolutePath(raw))) {
+    return services.scopes.home;
   }
-  return path;
+  return resolveAllowedDirectory(services, raw, { field, roots: await currentGatewayRoots(services) });
 }

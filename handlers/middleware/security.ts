@@ -4,7 +4,9 @@ import { createMiddleware } from "hono/factory";
 import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { failedAttempts } from "./failed-attempts.js";
 import { authenticateHook, isHookRoute } from "./hook-auth.js";
+import { secretQueryParam } from "./query-secrets.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -66,6 +68,8 @@ export async function findApiKey(presented: string, keys: ApiKey[]): Promise<Api
   return match;
 }
 
+const isWebSocketUpgrade = (c: Context<AppEnv>) => c.req.header("upgrade")?.toLowerCase() === "websocket";
+
 function presentedToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
   if (header) {
@@ -73,7 +77,7 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
     return match?.[1];
   }
   // Browsers cannot set headers on a WebSocket handshake, so only upgrades may carry ?token=.
-  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return c.req.query("token");
+  if (isWebSocketUpgrade(c)) return c.req.query("token");
   return undefined;
 }
 
@@ -100,21 +104,36 @@ export const corsPolicy = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Authentication and drive-by protection for every route mounted after it (public ones come before). With API keys configured every non-public route needs a valid
- * Bearer key, whose role is set on the context. Without keys only loopback clients are served, and a
- * browser Origin or a Host header that is not loopback (or listed in gateway.yaml) is refused, which
- * defeats DNS rebinding and cross-site requests to the local gateway.
+ * Authentication and drive-by protection for every route mounted after it (public ones come before). With
+ * API keys configured every non-public route needs a valid Bearer key, whose role is set on the context.
+ * Without keys only loopback clients are served, and a browser Origin or a Host header that is not
+ * loopback (or listed in gateway.yaml) is refused, which defeats DNS rebinding and cross-site requests to
+ * the local gateway. Everywhere: a credential in the query string is refused (only a WebSocket upgrade may
+ * send `?token=`), and wrong keys or hook tokens are counted per client address, which past the limit gets
+ * 429 with Retry-After for a while, whatever it sends.
  */
 export const security = createMiddleware<AppEnv>(async (c, next) => {
-  // Webhook intake takes hook tokens (or an admin key) instead, with failed attempts rate limited.
-  if (isHookRoute(c) && (await authenticateHook(c))) return next();
+  const attempts = failedAttempts(c);
+  attempts.refuseWhileLimited();
+  const param = secretQueryParam(c.req.url, isWebSocketUpgrade(c) ? "token" : undefined);
+  if (param) {
+    attempts.fail("TOKEN_IN_QUERY");
+    throw new ApiError(
+      400,
+      "TOKEN_IN_QUERY",
+      `${param}: API keys and hook tokens are never accepted in the query string (URLs end up in logs); send Authorization: Bearer <key>`,
+      { param },
+    );
+  }
+  // Webhook intake takes hook tokens (or an admin key) instead.
+  if (isHookRoute(c) && (await authenticateHook(c, attempts))) return next();
   const config = c.get("gatewayConfig");
   if (config.apiKeys.length > 0) {
     const token = presentedToken(c);
     if (!token) throw new ApiError(401, "UNAUTHORIZED", "missing API key: send Authorization: Bearer <key>");
     const key = await findApiKey(token, config.apiKeys);
     if (!key) {
-      c.get("services").logger.warn({ msg: "rejected API key", request_id: c.get("requestId") });
+      attempts.fail("UNAUTHORIZED");
       throw new ApiError(401, "UNAUTHORIZED", "unknown API key");
     }
     c.set("role", key.role);

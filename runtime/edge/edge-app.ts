@@ -50,7 +50,11 @@ export function createEdgeApp({ kv, site, env, logger }: EdgeAppOptions): Gatewa
     scopes,
     env,
     // Only published workspaces exist at the edge, and there are no symbolic links to resolve.
-    paths: { isDirectory: async (path) => published.has(path), realpath: async (path) => path },
+    paths: {
+      isDirectory: async (path) => published.has(path),
+      realpath: async (path) => path,
+      specialFilesystem: async () => undefined,
+    },
     logger,
     executors: new PublishedExecutorCatalog(kv),
     cron: new PublishedCron(scopes.global(), log, () => new Date()),

@@ -89,6 +89,7 @@ export class NativeRun implements RunProcess {
       signal: this.abort.signal,
       timeoutMs: settings.mcpTimeoutMs,
       callTimeoutMs: settings.mcpCallTimeoutMs,
+      env: this.input.family?.env({}),
       onError: (message) => {
         this.settings.logger.warn({ msg: "MCP server skipped", run_id: this.input.runId, error: message });
         this.emit({ kind: "error", message });
@@ -115,6 +116,7 @@ export class NativeRun implements RunProcess {
         signal: this.abort.signal,
         shellTimeoutMs: settings.shellTimeoutMs,
         env: settings.env,
+        family: this.input.family,
       },
       maxTurns,
       temperature: agent.config.temperature,

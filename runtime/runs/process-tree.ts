@@ -11,11 +11,15 @@ export interface ProcessId {
   startTime: string;
 }
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   pgid: number;
   startTime: string;
+  /** The command name the kernel keeps (at most 15 characters): safe to log, unlike the argv. */
+  name: string;
+  /** R, S, D, Z (zombie: dead, waiting for its parent to collect it), ... */
+  state: string;
 }
 
 function parseStat(text: string): ProcStat | undefined {
@@ -23,13 +27,14 @@ function parseStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(")");
   if (close < 0) return undefined;
   const pid = Number.parseInt(text, 10);
+  const name = text.slice(text.indexOf("(") + 1, close);
   const fields = text.slice(close + 2).split(" ");
   // After the name: state(0) ppid(1) pgrp(2) session(3) ... starttime is field 22 overall → index 19 here.
   const ppid = Number(fields[1]);
   const pgid = Number(fields[2]);
   const startTime = fields[19];
   if (!Number.isFinite(pid) || !Number.isFinite(ppid) || startTime === undefined) return undefined;
-  return { pid, ppid, pgid, startTime };
+  return { pid, ppid, pgid, startTime, name, state: fields[0] ?? "" };
 }
 
 async function readStat(pid: number): Promise<ProcStat | undefined> {
@@ -40,15 +45,25 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
-async function allProcesses(): Promise<ProcStat[]> {
+const STAT_BATCH = 128;
+
+/** Every process visible in /proc now (empty where /proc is not available). */
+export async function allProcesses(): Promise<ProcStat[]> {
   let entries: string[];
   try {
     entries = await readdir("/proc");
   } catch {
     return [];
   }
-  const stats = await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map((e) => readStat(Number(e))));
-  return stats.filter((s): s is ProcStat => s !== undefined);
+  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
+  const stats: ProcStat[] = [];
+  // In batches: thousands of files open at once could run out of descriptors, and a missed process survives.
+  for (let i = 0; i < pids.length; i += STAT_BATCH) {
+    for (const stat of await Promise.all(pids.slice(i, i + STAT_BATCH).map(readStat))) {
+      if (stat) stats.push(stat);
+    }
+  }
+  return stats;
 }
 
 /** The process itself and every descendant alive now (empty where /proc is not available). */
@@ -72,16 +87,15 @@ export async function processTree(rootPid: number): Promise<ProcessId[]> {
   return tree;
 }
 
+/** A process's start time (clock ticks since boot), which with its pid names it uniquely; undefined without /proc. */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  return (await readStat(pid))?.startTime;
+}
+
 /** Whether the exact process (pid and start time) still runs; zombies count as gone. */
 export async function isAlive(id: ProcessId): Promise<boolean> {
-  try {
-    const text = await readFile(`/proc/${id.pid}/stat`, "utf8");
-    const stat = parseStat(text);
-    const state = text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3);
-    return stat?.startTime === id.startTime && state !== "Z";
-  } catch {
-    return false;
-  }
+  const stat = await readStat(id.pid);
+  return stat?.startTime === id.startTime && stat.state !== "Z";
 }
 
 function signal(target: number, sig: NodeJS.Signals): void {
@@ -109,4 +123,34 @@ export async function signalProcesses(ids: ProcessId[], sig: NodeJS.Signals): Pr
 export async function anyAlive(ids: ProcessId[]): Promise<boolean> {
   for (const id of ids) if (await isAlive(id)) return true;
   return false;
+}
+
+const GONE_POLL_MS = 25;
+
+/** Polls until none of the processes is alive; false when some still are after `ms`. */
+async function goneWithin(ids: ProcessId[], ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!(await anyAlive(ids))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+  }
+}
+
+/**
+ * Ends exactly these processes (not their groups: a cookie names each member itself): SIGTERM, SIGKILL
+ * to whoever is left after `graceMs`, then waits (at most `waitMs`) until all are gone, so a caller that
+ * answers "stopped" afterwards tells the truth. Resolves false when some survived even SIGKILL's wait.
+ */
+export async function terminateProcesses(
+  ids: ProcessId[],
+  { graceMs = 500, waitMs = 5000 }: { graceMs?: number; waitMs?: number } = {},
+): Promise<boolean> {
+  const each = async (sig: NodeJS.Signals) => {
+    for (const id of ids) if (await isAlive(id)) signal(id.pid, sig);
+  };
+  await each("SIGTERM");
+  if (await goneWithin(ids, graceMs)) return true;
+  await each("SIGKILL");
+  return goneWithin(ids, waitMs);
 }

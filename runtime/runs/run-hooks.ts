@@ -1,6 +1,7 @@
 import type { AgentRecord } from "../../storage/agents.js";
 import type { SessionMessage } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
+import type { ProcessFamily } from "./process-cookie.js";
 
 /** What ended a run's process (a CLI, or a native run acting like one). */
 export interface ProcessExit {
@@ -40,6 +41,8 @@ export interface NativeRunInput {
   runId: string;
   /** The session's earlier messages, oldest first (the conversation so far, without this prompt). */
   history: SessionMessage[];
+  /** The run's processes: shell commands and MCP servers are started as members (killed at run end). */
+  family?: ProcessFamily;
   onOutput: (output: AgentOutput) => void;
   /** Reports each provider call as it completes. */
   reportCall: (usage: ProviderCallUsage) => void;

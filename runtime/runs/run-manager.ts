@@ -16,6 +16,7 @@ import type { Scope } from "../../storage/scopes.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
+import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
 import { SupervisedProcess } from "./supervised-process.js";
@@ -36,6 +37,11 @@ export interface RunManagerOptions {
   hooks?: RunHooks;
   /** Prices for runs whose executor reports tokens but no cost. */
   pricing?: (model: string, agent: AgentRecord) => Promise<ModelPricing | undefined>;
+  /**
+   * Marks every process a run starts with the run's cookie, so what its tools detach (`setsid cmd &`) is
+   * still found and killed when the run ends. Without it only the process tree is followed.
+   */
+  processes?: GatewayProcesses;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -61,6 +67,8 @@ interface LaunchPlan {
 interface LaunchContext {
   session: SessionRecord;
   runId: string;
+  /** The run's processes; undefined when the gateway marks none. */
+  family?: ProcessFamily;
   stopGraceMs?: number;
   onOutput: (output: AgentOutput) => void;
 }
@@ -144,11 +152,13 @@ export class RunManager implements RunService {
       pricing: this.options.pricing ? (model) => this.options.pricing!(model, agent) : undefined,
       usageBaseline: plan.usageIsCumulative ? nativeUsage(session) : undefined,
     });
+    const family = this.options.processes?.family("run", runId);
     let child: RunProcess;
     try {
       child = await plan.launch({
         session,
         runId,
+        family,
         stopGraceMs: limits.stopGraceMs,
         onOutput: (output) => recorder.record(output),
       });
@@ -170,6 +180,8 @@ export class RunManager implements RunService {
 
     active.done = child.exited.then(async (exit) => {
       clearTimeout(timeout);
+      // The run is over only once nothing it started runs: stop, timeout and a normal end alike.
+      if (family) await this.killLeftovers(family, runId);
       try {
         return await recorder.finish(exit, active.stopReason);
       } finally {
@@ -187,6 +199,26 @@ export class RunManager implements RunService {
     await run.process.stop();
     await run.done;
     return true;
+  }
+
+  /** Kills the run's processes that outlived it (detached tools); never fails the run's recording. */
+  private async killLeftovers(family: ProcessFamily, runId: string): Promise<void> {
+    try {
+      const killed = await family.kill();
+      if (killed.length > 0) {
+        this.options.logger.info({
+          msg: "killed processes the run left running",
+          run_id: runId,
+          processes: killed.map((p) => ({ pid: p.pid, name: p.name })),
+        });
+      }
+    } catch (error) {
+      this.options.logger.warn({
+        msg: "could not kill the run's leftover processes",
+        run_id: runId,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** Refuses new runs and stops every running one. */
@@ -217,7 +249,7 @@ export class RunManager implements RunService {
         executor: "viben",
         resumeRequiresSameWorkdir: false,
         usageIsCumulative: false,
-        launch: async ({ session, runId, onOutput }) => {
+        launch: async ({ session, runId, family, onOutput }) => {
           const page = await this.options.sessions.listMessages(session.id, { limit: NATIVE_HISTORY_LIMIT });
           return native.start({
             agent,
@@ -226,6 +258,7 @@ export class RunManager implements RunService {
             sessionId: session.id,
             runId,
             history: page.messages,
+            family,
             onOutput,
             reportCall: (usage) => this.options.hooks?.onProviderCall?.(usage),
           });
@@ -259,13 +292,13 @@ export class RunManager implements RunService {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
-      launch: async ({ session, stopGraceMs, onOutput }) => {
+      launch: async ({ session, family, stopGraceMs, onOutput }) => {
         const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId: session.native_session_id });
         return new SupervisedProcess({
           command,
           args: [...(override?.args ?? []), ...line.args],
           cwd: workdir,
-          env: { ...this.options.env, ...override?.env, ...line.env },
+          env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
           stdin: line.stdin,
           parser: descriptor.adapter.createParser(),
           onOutput,
@@ -274,6 +307,14 @@ export class RunManager implements RunService {
       },
     };
   }
+}
+
+/** The environment with the family's cookie (set last: neither an override nor an adapter may drop it). */
+function markFamily(
+  family: ProcessFamily | undefined,
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  return family ? family.env(env) : env;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import type { IPty } from "node-pty";
+import type { IPty } from "@lydell/node-pty";
 import type {
   TerminalAttachment,
   TerminalExit,
@@ -7,6 +7,7 @@ import type {
   TerminalListener,
 } from "../../handlers/capabilities.js";
 import type { TerminalSettings } from "../../storage/terminal-settings.js";
+import type { ProcessFamily } from "../runs/process-cookie.js";
 import { hangUpTerminal } from "./hang-up.js";
 import { OutputRing } from "./output-ring.js";
 
@@ -16,6 +17,8 @@ export const RESIZE_DEBOUNCE_MS = 50;
 export interface TerminalInit {
   id: string;
   pty: IPty;
+  /** The processes started in the terminal (its cookie): killed once its shell has exited. */
+  family?: ProcessFamily;
   cwd: string;
   command: string | null;
   cols: number;
@@ -39,7 +42,10 @@ export class Terminal {
   readonly id: string;
   readonly pid: number;
   readonly client: string;
+  /** Resolves once the shell has exited and whatever it detached (`setsid cmd &`) is gone too. */
   readonly exited: Promise<TerminalExit>;
+  /** The shell's own exit, which hanging up waits for. */
+  private readonly ptyExited: Promise<TerminalExit>;
   private readonly pty: IPty;
   private readonly ring: OutputRing;
   private readonly createdAt: number;
@@ -67,9 +73,17 @@ export class Terminal {
     this.createdAt = init.now();
     this.lastActivity = this.createdAt;
     this.pty.onData((data) => this.onOutput(data));
-    this.exited = new Promise((resolve) => {
+    this.ptyExited = new Promise((resolve) => {
       this.pty.onExit(({ exitCode, signal }) => resolve(this.onExit(exitCode, signal)));
     });
+    // Like a run, a terminal owns what it starts: nothing started in it outlives it, however it ends.
+    const family = init.family;
+    this.exited = family
+      ? this.ptyExited.then(async (exit) => {
+          await family.kill().catch(() => []);
+          return exit;
+        })
+      : this.ptyExited;
     this.armIdleTimer(init.settings.idleTimeoutMs);
   }
 
@@ -141,7 +155,7 @@ export class Terminal {
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     if (this.alive) {
-      this.killing ??= hangUpTerminal(this.pid, this.exited);
+      this.killing ??= hangUpTerminal(this.pid, this.ptyExited);
       await this.killing;
     }
     return this.exited;

@@ -17,6 +17,7 @@ import {
 } from "../append-log.js";
 import { invalid } from "../errors.js";
 import { KeyedMutex } from "../lock.js";
+import { assertOrdinaryFilesystem } from "./special-filesystems.js";
 
 const NL = 0x0a;
 const NEWLINE = Buffer.from("\n");
@@ -262,6 +263,7 @@ async function openForAppend(path: string): Promise<FileHandle> {
     return await fsp.open(path, "a+", 0o600);
   } catch (error) {
     if (!isMissing(error)) throw error;
+    await assertOrdinaryFilesystem(dirname(path));
     await fsp.mkdir(dirname(path), { recursive: true });
     return fsp.open(path, "a+", 0o600);
   }

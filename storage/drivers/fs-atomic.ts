@@ -4,15 +4,66 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
+import { assertOrdinaryFilesystem, specialFilesystemOf } from "./special-filesystems.js";
 
 const TEMP_SUFFIX = ".tmp";
+// `.<name>.<pid>-<12 hex>.tmp` beside the file it replaces; older versions wrote `.<name>.<12 hex>.tmp`.
+const TEMP_NAME = /^\..+\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/;
+// Temp files this process is writing now (absolute paths); a sweep never touches them.
+const inFlight = new Set<string>();
+
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the temp files that interrupted atomic writes left under `root` (a crash or SIGKILL between
+ * creating the temp file and renaming it). A temp file is left alone while the process that named itself in
+ * it is alive and, for this process, while the write is under way: another gateway may share a workspace.
+ * Resolves the number removed; a root that does not exist has none.
+ */
+export async function sweepTempFiles(root: string): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(root, { recursive: true });
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const match = TEMP_NAME.exec(basename(entry));
+    if (!match) continue;
+    const path = join(root, entry);
+    const pid = match[1] === undefined ? undefined : Number(match[1]);
+    if (pid === process.pid ? inFlight.has(path) : pid !== undefined && processAlive(pid)) continue;
+    try {
+      const info = await fsp.lstat(path);
+      if (!info.isFile()) continue;
+      await fsp.rm(path, { force: true });
+      removed++;
+    } catch {
+      // Renamed or removed meanwhile: nothing left to sweep.
+    }
+  }
+  return removed;
+}
 
 /**
  * unstorage's fs driver with atomic writes (temp file in the same directory, fsync, rename) and removal
- * of directories left empty. Reads, listings and the chokidar watcher come from the original driver.
+ * of directories left empty. Nothing is written under a kernel or device filesystem (/proc, /sys, /dev). Reads, listings and the chokidar watcher come from the original driver.
+ * of directories left empty. Reads, listings and the chokidar watcher come from the original driver; temp
+ * files are never listed. With `sweepOnFirstWrite`, leftover temp files under the root are swept before
+ * the first write (workspace roots, which are only known once a request names them).
  */
-export const atomicFsDriver = defineDriver((options: { base: string }) => {
+export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirstWrite?: boolean }) => {
   const base = resolve(options.base);
+  let swept: Promise<unknown> | undefined = options.sweepOnFirstWrite ? undefined : Promise.resolve();
   const inner = fsDriver({
     base,
     ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`, "**/*.jsonl"],
@@ -26,23 +77,30 @@ export const atomicFsDriver = defineDriver((options: { base: string }) => {
 
   async function writeAtomic(key: string, data: string | Uint8Array): Promise<void> {
     const target = pathOf(key);
+    // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
+    await assertOrdinaryFilesystem(dirname(target));
+    swept ??= sweepTempFiles(base).catch(() => 0);
+    await swept;
     await fsp.mkdir(dirname(target), { recursive: true });
     const temp = join(
       dirname(target),
-      `.${basename(target)}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`,
+      `.${basename(target)}.${process.pid}-${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`,
     );
-    const handle = await fsp.open(temp, "wx", 0o600);
+    inFlight.add(temp);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      const handle = await fsp.open(temp, "wx", 0o600);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await fsp.rename(temp, target);
     } catch (error) {
       await fsp.rm(temp, { force: true });
       throw error;
+    } finally {
+      inFlight.delete(temp);
     }
   }
 
@@ -72,14 +130,20 @@ export const atomicFsDriver = defineDriver((options: { base: string }) => {
   };
 });
 
-/** Filesystem roots for the Node runtime. A root is watched (and so cached) only once it exists. */
+/**
+ * Filesystem roots for the Node runtime. A root is watched (and so cached) only once it exists. Workspace
+ * roots sweep leftover temp files before their first write; the global root is swept at start (server.ts).
+ */
 export function fsBackends(): BackendFactory {
-  return (root) => {
-    const storage = createStorage({ driver: atomicFsDriver({ base: root }) });
+  return (root, kind) => {
+    const storage = createStorage({
+      driver: atomicFsDriver({ base: root, sweepOnFirstWrite: kind === "workspace" }),
+    });
     const backend: ScopeBackend = {
       storage,
       async watch(onChange) {
-        if (!existsSync(root)) return false;
+        // A root that is (or links into) /proc or /sys is never walked by the watcher.
+        if (!existsSync(root) || (await specialFilesystemOf(root))) return false;
         await storage.watch((_event, key) => onChange(key));
         return true;
       },

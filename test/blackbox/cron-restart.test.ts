@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import {
   makeTempHome,
   startGatewayProcess,
 } from "../helpers/gateway-process.js";
+import { isGone } from "../helpers/terminal-client.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 
@@ -31,7 +31,8 @@ describe("cron across a SIGKILL restart", () => {
 
   afterAll(async () => {
     await gateway?.stop("SIGTERM");
-    // The hung CLI of the killed gateway (its own process group) and its setsid'd grandchild.
+    // The hung CLI of the killed gateway (its own process group) and its setsid'd grandchild, should the
+    // next start have failed to kill them.
     for (const pid of orphans) {
       for (const target of [-pid, pid]) {
         try {
@@ -68,7 +69,9 @@ describe("cron across a SIGKILL restart", () => {
     expect((await post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status).toBe(201);
 
     const sse = await openSse(`${url}/api/events?type=run_started,tool_start,cron_fired`);
-    const hangAt = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000).toISOString();
+    // Far enough ahead that the job exists before its time comes, even when each request is slow (a time
+    // already past when the job is created never fires).
+    const hangAt = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000).toISOString();
     const hang = await post("/api/cron", {
       name: "hang",
       schedule: `at ${hangAt}`,
@@ -95,18 +98,20 @@ describe("cron across a SIGKILL restart", () => {
     // Kill once the hung run is under way (its CLI has started a tool) and the ticking jobs have run.
     const tool = await sse.waitFor(
       (e) => e.type === "tool_start" && (e.input as { command?: string }).command === "sleep 300",
-      15_000,
+      30_000,
     );
     const started = sse.events.find((e) => e.type === "run_started" && e.session_id === tool.session_id);
     orphans.push(started?.pid as number, (tool.input as { pid: number }).pid);
     await eventually(async () => {
       expect((await runsOf("skip")).some((r) => r.status === "succeeded")).toBe(true);
       expect((await runsOf("once")).some((r) => r.status === "succeeded")).toBe(true);
-    }, 10_000);
+    });
     sse.close();
     const killedAt = Date.now();
     process.kill(gatewayPid(gateway), "SIGKILL");
     await gateway.stop();
+    // The kill really came mid-run: the hung CLI it had started outlived it.
+    expect(isGone(orphans[0]!)).toBe(false);
 
     // Stay down long enough for several per-second times to fall into the gap (downtime is the point here).
     await new Promise((r) => setTimeout(r, 2000));
@@ -167,7 +172,7 @@ describe("cron across a SIGKILL restart", () => {
         expect(t(catchUps[0]!)).toBeGreaterThan(killedAt);
       }
     }
-    // The kill really came mid-run: the hung CLI it had started outlived it (cleaned up in afterAll).
-    expect(existsSync(`/proc/${orphans[0]}`)).toBe(true);
+    // The next start killed what the dead gateway's run left (the CLI and its setsid'd tool).
+    for (const pid of orphans) expect(isGone(pid), `pid ${pid}`).toBe(true);
   });
 });

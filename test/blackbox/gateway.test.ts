@@ -24,7 +24,8 @@ describe("the real gateway on port 0 with a temporary HOME", () => {
 
   beforeAll(async () => {
     const home = await makeTempHome();
-    project = await makeTempHome("viben-project-");
+    // Workspaces must lie inside workdir_roots, which default to HOME.
+    project = join(home, "project");
     // An IDE configuration in the workspace and a logged-in Claude Code in HOME.
     await mkdir(join(project, ".claude"), { recursive: true });
     await writeFile(join(project, ".mcp.json"), JSON.stringify({ mcpServers: { a: {}, b: {} } }));
@@ -38,7 +39,6 @@ describe("the real gateway on port 0 with a temporary HOME", () => {
     const code = await gw.stop("SIGTERM");
     expect(code).toBe(0);
     await removeDir(gw.home);
-    await removeDir(project);
   });
 
   it("answers /health", async () => {

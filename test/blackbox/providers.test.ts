@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../runtime/server.js";
@@ -33,7 +33,9 @@ describe("providers on the real server (port 0, temporary HOME, local stub provi
 
   beforeAll(async () => {
     home = await makeTempHome();
-    project = await makeTempHome("viben-project-");
+    // Workspaces must lie inside workdir_roots, which default to HOME.
+    project = join(home, "project");
+    await mkdir(project);
     stubs.openai = await startListingStub({ mode: "openai", key: SECRET });
     stubs.anthropic = await startListingStub({
       mode: "anthropic",
@@ -53,7 +55,6 @@ describe("providers on the real server (port 0, temporary HOME, local stub provi
     await gw.close();
     await Promise.all(Object.values(stubs).map((s) => s.close()));
     await removeDir(home);
-    await removeDir(project);
   });
 
   it("stores providers as YAML, with ${ENV} references kept as written", async () => {

@@ -77,6 +77,11 @@ describe("POST /api/hooks/wake", () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("TOKEN_IN_QUERY");
     expect((await wake(alert, bearer(HOOK), `/api/hooks/wake?token=${HOOK}`)).status).toBe(400);
+    for (const param of ["TOKEN", "Token", "token[]", "Hook_Token", "API-KEY"]) {
+      const variant = await wake(alert, bearer(HOOK), `/api/hooks/wake?${encodeURIComponent(param)}=${HOOK}`);
+      expect(variant.status, param).toBe(400);
+      expect(variant.body.code).toBe("TOKEN_IN_QUERY");
+    }
     expect(queue.jobs.size).toBe(0);
   });
 
@@ -123,6 +128,31 @@ describe("POST /api/hooks/wake", () => {
     expect(queue.jobs.size).toBe(1);
     const other = await wake(alert, { ...bearer(HOOK), "idempotency-key": "delivery-43" });
     expect(other.body.run_id).not.toBe(first.body.run_id);
+    expect(queue.jobs.size).toBe(2);
+  });
+
+  it("answers 422 for an Idempotency-Key reused with a different body, and replays the same body", async () => {
+    const { wake, queue } = await setup();
+    const headers = { ...bearer(HOOK), "idempotency-key": "delivery-77" };
+    const first = await wake(alert, headers);
+    expect(first.status).toBe(202);
+    const other = await wake({ ...alert, prompt: "Something else entirely" }, headers);
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+      details: { idempotency_key: "delivery-77" },
+    });
+    expect(other.body.run_id).toBeUndefined();
+    // The same body (keys in another order) is the same delivery: the first answer again.
+    const same = await wake({ channel: alert.channel, prompt: alert.prompt }, headers);
+    expect(same.status).toBe(202);
+    expect(same.body).toMatchObject({ run_id: first.body.run_id, idempotent_replay: true });
+    // The key is per hook token and per body: another key with the other body is a new delivery.
+    const fresh = await wake(
+      { ...alert, prompt: "Something else entirely" },
+      { ...headers, "idempotency-key": "d-78" },
+    );
+    expect(fresh.status).toBe(202);
     expect(queue.jobs.size).toBe(2);
   });
 

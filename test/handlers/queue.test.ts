@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { queueApp } from "../fixtures/queue-harness.js";
-import { createTestApp, HOME, json, jsonRequest, PROJECT } from "../helpers/app.js";
+import { createTestApp, HOME, json, jsonRequest } from "../helpers/app.js";
 
 type Json = Record<string, unknown>;
 
@@ -82,7 +82,7 @@ describe("/api/queue", () => {
     );
     const unknown = await post({ agent_id: "ghost", prompt: "x" });
     expect(unknown).toMatchObject({ status: 404, body: { code: "AGENT_NOT_FOUND" } });
-    const outside = await post({ agent_id: "coder", prompt: "x", workdir: PROJECT });
+    const outside = await post({ agent_id: "coder", prompt: "x", workdir: "/tmp" });
     expect(outside).toMatchObject({ status: 400, body: { code: "WORKDIR_NOT_ALLOWED" } });
     expect((await post({ agent_id: "coder", prompt: "x", workdir: "relative" })).body.code).toBe(
       "INVALID_WORKDIR",

@@ -45,9 +45,66 @@ describe("API keys and roles", () => {
     }
   });
 
-  it("never accepts a key in the query string of a plain request", async () => {
+  it("never accepts a key in the query string of a plain request, whatever its spelling", async () => {
+    const spellings = [
+      "token",
+      "TOKEN",
+      "Token",
+      "token[]",
+      "token[0]",
+      "api_key",
+      "Api-Key",
+      "access_token",
+    ];
+    for (const param of spellings) {
+      // A fresh app for each spelling: every refusal counts against the failed-attempt limit.
+      const { app } = await withKeys();
+      for (const headers of [{}, bearer(KEYS.ADMIN_KEY)]) {
+        const query = `${encodeURIComponent(param)}=${KEYS.ADMIN_KEY}`;
+        const res = await app.request(`/api/agent?${query}`, { headers });
+        expect(res.status, param).toBe(400);
+        expect(await json(res)).toMatchObject({ code: "TOKEN_IN_QUERY", details: { param } });
+      }
+    }
+  });
+
+  it("accepts ?token= on a WebSocket upgrade only, and refuses its other spellings there too", async () => {
     const { app } = await withKeys();
-    expect((await app.request(`/api/agent?token=${KEYS.ADMIN_KEY}`)).status).toBe(401);
+    const upgrade = { upgrade: "websocket" };
+    // Not a real upgrade here (app.request has no socket): past authentication the route answers 501/426.
+    const ok = await app.request(`/ws?token=${KEYS.VIEW_KEY}`, { headers: upgrade });
+    expect([400, 401, 403, 429]).not.toContain(ok.status);
+    const upper = await app.request(`/ws?TOKEN=${KEYS.VIEW_KEY}`, { headers: upgrade });
+    expect(upper.status).toBe(400);
+  });
+
+  it("limits failed API key attempts per address: 10 a minute, then 429 with Retry-After, even for a valid key", async () => {
+    let now = new Date("2026-06-01T00:00:00Z");
+    const ctx = createTestApp({ env: KEYS, remoteAddress: "203.0.113.9", now: () => now });
+    await ctx.scopes
+      .global()
+      .store.writeRaw("gateway.yaml", "api_keys:\n  - { name: root, key: '${ADMIN_KEY}', role: admin }\n");
+    // A request without any key guesses nothing and is not counted.
+    for (let i = 0; i < 12; i++) expect((await ctx.app.request("/api/agent")).status).toBe(401);
+    for (let i = 0; i < 9; i++)
+      expect((await ctx.app.request("/api/agent", { headers: bearer(`guess-${i}`) })).status).toBe(401);
+    // A key in the query string counts as a failed attempt too (the tenth).
+    expect((await ctx.app.request(`/api/agent?token=guess`)).status).toBe(400);
+    const limited = await ctx.app.request("/api/agent", { headers: bearer(KEYS.ADMIN_KEY) });
+    expect(limited.status).toBe(429);
+    expect(await json(limited)).toMatchObject({ code: "TOO_MANY_FAILED_ATTEMPTS" });
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The limit is per address and shared with hook tokens: the webhook route is closed to it too.
+    const hook = await ctx.app.request(
+      "/api/hooks/wake",
+      jsonRequest("POST", { prompt: "x" }, bearer(KEYS.ADMIN_KEY)),
+    );
+    expect(hook.status).toBe(429);
+    // Time moves on (the app's clock): the window has passed and the valid key works again.
+    now = new Date(now.getTime() + retryAfter * 1000);
+    expect((await ctx.app.request("/api/agent", { headers: bearer(KEYS.ADMIN_KEY) })).status).toBe(200);
   });
 
   it("ignores a key whose environment variable is unset", async () => {

@@ -45,7 +45,7 @@ describe("agent sessions and messages", () => {
 
   it("refuses a session workdir outside what the agent may use", async () => {
     const { app } = await setup();
-    const res = await app.request("/api/agent/coder/sessions", jsonRequest("POST", { workdir: PROJECT }));
+    const res = await app.request("/api/agent/coder/sessions", jsonRequest("POST", { workdir: "/tmp" }));
     expect(res.status).toBe(400);
     expect((await json(res)).code).toBe("WORKDIR_NOT_ALLOWED");
   });

@@ -18,7 +18,8 @@ import { Scopes } from "../../storage/scopes.js";
 import { SessionRepository } from "../../storage/sessions.js";
 
 export const HOME = "/home/tester";
-export const PROJECT = "/work/project";
+/** A workspace inside HOME, which is where workspaces may be by default (workdir_roots). */
+export const PROJECT = `${HOME}/project`;
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
@@ -62,9 +63,15 @@ export function fakeExecutors(installed: Partial<Record<ExecutorId, ExecutorInfo
   return catalog;
 }
 
+/** Trees the fake path probe reports as kernel filesystems, as the Node runtime does. */
+const KERNEL_TREES = ["/proc", "/sys", "/dev"];
+
 export interface TestAppOptions {
   env?: Record<string, string | undefined>;
+  /** Directories that exist besides HOME, PROJECT and /tmp. */
   directories?: string[];
+  /** Symbolic links: a directory and what it resolves to. */
+  symlinks?: Record<string, string>;
   remoteAddress?: string;
   logger?: Logger;
   now?: () => Date;
@@ -98,7 +105,11 @@ export function createTestApp(options: TestAppOptions = {}) {
     version: "0.0.0-test",
     scopes,
     env: options.env ?? {},
-    paths: { isDirectory: async (p) => directories.has(p), realpath: async (p) => p },
+    paths: {
+      isDirectory: async (p) => directories.has(p),
+      realpath: async (p) => options.symlinks?.[p] ?? p,
+      specialFilesystem: async (p) => KERNEL_TREES.find((tree) => p === tree || p.startsWith(`${tree}/`)),
+    },
     logger: options.logger ?? silentLogger,
     executors: fakeExecutors(),
     clock: options.now ? { now: options.now } : undefined,

@@ -80,7 +80,8 @@ async function put(path: string, text: string): Promise<void> {
  */
 export async function writeFixture(options: { withKeys: boolean }): Promise<Fixture> {
   const home = await mkdtemp(join(tmpdir(), "viben-suite-home-"));
-  const project = await mkdtemp(join(tmpdir(), "viben-suite-project-"));
+  // Inside HOME: workspaces must lie inside workdir_roots, which default to the home directory.
+  const project = join(home, "project");
   const root = join(home, ".viben");
   if (options.withKeys) await put(join(root, "gateway.yaml"), GATEWAY_WITH_KEYS);
   await put(join(root, "agents/helper/config.yaml"), HELPER);

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fsBackends } from "../../storage/drivers/fs-atomic.js";
+import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
 import { idFromName, idProblem } from "../../storage/ids.js";
 import { KeyedMutex } from "../../storage/lock.js";
 import { Scopes } from "../../storage/scopes.js";
@@ -101,6 +101,53 @@ describe("atomic filesystem storage", () => {
     expect(await store.keys("agents")).toEqual(["a:config.yaml"]);
     await store.remove(["agents:a:config.yaml"]);
     expect(await readdir(join(dir, ".viben"))).toEqual([]);
+    await scopes.dispose();
+  });
+
+  it("sweeps the temp files of interrupted writes, sparing those of live processes and writes under way", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-store-"));
+    const root = join(dir, ".viben");
+    const temps = {
+      oldFormat: "agents/a/.config.yaml.0123456789ab.tmp",
+      deadPid: "providers/.p.yaml.99999999-0123456789ab.tmp",
+      ownPid: `.gateway.yaml.${process.pid}-0123456789ab.tmp`,
+      livePid: "agents/b/.config.yaml.1-0123456789ab.tmp",
+      notOurs: "agents/c/notes.tmp",
+    };
+    for (const path of Object.values(temps)) {
+      await mkdir(join(root, path, ".."), { recursive: true });
+      await writeFile(join(root, path), "partial");
+    }
+    expect(await sweepTempFiles(root)).toBe(3);
+    const left = (await readdir(root, { recursive: true })).filter((p) => p.endsWith(".tmp")).sort();
+    expect(left).toEqual([temps.livePid, temps.notOurs].sort());
+    expect(await sweepTempFiles(join(dir, "missing"))).toBe(0);
+
+    // Writes racing a sweep keep their temp files until they rename them.
+    const scopes = new Scopes({ home: dir, globalRoot: root, backend: fsBackends() });
+    const store = scopes.global().store;
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store.write(`agents:w${i}:config.yaml`, { name: "w" }),
+    );
+    const sweeps = Array.from({ length: 5 }, () => sweepTempFiles(root));
+    await Promise.all([...writes, ...sweeps]);
+    for (let i = 0; i < 20; i++) expect(await store.read(`agents:w${i}:config.yaml`)).not.toBeNull();
+    await scopes.dispose();
+  });
+
+  it("sweeps a workspace root before its first write", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-store-"));
+    const workspace = join(dir, "project");
+    const leftover = join(workspace, ".viben/agents/x/.config.yaml.99999999-0123456789ab.tmp");
+    await mkdir(join(leftover, ".."), { recursive: true });
+    await writeFile(leftover, "partial");
+    const scopes = new Scopes({ home: dir, globalRoot: join(dir, ".viben"), backend: fsBackends() });
+    const store = scopes.workspace(workspace).store;
+    // Reads change nothing on disk.
+    expect(await store.keys("agents")).toEqual([]);
+    expect(await readdir(join(workspace, ".viben/agents/x"))).toHaveLength(1);
+    await store.write("agents:x:config.yaml", { name: "X" });
+    expect(await readdir(join(workspace, ".viben/agents/x"))).toEqual(["config.yaml"]);
     await scopes.dispose();
   });
 

@@ -201,7 +201,11 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
     const retry = await call(
       edge.url,
       "/api/hooks/wake",
-      post({ ...hook, "idempotency-key": "ci-run-1" }, { prompt: "deploy failed" }),
+      // A retry is the same delivery: the same body (another body under the same key is a 422).
+      post(
+        { ...hook, "idempotency-key": "ci-run-1" },
+        { prompt: "deploy failed", channel: "slack", metadata: { build: 9 } },
+      ),
     );
     expect([retry.body.run_id, retry.body.idempotent_replay]).toEqual([keyed.body.run_id, true]);
     expect(
@@ -275,7 +279,11 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
     const retry = await call(
       edge.url,
       "/api/hooks/wake",
-      post({ ...hook, "idempotency-key": "ci-run-1" }, { prompt: "deploy failed" }),
+      // A retry is the same delivery: the same body (another body under the same key is a 422).
+      post(
+        { ...hook, "idempotency-key": "ci-run-1" },
+        { prompt: "deploy failed", channel: "slack", metadata: { build: 9 } },
+      ),
     );
     expect(retry.body.idempotent_replay).toBe(true);
     const inbox = await call(edge.url, "/api/edge/inbox", { headers: admin });

@@ -15,6 +15,8 @@ export interface McpConnectOptions {
   timeoutMs: number;
   /** Limit for one tool call (reset by progress notifications). */
   callTimeoutMs: number;
+  /** Added to a stdio server's environment (the run's process cookie). */
+  env?: Record<string, string | undefined>;
 }
 
 /** A tool as the server listed it. */
@@ -39,7 +41,7 @@ export class McpConnection {
     config: McpServerConfig,
     options: McpConnectOptions,
   ): Promise<McpConnection> {
-    const handle = createMcpTransport(server, config, options.workdir);
+    const handle = createMcpTransport(server, config, options.workdir, options.env);
     const client = new Client({ name: "viben-gateway", version: VERSION });
     const request = { signal: options.signal, timeout: options.timeoutMs };
     try {

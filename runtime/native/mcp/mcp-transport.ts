@@ -14,6 +14,12 @@ export interface McpTransportHandle {
 
 const STDERR_TAIL_CHARS = 2000;
 
+/** The SDK takes string values only; undefined means "not set", so it is dropped. */
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> | undefined {
+  const entries = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
 /**
  * `{command, args, env}` (or type stdio) → a child process speaking stdio, started in the run's workdir;
  * `{url, headers}` (type http, or no type) → streamable HTTP; type sse → the legacy SSE transport.
@@ -22,6 +28,7 @@ export function createMcpTransport(
   name: string,
   config: McpServerConfig,
   workdir: string,
+  extraEnv: Record<string, string | undefined> = {},
 ): McpTransportHandle {
   const type = config.type ?? (config.command ? "stdio" : "http");
   if (type === "stdio") {
@@ -30,7 +37,7 @@ export function createMcpTransport(
     const transport = new StdioClientTransport({
       command: config.command,
       args: config.args ?? [],
-      env: config.env,
+      env: definedOnly({ ...config.env, ...extraEnv }),
       cwd: workdir,
       stderr: "pipe",
     });

@@ -1,5 +1,6 @@
 import type { FlexibleSchema } from "ai";
 import type { z } from "zod";
+import type { ProcessFamily } from "../../runs/process-cookie.js";
 
 /** What a tool call produced, as sent back to the model and shown in `tool_end`. */
 export interface ToolOutcome {
@@ -17,6 +18,8 @@ export interface ToolContext {
   shellTimeoutMs: number;
   /** Environment of commands started by `run_shell`. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The run's processes: each shell command is started as a member, so nothing it detaches is lost. */
+  family?: ProcessFamily;
 }
 
 /** A tool the model can call: built-in or an MCP server's. */

@@ -26,6 +26,7 @@ export const runShellTool = defineTool({
       command,
       cwd: context.workdir,
       env: context.env,
+      family: context.family,
       timeoutMs,
       signal: context.signal,
       maxOutputBytes: MAX_OUTPUT_BYTES,

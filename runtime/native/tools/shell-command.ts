@@ -1,10 +1,13 @@
 import { spawn } from "node:child_process";
+import type { ProcessFamily } from "../../runs/process-cookie.js";
 import { signalGroup } from "../../runs/process-tree.js";
 
 export interface ShellCommandOptions {
   command: string;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** The run's processes: the command runs as a family of its own inside it. */
+  family?: ProcessFamily;
   timeoutMs: number;
   signal: AbortSignal;
   /** Output beyond this is dropped from the middle (head and tail kept). */
@@ -26,19 +29,22 @@ export interface ShellCommandResult {
 const KILL_GRACE_MS = 1000;
 /** After the shell exits, how long to wait for its output pipes to drain. */
 const DRAIN_MS = 500;
+/** Names each command's family within its run. */
+let commandCount = 0;
 
 /**
  * Runs `bash -c <command>` in its own process group, so a timeout or a stop kills everything the command
- * started; when the shell exits, whatever it left running in its group is killed too (a run must not
- * leave orphans behind).
+ * started; when the shell exits, whatever it left running in its group is killed too, and with a family,
+ * whatever it detached into a session of its own (a run must not leave orphans behind).
  */
 export function runShellCommand(options: ShellCommandOptions): Promise<ShellCommandResult> {
   return new Promise((resolve) => {
     const output = new CappedOutput(options.maxOutputBytes);
     let killedFor: "timeout" | "stopped" | undefined;
+    const family = options.family?.child(`sh-${++commandCount}`);
     const child = spawn("bash", ["-c", options.command], {
       cwd: options.cwd,
-      env: options.env,
+      env: family ? family.env(options.env) : options.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -70,7 +76,9 @@ export function runShellCommand(options: ShellCommandOptions): Promise<ShellComm
       if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
       const drained = new Promise<void>((done) => child.once("close", () => done()));
       const waited = new Promise<void>((done) => setTimeout(done, DRAIN_MS).unref());
-      void Promise.race([drained, waited]).then(() => {
+      // A detached job (`setsid cmd &`) left the group: its cookie still names it.
+      const detached = family?.kill().catch(() => []);
+      void Promise.all([Promise.race([drained, waited]), detached]).then(() => {
         child.stdout.destroy();
         child.stderr.destroy();
         finish(code);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ToolContext } from "../../../runtime/native/tools/native-tool.js";
 import { runShellTool } from "../../../runtime/native/tools/run-shell.js";
+import { GatewayProcesses } from "../../../runtime/runs/process-cookie.js";
 import { isRunning, makeWorkdir } from "./native-harness.js";
 
 let workdir: { dir: string; cleanup: () => Promise<void> };
@@ -42,13 +43,15 @@ describe("run_shell", () => {
   it("kills the command and its children on timeout", async () => {
     const pidFile = join(workdir.dir, "child.pid");
     const started = Date.now();
+    // The timeout leaves the shell ample time to start its child even on a loaded machine; the command
+    // itself would last 30 s, so ending well before that is the timeout's doing.
     const outcome = await runShellTool.execute(
-      { command: `sleep 30 & echo $! > ${pidFile}; echo started; wait`, timeout_ms: 300 },
+      { command: `sleep 30 & echo $! > ${pidFile}; echo started; wait`, timeout_ms: 2000 },
       context(),
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(outcome.isError).toBe(true);
-    expect(outcome.text).toMatch(/^started\n\n\[killed: timed out after 300 ms\]$/);
+    expect(outcome.text).toMatch(/^started\n\n\[killed: timed out after 2000 ms\]$/);
     const child = Number(await readFile(pidFile, "utf8"));
     await expect.poll(() => isRunning(child)).toBe(false);
   });
@@ -72,6 +75,22 @@ describe("run_shell", () => {
     expect(outcome.isError).toBe(false);
     const child = Number(await readFile(pidFile, "utf8"));
     await expect.poll(() => isRunning(child)).toBe(false);
+  });
+
+  it("kills what a finished command detached into a session of its own (the run's cookie finds it)", async () => {
+    const family = (await GatewayProcesses.open(workdir.dir)).family("run", "r1");
+    const outcome = await runShellTool.execute(
+      // setsid leaves the command's process group, so only the cookie in its environment still names it.
+      { command: "setsid sleep 30 >/dev/null 2>&1 & echo $!" },
+      context({ family }),
+    );
+    expect(outcome.isError).toBe(false);
+    const child = Number(outcome.text.split("\n")[0]);
+    try {
+      expect(isRunning(child)).toBe(false);
+    } finally {
+      if (isRunning(child)) process.kill(child, "SIGKILL");
+    }
   });
 
   it("keeps the head and tail of long output", async () => {
