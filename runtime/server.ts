@@ -30,7 +30,11 @@ import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
 import { RunManager } from "./runs/run-manager.js";
 import { createAccounting } from "./telemetry/accounting.js";
 import { type PtyModule, TerminalManager } from "./terminals/terminal-manager.js";
-import { answerHandshakeErrorsWithEnvelope, serveUpgradesOnWebSocketRoutesOnly } from "./upgrade-requests.js";
+import {
+  answerHandshakeErrorsWithEnvelope,
+  answerRefusedUpgradesInFull,
+  serveUpgradesOnWebSocketRoutesOnly,
+} from "./upgrade-requests.js";
 import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
@@ -205,9 +209,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // before it is buffered whole (ws's own default allows 100 MiB).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
-      resolveServer(s),
-    );
+    const fetch = answerRefusedUpgradesInFull(app.fetch);
+    const s = serve({ fetch, hostname: host, port, websocket: { server: wss } }, () => resolveServer(s));
     s.once("error", reject);
   });
   answerClientErrorsWithEnvelope(server);

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
@@ -54,6 +54,44 @@ function servePlainRequest(server: Server, req: IncomingMessage, socket: Socket)
   });
   socket.once("close", () => res.destroy());
   server.emit("request", req, res);
+}
+
+type Fetch = (
+  request: Request,
+  env: { incoming?: IncomingMessage; outgoing?: unknown },
+) => Promise<Response> | Response;
+// Hop-by-hop headers, and the ones the answer below sets itself.
+const NOT_FORWARDED = new Set(["connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"]);
+
+/**
+ * When the app refuses a WebSocket upgrade (401 without a key, 403 for a foreign Origin, 429 past the
+ * failed-attempt limit...), @hono/node-server sends the status and headers with an empty body. This
+ * sends the app's whole answer, the JSON error envelope included. (node-server calls the app for an
+ * upgrade with `env.incoming` set and no `env.outgoing`; its own empty answer after ours is dropped.)
+ */
+export function answerRefusedUpgradesInFull<E extends { incoming?: unknown; outgoing?: unknown }>(
+  fetch: (request: Request, env: E) => Promise<Response> | Response,
+): (request: Request, env: E) => Promise<Response> {
+  return async (request, env) => {
+    const response = await fetch(request, env);
+    const incoming = env?.incoming as IncomingMessage | undefined;
+    if (!incoming || env.outgoing !== undefined || response.status < 300) return response;
+    const socket = incoming.socket;
+    if (socket.destroyed || !socket.writable) return response;
+    const body = Buffer.from(await response.arrayBuffer());
+    const headers: string[] = [];
+    response.headers.forEach((value, name) => {
+      if (!NOT_FORWARDED.has(name)) headers.push(`${name}: ${value}\r\n`);
+    });
+    const head =
+      `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\n${headers.join("")}` +
+      `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head), body]));
+    // node-server answers the refusal again, bodiless: the socket is already ending, so that is a no-op.
+    socket.end = (() => socket) as typeof socket.end;
+    setTimeout(() => socket.destroy(), 2_000).unref();
+    return response;
+  };
 }
 
 const HANDSHAKE_STATUS: Record<string, number> = { "Invalid HTTP method": 405 };

@@ -129,4 +129,13 @@ describe("upgrade requests on the real gateway", () => {
     expect(JSON.parse(badVersion.body)).toMatchObject({ code: "INVALID_WEBSOCKET_HANDSHAKE" });
     expect((await send("/ws", websocket())).status).toBe(101);
   });
+
+  it("sends the whole refusal when the gateway turns a WebSocket upgrade down (the body was dropped)", async () => {
+    const res = await send("/ws", { ...websocket(), origin: "http://evil.example" });
+    expect(res.status).toBe(403);
+    expect(res.headers.connection).toBe("close");
+    expect(JSON.parse(res.body)).toMatchObject({ code: "FORBIDDEN_ORIGIN" });
+    // The connection was closed cleanly, and the gateway still upgrades the next one.
+    expect((await send("/terminal/ws", websocket())).status).toBe(101);
+  });
 });
