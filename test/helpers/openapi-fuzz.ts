@@ -61,6 +61,11 @@ export interface FuzzCase {
   invalid?: boolean;
   /** Statuses the answer must have (traversal through an id must be refused: 400 or 404). */
   expect?: number[];
+  /**
+   * Sent after all others: credentials in the query string count as failed attempts, and past the limit
+   * the client's address gets 429 for a minute whatever it sends.
+   */
+  last?: boolean;
   /** Cases gated behind a canary (see the test): the value family they exercise. */
   family?: string;
 }
@@ -610,19 +615,20 @@ export function generateCases(
 
     if (op.websocket) {
       // A plain GET (no upgrade) with hostile query values: it must be refused with the envelope.
-      add({ label: "plain GET without upgrade", target: target(), headers: {} });
+      const last = (c: Omit<FuzzCase, "op" | "method"> & { method?: string }) => add({ ...c, last: true });
+      last({ label: "plain GET without upgrade", target: target(), headers: {} });
       for (const value of hostileQueryValues(ctx).core) {
-        add({
+        last({
           label: `plain GET token=${value.slice(0, 20)}`,
           target: target(undefined, `token=${value}`),
           headers: {},
         });
       }
       for (const query of ["TOKEN=x", "Token=x", "token%5B%5D=x", "token=a&token=b", "session_id=..%2Fx"]) {
-        add({ label: `plain GET ${query}`, target: target(undefined, query), headers: {} });
+        last({ label: `plain GET ${query}`, target: target(undefined, query), headers: {} });
       }
       // Upgrade headers with a broken handshake (no key, a wrong version).
-      add({
+      last({
         label: "upgrade without Sec-WebSocket-Key",
         target: target(),
         headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "99" },
