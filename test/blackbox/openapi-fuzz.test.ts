@@ -457,11 +457,14 @@ function report(failures: Failure[], serverOutput: string): string {
         }),
     ),
   ];
+  // A gateway that stopped answering altogether most likely crashed: show how it ended.
+  const died = failures.some((f) => f.problem.includes("ECONNREFUSED"));
   return [
     `${failures.length} failures in ${groups.size} groups:`,
     ...lines,
     "server errors:",
     ...errors.slice(0, 30),
+    ...(died ? ["gateway output (end):", serverOutput.slice(-3000)] : []),
   ].join("\n");
 }
 

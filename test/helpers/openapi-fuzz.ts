@@ -618,6 +618,15 @@ export function generateCases(
           headers: {},
         });
       }
+      for (const query of ["TOKEN=x", "Token=x", "token%5B%5D=x", "token=a&token=b", "session_id=..%2Fx"]) {
+        add({ label: `plain GET ${query}`, target: target(undefined, query), headers: {} });
+      }
+      // Upgrade headers with a broken handshake (no key, a wrong version).
+      add({
+        label: "upgrade without Sec-WebSocket-Key",
+        target: target(),
+        headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "99" },
+      });
       continue;
     }
 
@@ -654,6 +663,34 @@ export function generateCases(
       body: baseText,
     });
     if (op.method === "GET") add({ label: "HEAD", method: "HEAD", target: target(), headers: {} });
+    // Upgrade headers on a REST route: Node hands such requests to the upgrade listeners, not the router.
+    const upgrades: [string, Record<string, string>][] = [
+      [
+        "h2c",
+        {
+          connection: "Upgrade, HTTP2-Settings",
+          upgrade: "h2c",
+          "http2-settings": "AAMAAABkAAQCAAAAAAIAAAAA",
+        },
+      ],
+      [
+        "websocket",
+        {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+        },
+      ],
+    ];
+    for (const [protocol, headers] of upgrades) {
+      add({
+        label: `Upgrade: ${protocol}`,
+        target: target(),
+        headers: { ...plain, ...headers },
+        body: baseText,
+      });
+    }
 
     // Path parameters: traversal, separators, NUL, invalid percent-encoding, long ids.
     for (const name of op.pathParams) {
@@ -1004,6 +1041,10 @@ export function sendRaw(
       req.destroy();
     }, timeoutMs);
     req.on("error", (error) => done({ status: 0, headers: {}, text: "", error: error.message }));
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      done({ status: res.statusCode ?? 0, headers: res.headers, text: "" });
+    });
     req.on("response", (res) => {
       const contentType = String(res.headers["content-type"] ?? "");
       if (contentType.startsWith("text/event-stream")) {
