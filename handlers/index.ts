@@ -26,7 +26,7 @@ import { kanbanRouter } from "./kanban.js";
 import { validationHook } from "./lib/app-factory.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
-import { requestLog } from "./middleware/request-log.js";
+import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { modelsRouter } from "./models.js";
@@ -99,6 +99,8 @@ export function createApp(deps: GatewayDeps) {
       await next();
     }),
   );
+  // Sets X-Request-Id before any handler runs: changing headers of a finished response forces a costly copy.
+  app.use(assignRequestId);
   app.use(requestLog);
   app.use(requestMetrics);
   app.use(loadGatewayConfig);

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { bearerToken } from "./bearer-token.js";
 import { failedAttempts } from "./failed-attempts.js";
 import { authenticateHook, isHookRoute } from "./hook-auth.js";
 import { secretQueryParam } from "./query-secrets.js";
@@ -72,10 +73,7 @@ const isWebSocketUpgrade = (c: Context<AppEnv>) => c.req.header("upgrade")?.toLo
 
 function presentedToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match?.[1];
-  }
+  if (header) return bearerToken(header);
   // Browsers cannot set headers on a WebSocket handshake, so only upgrades may carry ?token=.
   if (isWebSocketUpgrade(c)) return c.req.query("token");
   return undefined;

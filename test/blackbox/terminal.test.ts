@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import type { PtyModule } from "../../runtime/terminals/terminal-manager.js";
 import { openWs } from "../helpers/clients.js";
 import { isGone, openTerminal, type TerminalClient, wsUrl } from "../helpers/terminal-client.js";

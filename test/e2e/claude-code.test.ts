@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { isAlive, processTree } from "../../runtime/runs/process-tree.js";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
 import {
   type AnthropicStub,
   contentText,

@@ -993,6 +993,15 @@ export interface RawResponse {
 
 const agent = new HttpAgent({ keepAlive: true, maxSockets: 8 });
 
+// Each case comes from its own loopback address (Linux routes all of 127/8 to lo): the gateway limits
+// failed credential attempts per address (tested on its own), and the fuzz sends hundreds of bad tokens
+// on purpose; from one address every later case would be answered 429 and check nothing else.
+let casesSent = 0;
+function nextLoopbackAddress(): string {
+  casesSent += 1;
+  return `127.${1 + ((casesSent >> 16) & 127)}.${(casesSent >> 8) & 255}.${casesSent & 255}`;
+}
+
 /**
  * Sends a request exactly as given (no URL normalisation, unlike fetch) and reads at most 256 KB of the
  * answer; an event stream is cut after its headers.
@@ -1015,7 +1024,15 @@ export function sendRaw(
     };
     let req: ReturnType<typeof httpRequest>;
     try {
-      req = httpRequest({ host: hostname, port, method: c.method, path: c.target, headers, agent });
+      req = httpRequest({
+        host: hostname,
+        port,
+        method: c.method,
+        path: c.target,
+        headers,
+        agent: hostname === "127.0.0.1" ? false : agent,
+        ...(hostname === "127.0.0.1" ? { localAddress: nextLoopbackAddress() } : {}),
+      });
     } catch (error) {
       resolve({
         status: 0,

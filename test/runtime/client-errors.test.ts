@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerClientErrorsWithEnvelope } from "../../runtime/client-errors.js";
+import { answerClientErrorsWithEnvelope } from "../../runtime/node/client-errors.js";
 
 /** Requests Node's parser refuses before any handler runs still get the JSON error envelope. */
 describe("answerClientErrorsWithEnvelope", () => {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pullEdgeInbox } from "../../runtime/edge/inbox-puller.js";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { pullEdgeInbox } from "../../runtime/edge-sync/inbox-puller.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { eventually } from "../helpers/gateway-process.js";
 import { type Fixture, KEYS, SECRET_ENV, SESSION_ID, writeFixture } from "../shared/fixture.js";
 import {
@@ -173,7 +173,15 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
 
     const { stdout } = await promisify(execFile)(
       join(ROOT, "node_modules/.bin/tsx"),
-      ["runtime/edge/cli/pull-edge.ts", "--url", edge.url, "--token", KEYS.admin, "--local-url", local.url],
+      [
+        "runtime/edge-sync/cli/pull-edge.ts",
+        "--url",
+        edge.url,
+        "--token",
+        KEYS.admin,
+        "--local-url",
+        local.url,
+      ],
       { cwd: ROOT, env: offlineWranglerEnv({ HOME: fixture.home, ...SECRET_ENV }) },
     );
     expect(stdout).toContain(`delivered ${String(keyed.body.run_id)}`);

@@ -5,37 +5,41 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import type { Logger } from "../handlers/capabilities.js";
-import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../handlers/index.js";
-import { isLoopbackAddress } from "../handlers/middleware/security.js";
-import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
-import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
-import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
-import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
-import { HistoryRepository } from "../storage/history.js";
-import { findPricing } from "../storage/model-pricing.js";
-import { Scopes } from "../storage/scopes.js";
-import { SessionRepository } from "../storage/sessions.js";
+import type { Logger } from "../../handlers/capabilities.js";
+import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
+import { isLoopbackAddress } from "../../handlers/middleware/security.js";
+import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
+import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
+import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
+import {
+  compileGatewayConfig,
+  GATEWAY_CONFIG_KEY,
+  GatewayConfigSource,
+} from "../../storage/gateway-config.js";
+import { HistoryRepository } from "../../storage/history.js";
+import { findPricing } from "../../storage/model-pricing.js";
+import { Scopes } from "../../storage/scopes.js";
+import { SessionRepository } from "../../storage/sessions.js";
+import { CronScheduler } from "../cron/scheduler.js";
+import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
+import { createExecutorCatalog } from "../executors/catalog.js";
+import { HeartbeatMonitor } from "../heartbeat.js";
+import { createJsonLogger, parseLogLevel } from "../logger.js";
+import { createGatewayNativeRunner } from "../native/index.js";
+import { createProviderChecker } from "../providers/checker.js";
+import { createQueueRuntime } from "../queue/index.js";
+import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
+import { RunManager } from "../runs/run-manager.js";
+import { createAccounting } from "../telemetry/accounting.js";
+import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.js";
+import { VERSION } from "../version.js";
+import { nodePaths, nodeRemoteAddress } from "./capabilities.js";
 import { answerClientErrorsWithEnvelope } from "./client-errors.js";
-import { CronScheduler } from "./cron/scheduler.js";
-import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
-import { createExecutorCatalog } from "./executors/catalog.js";
-import { HeartbeatMonitor } from "./heartbeat.js";
-import { createJsonLogger, parseLogLevel } from "./logger.js";
-import { createGatewayNativeRunner } from "./native/index.js";
-import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
-import { createProviderChecker } from "./providers/checker.js";
-import { createQueueRuntime } from "./queue/index.js";
-import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
-import { RunManager } from "./runs/run-manager.js";
-import { createAccounting } from "./telemetry/accounting.js";
-import { type PtyModule, TerminalManager } from "./terminals/terminal-manager.js";
 import {
   answerHandshakeErrorsWithEnvelope,
   answerRefusedUpgradesInFull,
   serveUpgradesOnWebSocketRoutesOnly,
 } from "./upgrade-requests.js";
-import { VERSION } from "./version.js";
 
 export const DEFAULT_PORT = 18790;
 export const DEFAULT_HOST = "127.0.0.1";

@@ -56,10 +56,6 @@ function servePlainRequest(server: Server, req: IncomingMessage, socket: Socket)
   server.emit("request", req, res);
 }
 
-type Fetch = (
-  request: Request,
-  env: { incoming?: IncomingMessage; outgoing?: unknown },
-) => Promise<Response> | Response;
 // Hop-by-hop headers, and the ones the answer below sets itself.
 const NOT_FORWARDED = new Set(["connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"]);
 
