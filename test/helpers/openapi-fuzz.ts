@@ -66,8 +66,6 @@ export interface FuzzCase {
    * the client's address gets 429 for a minute whatever it sends.
    */
   last?: boolean;
-  /** Cases gated behind a canary (see the test): the value family they exercise. */
-  family?: string;
 }
 
 export interface FuzzContext {
@@ -75,8 +73,17 @@ export interface FuzzContext {
   pathParam(op: FuzzOperation, name: string): string;
   /** A plausible valid value for a body field or query parameter by its name, or undefined. */
   hint(name: string, op: FuzzOperation): unknown;
-  /** Values for workspace-like fields and query parameters (names matching `workspaceField`). */
-  workspaceValues: { value: string; family?: string }[];
+  /**
+   * Values no workspace-like field or query parameter (names matching `workspaceField`) may accept: paths
+   * outside the allowed roots (directly, through `..` or a symbolic link), missing, not a directory,
+   * relative, on procfs or sysfs. Anything below 400 for one of them is a failure.
+   */
+  workspaceValues: string[];
+  /**
+   * Workspace-like query parameters (`GET /api/sessions workspace_path`) that only filter stored records:
+   * any absolute path is a fair filter there, so the values above are not refused.
+   */
+  filters: string[];
   /** A file name that must never appear outside the storage roots (traversal payloads aim at it). */
   escapeName: string;
   /** An absolute path traversal payloads aim at (outside every storage root). */
@@ -756,11 +763,15 @@ export function generateCases(
         });
       }
       if (workspaceField.test(param.name)) {
-        for (const { value, family } of ctx.workspaceValues) {
+        // Unless the body names the workspace too (it wins), or the parameter only filters stored records.
+        const decisive =
+          !(base && typeof base === "object" && param.name in base) &&
+          !ctx.filters.includes(`${op.id} ${param.name}`);
+        for (const value of ctx.workspaceValues) {
           withBody({
             label: `query ${param.name}=${value}`,
             target: target(undefined, `${q}=${encodeURIComponent(value)}`),
-            family,
+            invalid: decisive,
           });
         }
       }
@@ -954,17 +965,7 @@ function bodyCases(
     }
     const leaf = site.path[site.path.length - 1];
     if (typeof leaf === "string" && workspaceField.test(leaf)) {
-      for (const { value, family } of ctx.workspaceValues) {
-        cases.push({
-          op: op.id,
-          method: op.method,
-          label: `${where}=${value}`,
-          target,
-          headers: { ...JSON_HEADERS },
-          body: mutate(value),
-          family,
-        });
-      }
+      for (const value of ctx.workspaceValues) add(`${where}=${value}`, mutate(value), JSON_HEADERS, true);
     }
   }
 
