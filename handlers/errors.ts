@@ -55,10 +55,22 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const malformed = /malformed json/i.test(err.message);
-    const code = malformed ? "INVALID_JSON" : status === 401 ? "UNAUTHORIZED" : `HTTP_${status}`;
-    const message = malformed ? "request body is not valid JSON" : err.message || "request failed";
-    return c.json(errorBody(code, message), status);
+    if (/malformed json/i.test(err.message)) {
+      return c.json(errorBody("INVALID_JSON", "request body is not valid JSON"), status);
+    }
+    if (status === 415) {
+      const type = (c.req.header("content-type") ?? "").slice(0, 100);
+      return c.json(
+        errorBody(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `request body must be JSON (content-type: application/json)${type ? `, not '${type}'` : ""}`,
+          { content_type: type || null },
+        ),
+        415,
+      );
+    }
+    const code = status === 401 ? "UNAUTHORIZED" : `HTTP_${status}`;
+    return c.json(errorBody(code, err.message || "request failed"), status);
   }
   c.get("services")?.logger.error({
     msg: "unhandled error",

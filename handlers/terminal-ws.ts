@@ -5,7 +5,7 @@ import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute, RANK, requireRole } from "./lib/roles.js";
 import { errorResponses, switchingProtocols, webSocketHandshake } from "./lib/schemas.js";
 import { type ConnectionContext, TerminalConnection } from "./lib/terminal-connection.js";
-import { terminalClient } from "./lib/terminal-requests.js";
+import { requireTerminals, terminalClient } from "./lib/terminal-requests.js";
 
 const TERMINAL_WS_DESCRIPTION = [
   "Text frames of JSON. The client sends",
@@ -37,7 +37,7 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
   "/",
   async (c, next) => {
     const services = c.get("services");
-    requireCapability(services, "terminals");
+    await requireTerminals(services);
     requireCapability(services, "upgradeWebSocket");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError(426, "UPGRADE_REQUIRED", "connect with a WebSocket client");
@@ -49,7 +49,7 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
     const services = c.get("services");
     const ctx: ConnectionContext = {
       services,
-      terminals: requireCapability(services, "terminals"),
+      terminals: await requireTerminals(services),
       config: c.get("gatewayConfig"),
       client: terminalClient(c),
       isAdmin: RANK[c.get("role")] >= RANK.admin,

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
+import { requireTerminals } from "./lib/terminal-requests.js";
 
 const TerminalSchema = z
   .object({
@@ -45,8 +45,8 @@ export const terminalsRouter = createRouter()
         ...errorResponses(501),
       },
     }),
-    (c) => {
-      const terminals = requireCapability(c.get("services"), "terminals").list();
+    async (c) => {
+      const terminals = (await requireTerminals(c.get("services"))).list();
       return c.json({ terminals, total: terminals.length }, 200);
     },
   )
@@ -68,7 +68,7 @@ export const terminalsRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const exit = await requireCapability(c.get("services"), "terminals").kill(id);
+      const exit = await (await requireTerminals(c.get("services"))).kill(id);
       if (!exit)
         throw new ApiError(404, "TERMINAL_NOT_FOUND", `terminal '${id}' not found`, { terminal_id: id });
       return c.json({ success: true, id, exit }, 200);

@@ -40,3 +40,7 @@ export const conflict = (code: string, message: string, details: Record<string, 
 /** The answer where this runtime has no such capability (e.g. spawning processes on workerd). */
 export const notSupported = (message: string, details: Record<string, unknown> = {}) =>
   new DomainError("not_supported", "NOT_SUPPORTED_IN_RUNTIME", message, details);
+
+/** Something this machine cannot provide under its own code (e.g. a native module that did not load). */
+export const unsupported = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new DomainError("not_supported", code, message, details);

@@ -6,6 +6,7 @@ import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
 import { findApiKey } from "./api-keys.js";
+import { bearerToken } from "./bearer-token.js";
 import { failedAttempts } from "./failed-attempts.js";
 import { authenticateHook, isHookRoute } from "./hook-auth.js";
 import { secretQueryParam } from "./query-secrets.js";
@@ -37,10 +38,7 @@ const isWebSocketUpgrade = (c: Context<AppEnv>) => c.req.header("upgrade")?.toLo
 
 function presentedToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match?.[1];
-  }
+  if (header) return bearerToken(header);
   // Browsers cannot set headers on a WebSocket handshake, so only upgrades may carry ?token=.
   if (isWebSocketUpgrade(c)) return c.req.query("token");
   return undefined;

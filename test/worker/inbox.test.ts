@@ -1,8 +1,8 @@
 import { createStorage } from "unstorage";
 import { describe, expect, it } from "vitest";
 import type { EdgeInboxItem, QueueJobInput } from "../../handlers/capabilities.js";
-import { KvEdgeInbox } from "../../runtime/edge/inbox.js";
-import { localIdempotencyKey, wakeBody } from "../../runtime/edge/inbox-puller.js";
+import { localIdempotencyKey, wakeBody } from "../../runtime/edge-sync/inbox-puller.js";
+import { KvEdgeInbox } from "../../runtime/workerd/inbox.js";
 
 const wake = (prompt: string, metadata: Record<string, unknown> = { hook: "github" }): QueueJobInput => ({
   agent_id: "helper",
