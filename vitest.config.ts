@@ -3,10 +3,13 @@ import { defineConfig } from "vitest/config";
 // Three tiers: `npm run test:unit` is the inner loop (in-process: handlers with the memory driver,
 // storage, runtime pieces, stub servers); blackbox starts real gateways; slow drives real executor CLIs
 // and workerd. `npm test` runs all three.
+// Every timeout here detects a hang; none is a speed target. The suite must pass on a loaded 2-core
+// machine, where starting one gateway process alone can take 10 s and a poll can wait seconds.
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,

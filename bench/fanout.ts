@@ -6,7 +6,7 @@ import { setImmediate as yieldToIo } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { createParser } from "eventsource-parser";
 import { WebSocket, WebSocketServer } from "ws";
-import { startGateway } from "../runtime/server.js";
+import { startGateway } from "../runtime/node/server.js";
 
 /**
  * Event fan-out: one publisher emits `delta` events to many subscribers. Every target runs in this

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { streamText } from "ai";
 import { createParser } from "eventsource-parser";
-import { startGateway } from "../runtime/server.js";
+import { startGateway } from "../runtime/node/server.js";
 
 const now = () => performance.timeOrigin + performance.now();
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startGateway } from "../runtime/server.js";
+import { startGateway } from "../runtime/node/server.js";
 import { ROOT } from "./lib.js";
 
 /** Two stream-json lines from /bin/sh: the executor costs as little as a process can. */

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { startGateway } from "../runtime/server.js";
+import { startGateway } from "../runtime/node/server.js";
 import { openSse } from "../test/helpers/clients.js";
 import { ROOT } from "./lib.js";
 

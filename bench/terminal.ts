@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { spawn } from "node-pty";
+import { spawn } from "@lydell/node-pty";
 import WebSocket from "ws";
-import { startGateway } from "../runtime/server.js";
+import { startGateway } from "../runtime/node/server.js";
 
 /** Raw mode without echo, so the only echo is `cat` copying its input back (a process round trip). */
 const ECHO_COMMAND = "stty raw -echo && echo ready && exec cat";

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { resolveWorkspace } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { AgentSummarySchema, AvailabilityResolver, agentSummary } from "./lib/agent-views.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace } from "./lib/workspace.js";
 
 const DefaultAgentSchema = z
   .object({

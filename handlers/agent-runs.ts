@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, requireRuns, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "my-agent" }),
@@ -42,7 +43,7 @@ export const agentRunsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const runs = requireRuns(services);
+      const runs = requireCapability(services, "runs");
       const { id } = c.req.valid("param");
       const body = c.req.valid("json");
       const workspacePath = await resolveWorkspacePath(services, c.req.valid("query").workspace_path);
@@ -84,7 +85,7 @@ export const agentRunsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const runs = requireRuns(services);
+      const runs = requireCapability(services, "runs");
       const { session_id } = c.req.valid("json");
       const session = await services.sessions?.find(session_id);
       if (session && session.agent_id !== c.req.valid("param").id) {

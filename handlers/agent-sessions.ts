@@ -1,14 +1,15 @@
 import { z } from "@hono/zod-openapi";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { SessionRecord } from "../storage/sessions.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, requireSessions, resolveWorkdir } from "./lib/run-requests.js";
+import { requireSessions } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, limitQuery, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { SessionSchema, sessionView } from "./lib/session-views.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const AgentParams = z.object({ id: idSchema.openapi({ param: { name: "id", in: "path" } }) });
 const SessionParams = AgentParams.extend({ sid: idSchema.openapi({ param: { name: "sid", in: "path" } }) });

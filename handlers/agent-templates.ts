@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { stripUndefined } from "../storage/agents.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { TemplateConfigSchema } from "../storage/templates.js";
 import { AgentDetailSchema, AvailabilityResolver, agentDetail } from "./lib/agent-views.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const TemplateSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AgentFieldsSchema, stripUndefined } from "../storage/agents.js";
 import { canonicalExecutorId } from "../storage/executor-types.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { Scope } from "../storage/scopes.js";
 import type { Services } from "./context.js";
@@ -15,7 +16,6 @@ import {
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "my-agent" }),

@@ -3,8 +3,9 @@ import { idSchema } from "../storage/schema-helpers.js";
 import type { RunOutcome } from "./capabilities/runs.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
-import { prepareChatRun, requireRuns } from "./lib/run-requests.js";
+import { prepareChatRun } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
 
 export const ChatSchema = z
@@ -50,7 +51,7 @@ export const chatRouter = createRouter().openapi(
   }),
   async (c) => {
     const services = c.get("services");
-    const runs = requireRuns(services);
+    const runs = requireCapability(services, "runs");
     const request = await prepareChatRun(
       services,
       c.req.valid("json"),

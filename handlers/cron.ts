@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import {
   CronJobCreateSchema,
@@ -6,26 +8,16 @@ import {
   CronJobPatchSchema,
   CronJobSchema,
   CronRunSchema,
-  type CronService,
 } from "./capabilities/cron.js";
 import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const CronIdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "nightly-report" }),
 });
-
-function requireCron(services: Services): CronService {
-  if (!services.cron) {
-    throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `cron jobs are not available on ${services.runtime}`);
-  }
-  return services.cron;
-}
 
 /**
  * The agent must exist and the workdir be one it may use, checked when the job is written so a typo is a
@@ -90,7 +82,7 @@ export const cronRouter = createRouter()
       },
     }),
     async (c) => {
-      const { jobs, problems } = await requireCron(c.get("services")).list();
+      const { jobs, problems } = await requireCapability(c.get("services"), "cron").list();
       return c.json({ jobs, total: jobs.length, problems }, 200);
     },
   )
@@ -106,7 +98,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const cron = requireCron(services);
+      const cron = requireCapability(services, "cron");
       const body = c.req.valid("json");
       const target = await checkTarget(services, body, c.get("gatewayConfig").workdirRoots);
       const input: CronJobInput = { ...body, schedule: body.schedule, ...target };
@@ -125,7 +117,10 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(await requireCron(c.get("services")).get(id, c.req.valid("query").count ?? 5), 200);
+      return c.json(
+        await requireCapability(c.get("services"), "cron").get(id, c.req.valid("query").count ?? 5),
+        200,
+      );
     },
   )
   .openapi(
@@ -141,7 +136,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const cron = requireCron(services);
+      const cron = requireCapability(services, "cron");
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
       const current = await cron.get(id, 1);
@@ -178,7 +173,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await requireCron(c.get("services")).remove(id);
+      await requireCapability(c.get("services"), "cron").remove(id);
       return c.json({ success: true, id }, 200);
     },
   )
@@ -192,7 +187,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 202: jsonContent(CronRunSchema, "The run record"), ...errorResponses(400, 404, 409, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).runNow(c.req.valid("param").id), 202),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").runNow(c.req.valid("param").id), 202),
   )
   .openapi(
     defineRoute("operator", {
@@ -204,7 +200,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).pause(c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").pause(c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute("operator", {
@@ -216,7 +213,8 @@ export const cronRouter = createRouter()
       request: { params: CronIdParams },
       responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
-    async (c) => c.json(await requireCron(c.get("services")).resume(c.req.valid("param").id), 200),
+    async (c) =>
+      c.json(await requireCapability(c.get("services"), "cron").resume(c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute("viewer", {
@@ -233,7 +231,10 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const runs = await requireCron(c.get("services")).runs(id, c.req.valid("query").limit ?? 50);
+      const runs = await requireCapability(c.get("services"), "cron").runs(
+        id,
+        c.req.valid("query").limit ?? 50,
+      );
       return c.json({ runs }, 200);
     },
   );

@@ -1,25 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { EdgeInboxItemFields } from "../storage/edge-inbox-schemas.js";
 import { idSchema } from "../storage/schema-helpers.js";
-import type { EdgeInbox } from "./capabilities/edge-inbox.js";
-import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, limitQuery } from "./lib/schemas.js";
 
 const TAGS = ["Edge"];
-
-function requireInbox(services: Services): EdgeInbox {
-  if (!services.edgeInbox) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `the webhook inbox lives at the edge (workerd), not on ${services.runtime}; pull it with npm run pull:edge`,
-    );
-  }
-  return services.edgeInbox;
-}
 
 // Loose: an item keeps the keys another gateway version wrote.
 const InboxItemSchema = EdgeInboxItemFields.extend({
@@ -68,7 +56,7 @@ export const edgeInboxRouter = createRouter()
     }),
     async (c) => {
       const limit = c.req.valid("query").limit ?? 100;
-      const found = await requireInbox(c.get("services")).pending(limit + 1);
+      const found = await requireCapability(c.get("services"), "edgeInbox").pending(limit + 1);
       const items = found.slice(0, limit);
       return c.json({ items, total: items.length, more: found.length > limit }, 200);
     },
@@ -88,7 +76,7 @@ export const edgeInboxRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const item = await requireInbox(c.get("services")).ack(id, c.req.valid("json"));
+      const item = await requireCapability(c.get("services"), "edgeInbox").ack(id, c.req.valid("json"));
       if (!item) throw new ApiError(404, "INBOX_ITEM_NOT_FOUND", `inbox item '${id}' not found`, { id });
       return c.json(item, 200);
     },

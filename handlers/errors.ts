@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { StorageError } from "../storage/errors.js";
+import { DomainError } from "../storage/errors.js";
 import { describeIssues } from "../storage/schema-helpers.js";
 import type { AppEnv } from "./context.js";
 
@@ -31,11 +31,16 @@ export function validationError(error: z.ZodError, target: string): ApiError {
   });
 }
 
-const STORAGE_STATUS: Record<StorageError["kind"], ContentfulStatusCode> = {
+/** The one mapping of domain error kinds to HTTP statuses. */
+const DOMAIN_STATUS: Record<DomainError["kind"], ContentfulStatusCode> = {
   validation: 400,
+  payment_required: 402,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   corrupt: 422,
+  rate_limited: 429,
+  not_supported: 501,
 };
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
@@ -45,15 +50,27 @@ export function errorBody(code: string, message: string, details: Record<string,
 /** The one place errors become responses: `{error, code, details}` with a fitting status. */
 export function handleError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
-  if (err instanceof StorageError) {
-    return c.json(errorBody(err.code, err.message, err.details), STORAGE_STATUS[err.kind]);
+  if (err instanceof DomainError) {
+    return c.json(errorBody(err.code, err.message, err.details), DOMAIN_STATUS[err.kind]);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const malformed = /malformed json/i.test(err.message);
-    const code = malformed ? "INVALID_JSON" : status === 401 ? "UNAUTHORIZED" : `HTTP_${status}`;
-    const message = malformed ? "request body is not valid JSON" : err.message || "request failed";
-    return c.json(errorBody(code, message), status);
+    if (/malformed json/i.test(err.message)) {
+      return c.json(errorBody("INVALID_JSON", "request body is not valid JSON"), status);
+    }
+    if (status === 415) {
+      const type = (c.req.header("content-type") ?? "").slice(0, 100);
+      return c.json(
+        errorBody(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `request body must be JSON (content-type: application/json)${type ? `, not '${type}'` : ""}`,
+          { content_type: type || null },
+        ),
+        415,
+      );
+    }
+    const code = status === 401 ? "UNAUTHORIZED" : `HTTP_${status}`;
+    return c.json(errorBody(code, err.message || "request failed"), status);
   }
   c.get("services")?.logger.error({
     msg: "unhandled error",

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities/events.js";
-import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { eventJson } from "./lib/event-json.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses } from "./lib/schemas.js";
@@ -64,15 +64,7 @@ export const eventsRouter = createRouter().openapi(
   }),
   (c) => {
     const services = c.get("services");
-    const bus = services.events;
-    if (!bus) {
-      throw new ApiError(
-        501,
-        "NOT_SUPPORTED_IN_RUNTIME",
-        `the event stream is not available in the ${services.runtime} runtime`,
-        { runtime: services.runtime },
-      );
-    }
+    const bus = requireCapability(services, "events");
     const query = c.req.valid("query");
     const afterSeq = c.req.valid("header")["last-event-id"] ?? query.last_event_id;
     const filter: EventFilter = {

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId } from "../storage/executor-types.js";
+import { resolveWorkspace } from "../storage/rules/workspace.js";
 import { ExecutorAvailabilitySchema, type ExecutorInfo } from "./capabilities/executors.js";
-import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace } from "./lib/workspace.js";
 
 const ExecutorSchema = z
   .object({
@@ -43,17 +43,6 @@ function executorView(e: ExecutorInfo, isHome: boolean, withGlobalPath: boolean)
   };
 }
 
-function requireCatalog(services: Services) {
-  if (!services.executors) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `executor detection is not available on ${services.runtime}`,
-    );
-  }
-  return services.executors;
-}
-
 /**
  * /api/executors: every known executor with its availability and config paths. IDE configurations found
  * in the workspace (.claude/, .cursor/, …) belong to it. With include_global=false only executors that
@@ -78,7 +67,7 @@ export const executorsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const catalog = requireCatalog(services);
+      const catalog = requireCapability(services, "executors");
       const ws = await resolveWorkspace(services, c.req.valid("query"));
       const all = await catalog.list(ws.workspacePath);
       const isHome = ws.scope.kind === "global";
@@ -105,7 +94,7 @@ export const executorsRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const catalog = requireCatalog(services);
+      const catalog = requireCapability(services, "executors");
       const { id } = c.req.valid("param");
       const executorId = canonicalExecutorId(id);
       if (!executorId)

@@ -1,20 +1,8 @@
-import { type HeartbeatService, HeartbeatStatusSchema } from "./capabilities/heartbeat.js";
-import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
+import { HeartbeatStatusSchema } from "./capabilities/heartbeat.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
-
-function requireHeartbeat(services: Services): HeartbeatService {
-  if (!services.heartbeat) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `the heartbeat is not available on ${services.runtime}`,
-    );
-  }
-  return services.heartbeat;
-}
 
 /** /api/heartbeat: the gateway.yaml self-check, its status and a reload. */
 export const heartbeatRouter = createRouter()
@@ -27,7 +15,7 @@ export const heartbeatRouter = createRouter()
       summary: "The heartbeat's configuration and last outcome",
       responses: { 200: jsonContent(HeartbeatStatusSchema, "Status"), ...errorResponses(501) },
     }),
-    async (c) => c.json(await requireHeartbeat(c.get("services")).status(), 200),
+    async (c) => c.json(await requireCapability(c.get("services"), "heartbeat").status(), 200),
   )
   .openapi(
     defineRoute("admin", {
@@ -42,5 +30,5 @@ export const heartbeatRouter = createRouter()
         ...errorResponses(422, 501),
       },
     }),
-    async (c) => c.json(await requireHeartbeat(c.get("services")).reload(), 200),
+    async (c) => c.json(await requireCapability(c.get("services"), "heartbeat").reload(), 200),
   );

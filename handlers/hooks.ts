@@ -5,7 +5,8 @@ import type { QueueJob } from "./capabilities/queue.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
+import { requireCapability } from "./lib/capability-guard.js";
+import { checkedJobInput } from "./lib/queue-requests.js";
 import { ErrorSchema, errorResponses, jsonBody, jsonContent, otherErrorResponse } from "./lib/schemas.js";
 import { requireHookCaller } from "./middleware/hook-auth.js";
 
@@ -145,7 +146,7 @@ export const hooksRouter = createRouter().openapi(
   async (c) => {
     const services = c.get("services");
     // Workers have no run queue: wakes go to the edge inbox, which the local gateway pulls.
-    const queue = services.queue ?? services.edgeInbox ?? requireQueue(services);
+    const queue = services.queue ?? services.edgeInbox ?? requireCapability(services, "queue");
     const body = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
     const token = c.get("hookToken") ?? `key:${c.get("keyName") ?? "loopback"}`;

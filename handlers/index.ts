@@ -25,7 +25,8 @@ import { hooksRouter } from "./hooks.js";
 import { kanbanRouter } from "./kanban.js";
 import { validationHook } from "./lib/app-factory.js";
 import { bodyLimit } from "./middleware/body-limit.js";
-import { requestLog } from "./middleware/request-log.js";
+import { pathEncoding } from "./middleware/path-encoding.js";
+import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { modelsRouter } from "./models.js";
@@ -39,6 +40,9 @@ import { terminalsRouter } from "./terminals.js";
 import { wsRouter } from "./ws.js";
 
 export type { GatewayDeps, Services } from "./context.js";
+
+/** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
+export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws"] as const;
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -95,6 +99,8 @@ export function createApp(deps: GatewayDeps) {
       await next();
     }),
   );
+  // Sets X-Request-Id before any handler runs: changing headers of a finished response forces a costly copy.
+  app.use(assignRequestId);
   app.use(requestLog);
   app.use(requestMetrics);
   app.use(loadGatewayConfig);
@@ -102,6 +108,7 @@ export function createApp(deps: GatewayDeps) {
   // Before authentication: an oversize body is refused without reading it, whoever sends it.
   app.use(bodyLimit);
   app.use(security);
+  app.use(pathEncoding);
 
   const routes = app
     .route("/api/agent", agentDefaultRouter)
@@ -124,9 +131,9 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)
     .route("/api/telemetry", telemetryRouter)
-    .route("/ws", wsRouter)
+    .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
-    .route("/terminal/ws", terminalWsRouter);
+    .route(WEBSOCKET_ROUTES[1], terminalWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

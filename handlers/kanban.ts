@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { KanbanColumnSchema, layoutBoard } from "../storage/kanban.js";
 import { KeyedMutex } from "../storage/lock.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { Scope } from "../storage/scopes.js";
 import { TASK_STATUSES } from "../storage/tasks.js";
@@ -11,7 +12,6 @@ import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { TaskSchema, taskStores, taskView } from "./lib/task-views.js";
 import { changeTaskStatus } from "./lib/task-workflow.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const ScopeQuery = WorkspaceQuerySchema.pick({ workspace_path: true });
 

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { listModels } from "../storage/models.js";
+import { resolveWorkspace } from "../storage/rules/workspace.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace } from "./lib/workspace.js";
 
 const ModelSchema = z
   .object({

@@ -1,16 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../storage/provider-resolve.js";
 import { ProviderFieldsSchema } from "../storage/provider-schema.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import type { Scope } from "../storage/scopes.js";
-import type { ProviderChecker } from "./capabilities/providers.js";
 import type { Services } from "./context.js";
-import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { ProviderCheckViewSchema, ProviderViewSchema, providerView } from "./lib/provider-views.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "local-ollama" }),
@@ -59,18 +58,6 @@ const TestBodySchema = z
 async function lookupScopes(services: Services, workspacePath: string | undefined): Promise<Scope[]> {
   const path = await resolveWorkspacePath(services, workspacePath);
   return services.scopes.listingScopes(path, true);
-}
-
-/** The check capability, or 501 where the runtime has none (Workers). */
-function requireChecker(services: Services): ProviderChecker {
-  if (!services.providerChecks) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `checking providers is not available on ${services.runtime}`,
-    );
-  }
-  return services.providerChecks;
 }
 
 /** /api/providers: LLM providers for native agents. Credentials never leave in clear. */
@@ -215,7 +202,7 @@ export const providersRouter = createRouter()
       const { id } = c.req.valid("param");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.providers.get(scopes, id, services.env);
-      const checker = requireChecker(services);
+      const checker = requireCapability(services, "providerChecks");
       // The body is optional: without a JSON content type it is not parsed at all.
       const options = (c.req.valid("json") as z.infer<typeof TestBodySchema> | undefined) ?? {};
       const resolution = resolveProviderRecord(record, services.env);

@@ -1,13 +1,15 @@
 import { z } from "@hono/zod-openapi";
+import { notSupported } from "../storage/errors.js";
 import { QUEUE_SOURCES, QUEUE_STATUSES } from "../storage/queue-schemas.js";
+import { resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { type QueueJob, QueueJobSchema, QueueLaneReportSchema } from "./capabilities/queue.js";
 import { ApiError } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { checkedJobInput, requireQueue } from "./lib/queue-requests.js";
+import { requireCapability } from "./lib/capability-guard.js";
+import { checkedJobInput } from "./lib/queue-requests.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, limitQuery, WorkspaceQuerySchema } from "./lib/schemas.js";
-import { resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "5f0c…" }),
@@ -80,7 +82,7 @@ export const queueRouter = createRouter()
       },
     }),
     async (c) => {
-      const queue = requireQueue(c.get("services"));
+      const queue = requireCapability(c.get("services"), "queue");
       const { limit, ...filter } = c.req.valid("query");
       const jobs = await queue.list(filter);
       return c.json({ jobs: jobs.slice(0, limit ?? 100), total: jobs.length }, 200);
@@ -104,7 +106,7 @@ export const queueRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const queue = requireQueue(services);
+      const queue = requireCapability(services, "queue");
       const workspacePath = await resolveWorkspacePath(services, c.req.valid("query").workspace_path);
       const input = await checkedJobInput(
         services,
@@ -124,8 +126,8 @@ export const queueRouter = createRouter()
       responses: { 200: jsonContent(QueueLaneReportSchema, "Lanes"), ...errorResponses(501) },
     }),
     async (c) => {
-      const queue = requireQueue(c.get("services"));
-      if (!queue.lanes) throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", "this queue reports no lanes");
+      const queue = requireCapability(c.get("services"), "queue");
+      if (!queue.lanes) throw notSupported("this queue reports no lanes");
       return c.json(await queue.lanes(), 200);
     },
   )
@@ -141,12 +143,12 @@ export const queueRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(found(await requireQueue(c.get("services")).get(id), id), 200);
+      return c.json(found(await requireCapability(c.get("services"), "queue").get(id), id), 200);
     },
   )
   .openapi(cancelRoute("delete", "/{id}", "deleteQueueJob"), async (c) =>
-    c.json(await requireQueue(c.get("services")).cancel(c.req.valid("param").id), 200),
+    c.json(await requireCapability(c.get("services"), "queue").cancel(c.req.valid("param").id), 200),
   )
   .openapi(cancelRoute("post", "/{id}/cancel", "cancelQueueJob"), async (c) =>
-    c.json(await requireQueue(c.get("services")).cancel(c.req.valid("param").id), 200),
+    c.json(await requireCapability(c.get("services"), "queue").cancel(c.req.valid("param").id), 200),
   );

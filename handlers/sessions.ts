@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { normalizeAbsolutePath, pathProblem } from "../storage/rules/paths.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import { ApiError, badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
-import { normalizeAbsolutePath, pathProblem } from "./lib/paths.js";
 import { defineRoute } from "./lib/roles.js";
 import { requireSessions } from "./lib/run-requests.js";
 import { errorResponses, jsonContent, limitQuery } from "./lib/schemas.js";

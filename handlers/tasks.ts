@@ -1,4 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { DomainError } from "../storage/errors.js";
+import { gatewayRoots, resolveAllowedDirectory } from "../storage/rules/allowed-directory.js";
+import { findRunnableAgent, resolveWorkdir } from "../storage/rules/run-requests.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../storage/rules/workspace.js";
 import { idSchema } from "../storage/schema-helpers.js";
 import {
   assertManualTransition,
@@ -8,14 +12,11 @@ import {
 } from "../storage/tasks.js";
 import type { Services } from "./context.js";
 import { ApiError, badRequest } from "./errors.js";
-import { gatewayRoots, resolveAllowedDirectory } from "./lib/allowed-directory.js";
 import { createRouter } from "./lib/app-factory.js";
 import { defineRoute } from "./lib/roles.js";
-import { findRunnableAgent, resolveWorkdir } from "./lib/run-requests.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "./lib/schemas.js";
 import { TaskSchema, taskStores, taskView } from "./lib/task-views.js";
 import { changeTaskStatus, startTask } from "./lib/task-workflow.js";
-import { resolveWorkspace, resolveWorkspacePath } from "./lib/workspace.js";
 
 const IdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "3b1f…" }),
@@ -55,7 +56,7 @@ async function checkAgent(services: Services, agentId: string, workspacePath: st
   try {
     await findRunnableAgent(services, agentId, workspacePath);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
+    if (error instanceof DomainError && error.kind === "not_found") {
       throw badRequest("AGENT_NOT_FOUND", `agent_id: agent '${agentId}' not found`, { field: "agent_id" });
     }
     throw error;
@@ -85,7 +86,7 @@ async function checkWorkdir(
 
 /** A missing agent is reported by checkAgent (or when the task starts), not as a workdir problem. */
 function ignoreMissing(error: unknown): null {
-  if (error instanceof ApiError && error.status === 404) return null;
+  if (error instanceof DomainError && error.kind === "not_found") return null;
   throw error;
 }
 

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { daysBetween, isDay, utcDay } from "../storage/ledger-periods.js";
-import { type Telemetry, TelemetryReportSchema } from "./capabilities/telemetry.js";
-import type { Services } from "./context.js";
-import { ApiError, badRequest } from "./errors.js";
+import { TelemetryReportSchema } from "./capabilities/telemetry.js";
+import { badRequest } from "./errors.js";
 import { createRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute } from "./lib/roles.js";
 import { errorResponses, jsonContent } from "./lib/schemas.js";
 
@@ -23,18 +23,6 @@ const TelemetryQuerySchema = z.object({
   from: day("First UTC day of tokens_and_cost (default: the first day of `to`'s month)"),
   to: day("Last UTC day of tokens_and_cost, included (default: today)"),
 });
-
-function requireTelemetry(services: Services): Telemetry {
-  if (!services.telemetry) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `telemetry is not available in the ${services.runtime} runtime`,
-      { runtime: services.runtime },
-    );
-  }
-  return services.telemetry;
-}
 
 /** The UTC days a report covers: defaults filled in, order and length checked. */
 function reportRange(query: { from?: string; to?: string }, now: Date): { from: string; to: string } {
@@ -69,7 +57,7 @@ export const telemetryRouter = createRouter()
     }),
     async (c) => {
       const services = c.get("services");
-      const telemetry = requireTelemetry(services);
+      const telemetry = requireCapability(services, "telemetry");
       const range = reportRange(c.req.valid("query"), services.clock.now());
       return c.json(await telemetry.report(range), 200);
     },
@@ -87,7 +75,7 @@ export const telemetryRouter = createRouter()
       },
     }),
     (c) => {
-      const telemetry = requireTelemetry(c.get("services"));
+      const telemetry = requireCapability(c.get("services"), "telemetry");
       return c.text(telemetry.prometheus(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
     },
   );

@@ -1,6 +1,7 @@
 import type { WSEvents } from "hono/ws";
 import { ApiError } from "./errors.js";
 import { createDocumentedRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { defineRoute, RANK, requireRole } from "./lib/roles.js";
 import { errorResponses, switchingProtocols, webSocketHandshake } from "./lib/schemas.js";
 import { type ConnectionContext, TerminalConnection } from "./lib/terminal-connection.js";
@@ -36,14 +37,8 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
   "/",
   async (c, next) => {
     const services = c.get("services");
-    requireTerminals(services);
-    if (!services.upgradeWebSocket) {
-      throw new ApiError(
-        501,
-        "NOT_SUPPORTED_IN_RUNTIME",
-        `WebSocket is not available on ${services.runtime}`,
-      );
-    }
+    await requireTerminals(services);
+    requireCapability(services, "upgradeWebSocket");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError(426, "UPGRADE_REQUIRED", "connect with a WebSocket client");
     }
@@ -54,7 +49,7 @@ export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
     const services = c.get("services");
     const ctx: ConnectionContext = {
       services,
-      terminals: requireTerminals(services),
+      terminals: await requireTerminals(services),
       config: c.get("gatewayConfig"),
       client: terminalClient(c),
       isAdmin: RANK[c.get("role")] >= RANK.admin,

@@ -25,8 +25,8 @@ export const terminalsRouter = createRouter()
         ...errorResponses(501),
       },
     }),
-    (c) => {
-      const terminals = requireTerminals(c.get("services")).list();
+    async (c) => {
+      const terminals = (await requireTerminals(c.get("services"))).list();
       return c.json({ terminals, total: terminals.length }, 200);
     },
   )
@@ -48,7 +48,7 @@ export const terminalsRouter = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const exit = await requireTerminals(c.get("services")).kill(id);
+      const exit = await (await requireTerminals(c.get("services"))).kill(id);
       if (!exit)
         throw new ApiError(404, "TERMINAL_NOT_FOUND", `terminal '${id}' not found`, { terminal_id: id });
       return c.json({ success: true, id, exit }, 200);

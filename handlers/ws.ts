@@ -1,15 +1,16 @@
 import type { WSContext, WSEvents } from "hono/ws";
 import { z } from "zod";
-import { StorageError } from "../storage/errors.js";
+import { notSupported, StorageError } from "../storage/errors.js";
 import type { GatewayConfig, Role } from "../storage/gateway-config.js";
 import { describeIssues, idSchema } from "../storage/schema-helpers.js";
 import type { EventFilter, EventSubscription, GatewayEvent } from "./capabilities/events.js";
 import type { Services } from "./context.js";
 import { ApiError } from "./errors.js";
 import { createDocumentedRouter } from "./lib/app-factory.js";
+import { requireCapability } from "./lib/capability-guard.js";
 import { eventJson } from "./lib/event-json.js";
 import { defineRoute, RANK } from "./lib/roles.js";
-import { prepareChatRun, requireRuns } from "./lib/run-requests.js";
+import { prepareChatRun } from "./lib/run-requests.js";
 import { errorResponses, switchingProtocols, webSocketHandshake } from "./lib/schemas.js";
 
 /** Above this many bytes waiting in a socket's send buffer the client is too slow and is dropped. */
@@ -110,12 +111,12 @@ class WsClient {
       }
       case "stop": {
         this.requireRole("operator");
-        const stopped = await requireRuns(this.services).stop(frame.session_id);
+        const stopped = await requireCapability(this.services, "runs").stop(frame.session_id);
         return this.send({ type: "stopped", session_id: frame.session_id, stopped, id: frame.id });
       }
       case "chat": {
         this.requireRole("operator");
-        const runs = requireRuns(this.services);
+        const runs = requireCapability(this.services, "runs");
         const request = await prepareChatRun(this.services, frame, this.config.workdirRoots, "ws");
         const bus = this.requireBus();
         // Events published from here on are replayed to the new subscription, so none is missed.
@@ -135,7 +136,8 @@ class WsClient {
 
   private requireBus() {
     const bus = this.services.events;
-    if (!bus) throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", "events are not available in this runtime");
+    // A frame, not a route: the refusal does not name the runtime (as it always has).
+    if (!bus) throw notSupported("events are not available in this runtime");
     return bus;
   }
 
@@ -240,15 +242,13 @@ const wsRoute = defineRoute("viewer", {
 /** /ws: the WebSocket protocol, where the runtime can upgrade connections (501 elsewhere). */
 export const wsRouter = createDocumentedRouter(wsRoute).get("/", async (c, next) => {
   const services = c.get("services");
-  if (!services.upgradeWebSocket) {
-    throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", `WebSocket is not available on ${services.runtime}`);
-  }
+  const upgradeWebSocket = requireCapability(services, "upgradeWebSocket");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "UPGRADE_REQUIRED", "connect with a WebSocket client");
   }
   const role = c.get("role");
   const config = c.get("gatewayConfig");
-  return services.upgradeWebSocket((): WSEvents => {
+  return upgradeWebSocket((): WSEvents => {
     let client: WsClient | undefined;
     return {
       onOpen: (_event, ws) => {

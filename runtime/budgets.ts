@@ -1,6 +1,6 @@
 import type { EventBus } from "../handlers/capabilities/events.js";
 import type { Logger } from "../handlers/capabilities/logger.js";
-import { ApiError } from "../handlers/errors.js";
+import { DomainError } from "../storage/errors.js";
 import type { BudgetsConfig } from "../storage/gateway-config.js";
 import type { Spend } from "../storage/ledger.js";
 import { utcDay, utcMonth } from "../storage/ledger-periods.js";
@@ -76,8 +76,8 @@ export class Budgets {
       exceeded.scope === "global"
         ? `the global ${exceeded.period} budget`
         : `the ${exceeded.period} budget of agent '${agent.id}'`;
-    throw new ApiError(
-      402,
+    throw new DomainError(
+      "payment_required",
       "BUDGET_EXCEEDED",
       `${which} is used up: spent ${exceeded.spent_cents} of ${exceeded.limit_cents} cents`,
       { ...exceeded, agent_id: agent.id },

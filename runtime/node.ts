@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { GatewayStartError, startGateway } from "./server.js";
+import { GatewayStartError, startGateway } from "./node/server.js";
 
 /** `npm start [-- --port N --host H]`: serve the gateway until SIGINT/SIGTERM. */
 async function main(): Promise<void> {

@@ -1,12 +1,12 @@
 import { createStorage } from "unstorage";
 import { kvStorage } from "../storage/drivers/kv.js";
-import { EdgeGateway } from "./edge/edge-gateway.js";
 import { createJsonLogger, parseLogLevel } from "./logger.js";
+import { EdgeGateway } from "./workerd/edge-gateway.js";
 
 /**
  * The Worker entry (workerd): the shared handlers over the VIBEN_KV namespace, serving what the local
  * gateway published (`npm run publish:edge`) read-only, plus webhook intake into an inbox that the local
- * gateway pulls (`npm run pull:edge`). See runtime/edge/. Without a KV binding, storage is in memory.
+ * gateway pulls (`npm run pull:edge`). See runtime/workerd/ (and runtime/edge-sync/ for the Node-side tools). Without a KV binding, storage is in memory.
  */
 interface WorkerEnv {
   VIBEN_KV?: unknown;

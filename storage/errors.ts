@@ -1,26 +1,46 @@
 /**
- * Storage-level failures. They carry a stable code and the offending field so the HTTP layer can turn
- * them into the JSON error envelope without knowing storage internals (storage knows nothing of HTTP).
+ * The domain error: the one failure type below both handlers/ and runtime/. It carries a stable code, a
+ * human message and details, and a `kind` that says what went wrong in domain terms; handlers/errors.ts
+ * alone maps a kind to an HTTP status (storage/ and runtime/ know nothing of HTTP).
  */
-export type StorageErrorKind = "validation" | "not_found" | "conflict" | "corrupt";
+export type DomainErrorKind =
+  | "validation"
+  | "not_found"
+  | "conflict"
+  | "corrupt"
+  | "payment_required"
+  | "not_supported"
+  | "rate_limited"
+  | "too_large";
 
-export class StorageError extends Error {
+export class DomainError extends Error {
   constructor(
-    readonly kind: StorageErrorKind,
+    readonly kind: DomainErrorKind,
     readonly code: string,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
-    this.name = "StorageError";
+    this.name = "DomainError";
   }
 }
 
+/** The name storage code has always used for the domain error: the same class, not a second type. */
+export { DomainError as StorageError };
+
 export const invalid = (field: string, message: string, details: Record<string, unknown> = {}) =>
-  new StorageError("validation", "VALIDATION_ERROR", `${field}: ${message}`, { field, ...details });
+  new DomainError("validation", "VALIDATION_ERROR", `${field}: ${message}`, { field, ...details });
 
 export const notFound = (code: string, message: string, details: Record<string, unknown> = {}) =>
-  new StorageError("not_found", code, message, details);
+  new DomainError("not_found", code, message, details);
 
 export const conflict = (code: string, message: string, details: Record<string, unknown> = {}) =>
-  new StorageError("conflict", code, message, details);
+  new DomainError("conflict", code, message, details);
+
+/** The answer where this runtime has no such capability (e.g. spawning processes on workerd). */
+export const notSupported = (message: string, details: Record<string, unknown> = {}) =>
+  new DomainError("not_supported", "NOT_SUPPORTED_IN_RUNTIME", message, details);
+
+/** Something this machine cannot provide under its own code (e.g. a native module that did not load). */
+export const unsupported = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new DomainError("not_supported", code, message, details);

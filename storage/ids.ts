@@ -6,6 +6,9 @@ import { invalid } from "./errors.js";
  * (e.g. `本地助手`) is a valid id.
  */
 const FORBIDDEN = /[/\\:?#*"<>|\u0000-\u001f\u007f]/u;
+// A surrogate not in a pair (a `\ud800` escape in JSON) has no UTF-8 form: as a file name it would become
+// U+FFFD, so the stored id would differ from the one answered and every later lookup would miss it.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 export const MAX_ID_LENGTH = 128;
 
 export function idProblem(id: unknown): string | undefined {
@@ -16,6 +19,7 @@ export function idProblem(id: unknown): string | undefined {
   if (id === "." || id.includes("..")) return "must not contain '..'";
   if (id.startsWith(".")) return "must not start with '.'";
   if (id.startsWith("/") || /^[A-Za-z]:/.test(id)) return "must not be an absolute path";
+  if (LONE_SURROGATE.test(id)) return "must be well-formed Unicode (no unpaired surrogate)";
   const bad = FORBIDDEN.exec(id);
   if (bad) return `must not contain ${JSON.stringify(bad[0])}`;
   return undefined;
@@ -33,7 +37,7 @@ export function idFromName(name: string): string {
     .normalize("NFC")
     .trim()
     .toLowerCase()
-    .replace(/[/\\:?#*"<>|\u0000-\u001f\u007f]+/gu, " ")
+    .replace(/[/\\:?#*"<>|\u0000-\u001f\u007f\ud800-\udfff]+/gu, " ")
     .replace(/\.{2,}/g, ".")
     .replace(/\s+/gu, "-")
     .replace(/-+/g, "-")

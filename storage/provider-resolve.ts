@@ -1,7 +1,24 @@
 import { expandEnv } from "./env.js";
 import { builtinEnvKey, findBuiltinProvider } from "./provider-builtins.js";
-import { connectionProblem } from "./provider-schema.js";
-import type { ProviderRecord, ProviderResolution } from "./providers.js";
+import { connectionProblem, type ProviderConfig } from "./provider-schema.js";
+import type { ResolvedProvider } from "./provider-types.js";
+import type { Scope } from "./scopes.js";
+
+export type ProviderSource = "global" | "workspace" | "builtin";
+
+export interface ProviderRecord {
+  id: string;
+  source: ProviderSource;
+  /** The scope of the file; the global scope for a built-in provider. */
+  scope: Scope;
+  /** Absent for a built-in provider, which has no file. */
+  configPath?: string;
+  config: ProviderConfig;
+}
+
+export type ProviderResolution =
+  | { configured: true; provider: ResolvedProvider }
+  | { configured: false; reason: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,7 @@
 import { conflict, invalid, notFound, StorageError } from "./errors.js";
 import { assertValidId, idProblem } from "./ids.js";
 import { BUILTIN_PROVIDERS, builtinEnvKey, findBuiltinProvider } from "./provider-builtins.js";
-import { resolveProviderRecord } from "./provider-resolve.js";
+import { type ProviderRecord, type ProviderResolution, resolveProviderRecord } from "./provider-resolve.js";
 import {
   connectionProblem,
   type ProviderConfig,
@@ -12,18 +12,10 @@ import type { ResolvedProvider } from "./provider-types.js";
 import type { Scope } from "./scopes.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
 
-export type ProviderSource = "global" | "workspace" | "builtin";
-type Env = Readonly<Record<string, string | undefined>>;
+// The record and resolution types live with the resolver, so the two modules import one way only.
+export type { ProviderRecord, ProviderResolution, ProviderSource } from "./provider-resolve.js";
 
-export interface ProviderRecord {
-  id: string;
-  source: ProviderSource;
-  /** The scope of the file; the global scope for a built-in provider. */
-  scope: Scope;
-  /** Absent for a built-in provider, which has no file. */
-  configPath?: string;
-  config: ProviderConfig;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ProviderProblem {
   id: string;
@@ -32,10 +24,6 @@ export interface ProviderProblem {
 }
 
 /** Either a provider ready to call, or why it cannot be called (never a secret). */
-export type ProviderResolution =
-  | { configured: true; provider: ResolvedProvider }
-  | { configured: false; reason: string };
-
 type ScopeEntries = ({ id: string; record: ProviderRecord } | { id: string; problem: ProviderProblem })[];
 
 export const PROVIDERS_BASE = "providers";

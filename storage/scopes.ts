@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { BackendFactory, ScopeKind } from "./backend.js";
 import { DocumentStore } from "./documents.js";
 
@@ -22,12 +23,17 @@ export interface ScopesOptions {
 export class Scopes {
   readonly home: string;
   private readonly globalScope: Scope;
-  private readonly workspaces = new Map<string, Scope>();
-  private readonly maxOpen: number;
+  /** Open workspace scopes, least recently used closed first (its cache and watcher go with it). */
+  private readonly workspaces: LRUCache<string, Scope>;
 
   constructor(private readonly options: ScopesOptions) {
     this.home = options.home;
-    this.maxOpen = options.maxOpenWorkspaces ?? 64;
+    this.workspaces = new LRUCache<string, Scope>({
+      max: options.maxOpenWorkspaces ?? 64,
+      dispose: (scope, _path, reason) => {
+        if (reason === "evict") void scope.store.dispose();
+      },
+    });
     this.globalScope = {
       kind: "global",
       workspacePath: options.home,
@@ -43,12 +49,7 @@ export class Scopes {
   workspace(workspacePath: string): Scope {
     if (this.isGlobalWorkspace(workspacePath)) return this.globalScope;
     const open = this.workspaces.get(workspacePath);
-    if (open) {
-      // Re-insert to keep the map in least-recently-used order.
-      this.workspaces.delete(workspacePath);
-      this.workspaces.set(workspacePath, open);
-      return open;
-    }
+    if (open) return open;
     const root = `${workspacePath.replace(/\/+$/, "")}/.viben`;
     const scope: Scope = {
       kind: "workspace",
@@ -56,11 +57,6 @@ export class Scopes {
       store: new DocumentStore(this.options.backend(root, "workspace"), root),
     };
     this.workspaces.set(workspacePath, scope);
-    if (this.workspaces.size > this.maxOpen) {
-      const [oldestPath, oldest] = this.workspaces.entries().next().value as [string, Scope];
-      this.workspaces.delete(oldestPath);
-      void oldest.store.dispose();
-    }
     return scope;
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { type AppendLog, checkLimit, readAll } from "./append-log.js";
 import { conflict, invalid, notFound, StorageError } from "./errors.js";
 import type { HistoryRecord, HistoryRepository } from "./history.js";
@@ -112,7 +113,7 @@ export class SessionRepository {
   // Serialises seq assignment + append per session, and delete against them.
   private readonly appends = new KeyedMutex();
   private readonly metaWrites = new KeyedMutex();
-  private readonly lastSeqs = new Map<string, number>();
+  private readonly lastSeqs = new LRUCache<string, number>({ max: SEQ_CACHE_SIZE });
   private readonly pendingMeta = new Map<string, MetaBump>();
 
   constructor(options: SessionRepositoryOptions) {
@@ -434,9 +435,7 @@ export class SessionRepository {
   }
 
   private rememberSeq(sid: string, seq: number): void {
-    this.lastSeqs.delete(sid);
     this.lastSeqs.set(sid, seq);
-    if (this.lastSeqs.size > SEQ_CACHE_SIZE) this.lastSeqs.delete(this.lastSeqs.keys().next().value!);
   }
 
   private parseMeta(sid: string, data: Record<string, unknown>): SessionRecord {

@@ -66,6 +66,12 @@ export interface TerminalOpenRequest {
 
 /** Interactive PTYs (Node only). Errors are StorageErrors: TOO_MANY_TERMINALS, TERMINAL_NOT_FOUND. */
 export interface TerminalService {
+  /**
+   * Resolves once PTYs can be opened here (the native module is loaded on first use); rejects with a
+   * `not_supported` DomainError saying why when they cannot, so the routes answer 501 and the rest of
+   * the gateway runs on.
+   */
+  ensureAvailable(): Promise<void>;
   open(request: TerminalOpenRequest, listener: TerminalListener): Promise<TerminalAttachment>;
   /**
    * Reattaches to a live (or, within its grace period, just exited) terminal. With `client`, only a

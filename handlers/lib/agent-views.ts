@@ -8,10 +8,10 @@ import {
 } from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import { BUILTIN_MODELS } from "../../storage/model-catalogue.js";
+import { redactMcpServers } from "../../storage/rules/redact.js";
 import type { Scope } from "../../storage/scopes.js";
 import type { ExecutorAvailability, ExecutorInfo } from "../capabilities/executors.js";
 import type { Services } from "../context.js";
-import { redactMcpServers } from "./redact.js";
 
 export const AgentSummarySchema = z
   .object({

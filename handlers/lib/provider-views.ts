@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../../storage/provider-resolve.js";
 import type { ProviderRecord } from "../../storage/providers.js";
+import { redactRecord, redactSecret } from "../../storage/rules/redact.js";
 import { type ProviderCheck, ProviderCheckSchema } from "../capabilities/providers.js";
 import type { Services } from "../context.js";
-import { redactRecord, redactSecret } from "./redact.js";
 
 const PricingViewSchema = z
   .object({

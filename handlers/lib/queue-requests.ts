@@ -1,19 +1,7 @@
-import type { QueueJobInput, RunQueue } from "../capabilities/queue.js";
+import { findRunnableAgent, resolveWorkdir } from "../../storage/rules/run-requests.js";
+import type { QueueJobInput } from "../capabilities/queue.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
-import { findRunnableAgent, resolveWorkdir } from "./run-requests.js";
-
-/** The queue capability, or 501 where the runtime has none (Workers). */
-export function requireQueue(services: Services): RunQueue {
-  if (!services.queue) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `the run queue is not available on ${services.runtime}`,
-    );
-  }
-  return services.queue;
-}
 
 /**
  * Checks a job before it is queued, so a bad agent or workdir is a 400/404 now rather than a failed job

@@ -8,7 +8,8 @@ import {
 } from "../../storage/tasks.js";
 import type { Services } from "../context.js";
 import { ApiError, badRequest } from "../errors.js";
-import { checkedJobInput, requireQueue } from "./queue-requests.js";
+import { requireCapability } from "./capability-guard.js";
+import { checkedJobInput } from "./queue-requests.js";
 import { taskStores } from "./task-views.js";
 
 /** The prompt a task's run gets: its title, then its description. */
@@ -39,7 +40,7 @@ export async function startTask(
   record: TaskRecord,
   workdirRoots: string[] | undefined,
 ): Promise<TaskRecord> {
-  const queue = requireQueue(services);
+  const queue = requireCapability(services, "queue");
   const { tasks } = taskStores(services);
   assertStartable(record.id, record.task.status);
   const workspacePath = record.scope.workspacePath;

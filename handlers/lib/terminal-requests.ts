@@ -1,21 +1,18 @@
 import type { Context } from "hono";
+import { gatewayRoots, resolveAllowedDirectory } from "../../storage/rules/allowed-directory.js";
+import { normalizeAbsolutePath } from "../../storage/rules/paths.js";
 import type { TerminalService } from "../capabilities/terminals.js";
 import type { AppEnv, Services } from "../context.js";
-import { ApiError } from "../errors.js";
-import { gatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
-import { normalizeAbsolutePath } from "./paths.js";
+import { requireCapability } from "./capability-guard.js";
 
-/** The terminal capability, or 501 where the runtime has no PTYs (Workers). */
-export function requireTerminals(services: Services): TerminalService {
-  if (!services.terminals) {
-    throw new ApiError(
-      501,
-      "NOT_SUPPORTED_IN_RUNTIME",
-      `terminals are not available on ${services.runtime}`,
-      { runtime: services.runtime },
-    );
-  }
-  return services.terminals;
+/**
+ * The terminal capability, or 501 where the runtime has no PTYs (Workers) or the machine's PTY module
+ * cannot load (then the message says why).
+ */
+export async function requireTerminals(services: Services): Promise<TerminalService> {
+  const terminals = requireCapability(services, "terminals");
+  await terminals.ensureAvailable();
+  return terminals;
 }
 
 /** Whom the per-client terminal limit counts: the API key's name, or the remote address without keys. */

@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { findApiKey } from "./api-keys.js";
+import { bearerToken } from "./bearer-token.js";
 import type { FailedAttempts } from "./failed-attempts.js";
-import { findApiKey } from "./security.js";
 
 export const HOOK_PATH = "/api/hooks/wake";
 
@@ -25,7 +26,7 @@ export async function authenticateHook(c: Context<AppEnv>, attempts: FailedAttem
     attempts.fail("UNAUTHORIZED");
     throw new ApiError(401, "UNAUTHORIZED", message);
   };
-  const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "")?.[1];
+  const bearer = bearerToken(c.req.header("authorization"));
   if (bearer) {
     const asKeys = config.hookTokens.map((t) => ({ name: t.name, key: t.token, role: "viewer" as const }));
     const token = await findApiKey(bearer, asKeys);

@@ -1,5 +1,17 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
 import type { AppEnv } from "../context.js";
+
+/**
+ * The request id (`c.var.requestId`, echoed as X-Request-Id): the caller's own when it is a short token,
+ * else a new UUID. Hono's rule takes `[A-Za-z0-9_=-]{1,64}`; the generator also keeps dotted ids
+ * (`[A-Za-z0-9._-]{1,64}`), which this gateway has always accepted.
+ */
+export const assignRequestId = requestId({
+  limitLength: 64,
+  generator: (c: Context) => callerRequestId(c.req.header("x-request-id")) ?? crypto.randomUUID(),
+});
 
 /**
  * Structured request log: one JSON line per request with id, method, path (never the query string, which
@@ -7,10 +19,7 @@ import type { AppEnv } from "../context.js";
  */
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
-  const requestId = sanitizeRequestId(c.req.header("x-request-id")) ?? crypto.randomUUID();
-  c.set("requestId", requestId);
-  // Set before the handler runs: changing headers of a finished response forces a costly copy.
-  c.header("X-Request-Id", requestId);
+  const requestId = c.get("requestId");
   try {
     await next();
   } finally {
@@ -27,6 +36,6 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   }
 });
 
-function sanitizeRequestId(value: string | undefined): string | undefined {
+function callerRequestId(value: string | undefined): string | undefined {
   return value && /^[A-Za-z0-9._-]{1,64}$/.test(value) ? value : undefined;
 }

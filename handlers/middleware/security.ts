@@ -1,20 +1,17 @@
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
-import type { ApiKey, GatewayConfig } from "../../storage/gateway-config.js";
+import type { GatewayConfig } from "../../storage/gateway-config.js";
+import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { findApiKey } from "./api-keys.js";
+import { bearerToken } from "./bearer-token.js";
 import { failedAttempts } from "./failed-attempts.js";
 import { authenticateHook, isHookRoute } from "./hook-auth.js";
 import { secretQueryParam } from "./query-secrets.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.replace(/^::ffff:/, "");
-  return a === "::1" || a === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(a);
-}
 
 /** Host header value without its port (`[::1]:80` → `[::1]`, `localhost:1` → `localhost`). */
 function hostName(host: string): string {
@@ -37,45 +34,11 @@ export function isAllowedOrigin(origin: string, config: GatewayConfig): boolean 
   }
 }
 
-async function digest(value: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
-}
-
-/**
- * Finds the key matching a presented secret. Digests are compared byte by byte without an early exit and
- * every key is visited, so timing reveals neither where a guess differs nor which key matched.
- */
-// A configured key's digest, computed once per compiled gateway.yaml rather than on every request.
-const keyDigests = new WeakMap<ApiKey, Promise<Uint8Array>>();
-function keyDigestOf(key: ApiKey): Promise<Uint8Array> {
-  let cached = keyDigests.get(key);
-  if (!cached) {
-    cached = digest(key.key);
-    keyDigests.set(key, cached);
-  }
-  return cached;
-}
-
-export async function findApiKey(presented: string, keys: ApiKey[]): Promise<ApiKey | undefined> {
-  const presentedDigest = await digest(presented);
-  let match: ApiKey | undefined;
-  for (const key of keys) {
-    const keyDigest = await keyDigestOf(key);
-    let diff = 0;
-    for (let i = 0; i < keyDigest.length; i++) diff |= keyDigest[i]! ^ presentedDigest[i]!;
-    if (diff === 0 && !match) match = key;
-  }
-  return match;
-}
-
 const isWebSocketUpgrade = (c: Context<AppEnv>) => c.req.header("upgrade")?.toLowerCase() === "websocket";
 
 function presentedToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header("authorization");
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match?.[1];
-  }
+  if (header) return bearerToken(header);
   // Browsers cannot set headers on a WebSocket handshake, so only upgrades may carry ?token=.
   if (isWebSocketUpgrade(c)) return c.req.query("token");
   return undefined;

@@ -141,8 +141,10 @@ export class CronJobRunner {
           ended_at: iso(this.options.now()),
           error: `the previous run had not ended (overlap_policy ${policy})`,
         });
-        await this.options.runs.append([skipped]);
+        // The watermark first: were the record first, a crash between the two would leave this time
+        // recorded `skipped` and then, at the next start, `missed` as well.
         await this.writeState(entry, advance);
+        await this.options.runs.append([skipped]);
         this.publish(entry.job, skipped);
         return skipped;
       }

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { LRUCache } from "lru-cache";
 import { formatSchedule, parseSchedule, type ScheduleSpec } from "../../storage/cron-schedule.js";
 import { invalid } from "../../storage/errors.js";
 
@@ -22,20 +23,15 @@ const cronMessage = (error: unknown) =>
  * their own would cost most of a gigabyte. Evicted patterns are compiled again when next needed.
  */
 const PATTERN_CACHE_SIZE = 512;
-const patterns = new Map<string, Cron>();
+const patterns = new LRUCache<string, Cron>({ max: PATTERN_CACHE_SIZE });
 
 function pattern(expression: string, timezone: string): Cron {
   const key = `${timezone}\u0000${expression}`;
   const cached = patterns.get(key);
-  if (cached) {
-    patterns.delete(key);
-    patterns.set(key, cached);
-    return cached;
-  }
+  if (cached) return cached;
   // No callback: croner only computes times here; the scheduler's single timer does the waiting.
   const compiled = new Cron(expression, { timezone });
   patterns.set(key, compiled);
-  if (patterns.size > PATTERN_CACHE_SIZE) patterns.delete(patterns.keys().next().value as string);
   return compiled;
 }
 

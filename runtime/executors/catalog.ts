@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { LRUCache } from "lru-cache";
 import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities/executors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId, type ExecutorId } from "../../storage/executor-types.js";
@@ -21,11 +22,10 @@ export interface ExecutorCatalogOptions {
 }
 
 interface CacheEntry {
-  expiresAt: number;
   infos: Promise<ExecutorInfo[]>;
 }
 
-/** Enough for every workspace a busy gateway sees within one TTL; beyond it the oldest entry goes. */
+/** Enough for every workspace a busy gateway sees within one TTL; beyond it the least recently used goes. */
 const MAX_CACHED_WORKSPACES = 256;
 
 /**
@@ -38,7 +38,14 @@ export function createExecutorCatalog(options: ExecutorCatalogOptions): Executor
   const ttlMs = options.ttlMs ?? 2000;
   const now = options.now ?? Date.now;
   const descriptors = options.descriptors ?? EXECUTOR_DESCRIPTORS;
-  const cache = new Map<string, CacheEntry>();
+  // ttlResolution 0: read the (injectable) clock on every lookup rather than caching it for a millisecond;
+  // a ttl of 0 would mean "forever" to lru-cache, so 1 ms is the shortest.
+  const cache = new LRUCache<string, CacheEntry>({
+    max: MAX_CACHED_WORKSPACES,
+    ttl: Math.max(1, ttlMs),
+    ttlResolution: 0,
+    perf: { now },
+  });
 
   const probeAll = (workspacePath: string): Promise<ExecutorInfo[]> =>
     Promise.all(
@@ -50,27 +57,16 @@ export function createExecutorCatalog(options: ExecutorCatalogOptions): Executor
 
   function cachedProbe(workspacePath: string): Promise<ExecutorInfo[]> {
     const key = resolve(workspacePath);
-    const at = now();
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > at) return hit.infos;
-    evict(at);
+    if (hit) return hit.infos;
     const infos = probeAll(key);
-    const entry = { expiresAt: at + ttlMs, infos };
+    const entry = { infos };
     cache.set(key, entry);
     // A failed probe is not remembered: the next caller tries again.
     infos.catch(() => {
-      if (cache.get(key) === entry) cache.delete(key);
+      if (cache.peek(key) === entry) cache.delete(key);
     });
     return infos;
-  }
-
-  function evict(at: number): void {
-    for (const [key, entry] of cache) if (entry.expiresAt <= at) cache.delete(key);
-    while (cache.size >= MAX_CACHED_WORKSPACES) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
-    }
   }
 
   return {

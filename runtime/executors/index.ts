@@ -1,15 +1,15 @@
 import type { ExecutorId } from "../../storage/executor-types.js";
-import { amp } from "./amp.js";
-import { claudeCode } from "./claude-code.js";
-import { codex } from "./codex.js";
-import { copilot } from "./copilot.js";
-import { cursorAgent } from "./cursor-agent.js";
-import { gemini } from "./gemini.js";
-import { opencode } from "./opencode.js";
-import { qwenCode } from "./qwen-code.js";
+import { amp } from "./adapters/amp.js";
+import { claudeCode } from "./adapters/claude-code.js";
+import { codex } from "./adapters/codex.js";
+import { copilot } from "./adapters/copilot.js";
+import { cursorAgent } from "./adapters/cursor-agent.js";
+import { gemini } from "./adapters/gemini.js";
+import { opencode } from "./adapters/opencode.js";
+import { qwenCode } from "./adapters/qwen-code.js";
 import type { ExecutorDescriptor } from "./types.js";
 
-/** Every executor the gateway knows, in listing order. Adding an executor: a descriptor file plus one line here. */
+/** Every executor the gateway knows, in listing order. Adding an executor: a file in adapters/ plus one line here. */
 export const EXECUTOR_DESCRIPTORS: readonly ExecutorDescriptor[] = [
   claudeCode,
   amp,

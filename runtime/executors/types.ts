@@ -4,8 +4,8 @@ import type { ExecutorAdapter } from "./adapter.js";
 /**
  * What the gateway knows about one coding-agent CLI, as plain data and pure functions: where its binary,
  * credentials and configuration live. The Node probe (`probe.ts`) turns a descriptor into an ExecutorInfo
- * by looking at the disk, and its adapter drives a run, so adding an executor is adding a descriptor file and
- * one line in `index.ts`.
+ * by looking at the disk, and its adapter drives a run, so adding an executor is adding a file to
+ * `adapters/` and one line in `index.ts`; the rest of this folder is the helpers those files share.
  */
 export interface ExecutorDescriptor {
   readonly id: ExecutorId;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { ProviderCheck, ProviderChecker } from "../../handlers/capabilities/providers.js";
 import type { ResolvedProvider } from "../../storage/provider-types.js";
@@ -32,10 +33,13 @@ function fingerprint(provider: ResolvedProvider): string {
 
 /** Remembers the last check of each provider configuration, and serves cached listings with a TTL. */
 export class ProviderCheckCache implements ProviderChecker {
-  private readonly entries = new Map<string, { check: ProviderCheck; at: number }>();
+  // Stale entries stay (a listing falls back to the last answer), so age is kept here, not as an LRU TTL.
+  private readonly entries: LRUCache<string, { check: ProviderCheck; at: number }>;
   private readonly inflight = new Map<string, Promise<ProviderCheck>>();
 
-  constructor(private readonly options: ProviderCheckerOptions = {}) {}
+  constructor(private readonly options: ProviderCheckerOptions = {}) {
+    this.entries = new LRUCache({ max: options.maxEntries ?? 256 });
+  }
 
   async check(provider: ResolvedProvider, options: { timeoutMs?: number } = {}): Promise<ProviderCheck> {
     return this.start(fingerprint(provider), provider, options.timeoutMs);
@@ -95,14 +99,7 @@ export class ProviderCheckCache implements ProviderChecker {
   }
 
   private remember(key: string, check: ProviderCheck): void {
-    this.entries.delete(key);
     this.entries.set(key, { check, at: this.nowMs() });
-    const max = this.options.maxEntries ?? 256;
-    while (this.entries.size > max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
   }
 
   private nowMs(): number {

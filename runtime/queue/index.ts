@@ -1,10 +1,11 @@
 import type { EventBus } from "../../handlers/capabilities/events.js";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunService } from "../../handlers/capabilities/runs.js";
-import type { Services } from "../../handlers/context.js";
+import { AgentRepository } from "../../storage/agents.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import type { GatewayConfigSource } from "../../storage/gateway-config.js";
 import { QueueJournal } from "../../storage/queue-journal.js";
+import type { DirectoryProbe } from "../../storage/rules/allowed-directory.js";
 import type { Scopes } from "../../storage/scopes.js";
 import type { SessionRepository } from "../../storage/sessions.js";
 import { TaskRepository } from "../../storage/tasks.js";
@@ -25,8 +26,10 @@ export interface QueueRuntimeOptions {
   logger: Logger;
   events?: EventBus;
   sessions?: SessionRepository;
-  /** The app's services (agent lookup, workdir checks); read when a job starts, after the app exists. */
-  services: () => Services;
+  /** The filesystem probe a job's workdir is checked with when it starts. */
+  paths: DirectoryProbe;
+  /** Where a job's agent is looked up (a repository of its own by default: it caches per store generation). */
+  agents?: AgentRepository;
   clock?: QueueClock;
 }
 
@@ -40,7 +43,13 @@ export function createQueueRuntime(options: QueueRuntimeOptions) {
   const queue = new DurableRunQueue({
     journal: new QueueJournal(options.log),
     runs: options.runs,
-    prepare: queuedRunPreparer(options.services),
+    prepare: queuedRunPreparer({
+      scopes: options.scopes,
+      agents: options.agents ?? new AgentRepository(() => new Date()),
+      paths: options.paths,
+      sessions,
+      gatewayConfig: options.gatewayConfig,
+    }),
     settings: async () => (await options.gatewayConfig.get()).queue,
     home: options.scopes.home,
     logger: options.logger,

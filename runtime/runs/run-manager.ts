@@ -9,7 +9,7 @@ import { canonicalExecutorId } from "../../storage/executor-types.js";
 import type { ModelPricing } from "../../storage/provider-types.js";
 import type { Scope } from "../../storage/scopes.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
-import type { AgentOutput } from "../executors/adapter.js";
+import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
@@ -273,21 +273,22 @@ export class RunManager implements RunService {
     }
     const override = await readExecutorOverride(this.options.globalScope, executorId);
     const command = info.command;
+    const spec = {
+      prompt,
+      workdir,
+      model: agent.config.model,
+      systemPrompt: agent.config.system_prompt,
+      appendPrompt: agent.config.append_prompt,
+      mcpServers: agent.config.mcp_servers,
+      permissionMode: agent.config.permission_mode,
+    };
+    refuseNulInCommandLine(agent, prompt, descriptor.adapter.buildCommand(spec), override);
     return {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
       launch: async ({ session, family, stopGraceMs, onOutput }) => {
-        const line = descriptor.adapter.buildCommand({
-          prompt,
-          workdir,
-          model: agent.config.model,
-          systemPrompt: agent.config.system_prompt,
-          appendPrompt: agent.config.append_prompt,
-          mcpServers: agent.config.mcp_servers,
-          permissionMode: agent.config.permission_mode,
-          resumeSessionId: session.native_session_id,
-        });
+        const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId: session.native_session_id });
         return new SupervisedProcess({
           command,
           args: [...(override?.args ?? []), ...line.args],
@@ -309,6 +310,29 @@ function markFamily(
   env: Record<string, string | undefined>,
 ): Record<string, string | undefined> {
   return family ? family.env(env) : env;
+}
+
+/**
+ * A command line or environment cannot carry NUL (spawn throws): a prompt or an agent field with one is
+ * refused as bad input before the session is stored, naming the field, rather than failing mid-start.
+ */
+function refuseNulInCommandLine(
+  agent: AgentRecord,
+  prompt: string,
+  line: CommandLine,
+  override: { args?: string[]; env?: Record<string, string> } | null,
+): void {
+  const env = Object.entries({ ...override?.env, ...line.env }).flat();
+  const values = [...line.args, ...(override?.args ?? []), ...env];
+  if (!values.some((value) => typeof value === "string" && value.includes("\u0000"))) return;
+  const fields: [string, unknown][] = [["prompt", prompt], ...Object.entries(agent.config)];
+  const field = fields.find(([, value]) => JSON.stringify(value ?? "").includes("\\u0000"))?.[0];
+  throw new StorageError(
+    "validation",
+    "VALIDATION_ERROR",
+    `${field ?? "command line"}: must not contain NUL characters (they cannot be passed to ${agent.config.executor_type})`,
+    { field: field ?? null, agent_id: agent.id },
+  );
 }
 
 /** What a cumulative-usage CLI reported at the end of the session's previous run (zero for a new one). */

@@ -1,4 +1,3 @@
-import { spawn } from "node-pty";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type {
   TerminalAttachment,
@@ -8,9 +7,21 @@ import type {
   TerminalOpenRequest,
   TerminalService,
 } from "../../handlers/capabilities/terminals.js";
-import { conflict, notFound } from "../../storage/errors.js";
+
+import { conflict, notFound, unsupported } from "../../storage/errors.js";
 import type { GatewayProcesses } from "../runs/process-cookie.js";
 import { Terminal } from "./terminal.js";
+
+/** The part of the PTY module the manager uses. */
+export type PtyModule = Pick<typeof import("@lydell/node-pty"), "spawn">;
+
+const PTY_PACKAGE = "@lydell/node-pty";
+
+/**
+ * node-pty with its prebuilt binaries (no compiler at install). Imported on first terminal use, so a
+ * machine where the native addon cannot load still runs everything else.
+ */
+const loadNodePty = (): Promise<PtyModule> => import("@lydell/node-pty");
 
 export interface TerminalManagerOptions {
   /** The gateway's environment: the shell inherits it (plus TERM) and `SHELL` picks the shell. */
@@ -20,6 +31,8 @@ export interface TerminalManagerOptions {
   processes?: GatewayProcesses;
   newId?: () => string;
   now?: () => number;
+  /** Loads the PTY module (default: `@lydell/node-pty`); tests pass one that fails. */
+  loadPty?: () => Promise<PtyModule>;
 }
 
 const TERM = "xterm-256color";
@@ -30,6 +43,8 @@ export class TerminalManager implements TerminalService {
   private readonly newId: () => string;
   private readonly now: () => number;
   private closing: Promise<void> | undefined;
+  /** The PTY module once asked for; a failed load stays failed (a native addon does not fix itself). */
+  private pty: Promise<PtyModule> | undefined;
 
   constructor(private readonly options: TerminalManagerOptions) {
     this.newId = options.newId ?? (() => crypto.randomUUID());
@@ -41,7 +56,12 @@ export class TerminalManager implements TerminalService {
     return this.options.env.SHELL || "/bin/bash";
   }
 
+  async ensureAvailable(): Promise<void> {
+    await this.ptyModule();
+  }
+
   async open(request: TerminalOpenRequest, listener: TerminalListener): Promise<TerminalAttachment> {
+    const { spawn } = await this.ptyModule();
     if (this.closing) throw conflict("GATEWAY_SHUTTING_DOWN", "the gateway is shutting down");
     const limit = request.settings.maxPerClient;
     const owned = this.live().filter((t) => t.client === request.client).length;
@@ -118,6 +138,21 @@ export class TerminalManager implements TerminalService {
       this.terminals.clear();
     })();
     return this.closing;
+  }
+
+  private ptyModule(): Promise<PtyModule> {
+    this.pty ??= (this.options.loadPty ?? loadNodePty)().catch((error: unknown) => {
+      const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.trim();
+      const platform = `${process.platform}-${process.arch}, Node ${process.version}`;
+      this.options.logger.error({ msg: "terminals unavailable: the PTY module did not load", error: reason });
+      throw unsupported(
+        "NOT_SUPPORTED_IN_RUNTIME",
+        `terminals are not available: the native PTY module ${PTY_PACKAGE} did not load on ${platform} ` +
+          `(${reason}); reinstall dependencies with npm ci on a platform it ships binaries for`,
+        { module: PTY_PACKAGE, platform: `${process.platform}-${process.arch}`, reason },
+      );
+    });
+    return this.pty;
   }
 
   private live(): Terminal[] {

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import type { IPty } from "node-pty";
+import type { IPty } from "@lydell/node-pty";
 import type {
   TerminalAttachment,
   TerminalExit,

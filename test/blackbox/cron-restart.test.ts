@@ -69,7 +69,9 @@ describe("cron across a SIGKILL restart", () => {
     expect((await post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status).toBe(201);
 
     const sse = await openSse(`${url}/api/events?type=run_started,tool_start,cron_fired`);
-    const hangAt = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000).toISOString();
+    // Far enough ahead that the job exists before its time comes, even when each request is slow (a time
+    // already past when the job is created never fires).
+    const hangAt = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000).toISOString();
     const hang = await post("/api/cron", {
       name: "hang",
       schedule: `at ${hangAt}`,
@@ -96,14 +98,14 @@ describe("cron across a SIGKILL restart", () => {
     // Kill once the hung run is under way (its CLI has started a tool) and the ticking jobs have run.
     const tool = await sse.waitFor(
       (e) => e.type === "tool_start" && (e.input as { command?: string }).command === "sleep 300",
-      15_000,
+      30_000,
     );
     const started = sse.events.find((e) => e.type === "run_started" && e.session_id === tool.session_id);
     orphans.push(started?.pid as number, (tool.input as { pid: number }).pid);
     await eventually(async () => {
       expect((await runsOf("skip")).some((r) => r.status === "succeeded")).toBe(true);
       expect((await runsOf("once")).some((r) => r.status === "succeeded")).toBe(true);
-    }, 10_000);
+    });
     sse.close();
     const killedAt = Date.now();
     process.kill(gatewayPid(gateway), "SIGKILL");

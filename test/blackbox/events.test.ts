@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { silentLogger } from "../helpers/app.js";
 import { eventually, makeTempHome, removeDir } from "../helpers/gateway-process.js";
 import { envelopeOf, readSse, type SseStream } from "../helpers/sse-client.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { type Json, openSse } from "../helpers/clients.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { type ListingStub, startListingStub } from "../fixtures/provider-listing-stub.js";
 import { recordingLogger } from "../helpers/app.js";
 import { makeTempHome, removeDir } from "../helpers/gateway-process.js";

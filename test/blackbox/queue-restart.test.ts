@@ -142,12 +142,18 @@ describe("queue survives a SIGKILL of the gateway", () => {
   });
 
   it("records a run cut by a graceful stop (SIGTERM) as interrupted and applies the policy at the next start", async () => {
-    const res = await client.post("/api/queue", { agent_id: "coder", prompt: "stall at shutdown" });
+    const prompt = "stall at shutdown";
+    const res = await client.post("/api/queue", { agent_id: "coder", prompt });
     const id = res.body.id as string;
-    await eventually(
-      async () => expect((await client.get(`/api/queue/${id}`)).status).toBe("running"),
-      15_000,
-    );
+    // A job is `running` from the moment it is claimed, while its run is still being prepared; a stop
+    // then puts it back unspent. Wait until its run has started and the CLI itself is up.
+    await eventually(async () => {
+      expect(await client.get(`/api/queue/${id}`)).toMatchObject({
+        status: "running",
+        run_id: expect.any(String),
+      });
+      expect((await invocations()).filter((c) => c.stalled && promptOf(c) === prompt)).toHaveLength(1);
+    }, 15_000);
     expect(await gw!.stop("SIGTERM")).toBe(0);
     await start();
     expect(await client.get(`/api/queue/${id}`)).toMatchObject({

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { isAlive, processTree } from "../../runtime/runs/process-tree.js";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
 import { eventually } from "../helpers/gateway-process.js";
 
@@ -270,46 +270,68 @@ describe("agent runs through the gateway", () => {
 });
 
 describe("run limits", () => {
-  it("stops a run that outlives the configured timeout, and runs sessions in parallel", async () => {
-    const home = await mkdtemp(join(tmpdir(), "viben-limits-"));
-    const workdir = join(home, "w");
+  let home: string;
+  let workdir: string;
+  let gw: RunningGateway | undefined;
+  const { post } = jsonClient(() => gw!.url);
+
+  /** A gateway on a new HOME whose Claude Code is the fake CLI, with this gateway.yaml and environment. */
+  const start = async (gatewayYaml: string, env: (home: string) => Record<string, string> = () => ({})) => {
+    home = await mkdtemp(join(tmpdir(), "viben-limits-"));
+    workdir = join(home, "w");
     await mkdir(join(home, ".viben/executors"), { recursive: true });
     await mkdir(workdir);
     await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
-    await writeFile(
-      join(home, ".viben/gateway.yaml"),
-      "runs:\n  timeout_seconds: 0.5\n  stop_grace_ms: 100\n",
-    );
-    const gw = await startGateway({
+    await writeFile(join(home, ".viben/gateway.yaml"), gatewayYaml);
+    gw = await startGateway({
       port: 0,
-      env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "silent" },
+      env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "silent", ...env(home) },
     });
-    try {
-      const post = async (path: string, body: unknown) =>
-        (await (
-          await fetch(`${gw.url}${path}`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify(body),
-          })
-        ).json()) as Json;
-      await post("/api/agent", { name: "Slow", executor_type: "CLAUDE_CODE" });
-      const sse = await openSse(`${gw.url}/api/events?type=run_complete,run_error`);
-      const hung = await post("/api/agent/slow/spawn", { prompt: "hang forever", workdir });
-      const parallel = await Promise.all(
-        ["one", "two", "three"].map((p) => post("/api/agent/slow/spawn", { prompt: p, workdir })),
-      );
-      expect(new Set(parallel.map((p) => p.session_id)).size).toBe(3);
-      for (const p of parallel) {
-        await sse.waitFor((e) => e.type === "run_complete" && e.session_id === p.session_id);
-      }
-      const timedOut = await sse.waitFor((e) => e.session_id === hung.session_id);
-      expect(timedOut).toMatchObject({ type: "run_error", code: "RUN_TIMEOUT" });
-      expect(() => process.kill(-(hung.pid as number), 0)).toThrow();
-      sse.close();
-    } finally {
-      await gw.close();
-      await rm(home, { recursive: true, force: true });
+    expect((await post("/api/agent", { name: "Slow", executor_type: "CLAUDE_CODE" })).status).toBe(201);
+  };
+
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("stops a run that outlives the configured timeout", async () => {
+    // The run hangs until it is killed (it ignores SIGINT and SIGTERM), so it outlives the timeout
+    // however slow the machine is.
+    await start("runs:\n  timeout_seconds: 0.5\n  stop_grace_ms: 100\n");
+    const sse = await openSse(`${gw!.url}/api/events?type=run_complete,run_error`);
+    const hung = (await post("/api/agent/slow/spawn", { prompt: "hang forever", workdir })).body;
+    const timedOut = await sse.waitFor((e) => e.session_id === hung.session_id);
+    expect(timedOut).toMatchObject({ type: "run_error", code: "RUN_TIMEOUT" });
+    expect(() => process.kill(-(hung.pid as number), 0)).toThrow();
+    sse.close();
+  });
+
+  it("runs sessions in parallel", async () => {
+    // Each run waits for a file the test writes only once all three CLIs are running: were runs
+    // serialised, the second would never start and this would time out.
+    await start("", (dir) => ({
+      FAKE_CLAUDE_LOG: join(dir, "fake-claude.log"),
+      FAKE_CLAUDE_RELEASE: join(dir, "release"),
+    }));
+    const log = join(home, "fake-claude.log");
+    const sse = await openSse(`${gw!.url}/api/events?type=run_complete,run_error`);
+    const prompts = ["one", "two", "three"].map((p) => `${p}: wait for release`);
+    const runs = await Promise.all(
+      prompts.map(async (prompt) => (await post("/api/agent/slow/spawn", { prompt, workdir })).body),
+    );
+    expect(new Set(runs.map((r) => r.session_id)).size).toBe(3);
+    await eventually(async () => {
+      const started = (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
+      expect(started).toHaveLength(3);
+    }, 20_000);
+    expect(sse.events).toEqual([]);
+    await writeFile(join(home, "release"), "");
+    for (const run of runs) {
+      const end = await sse.waitFor((e) => e.session_id === run.session_id);
+      expect(end).toMatchObject({ type: "run_complete" });
     }
+    sse.close();
   });
 });

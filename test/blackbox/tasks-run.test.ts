@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { type Json, jsonClient } from "../helpers/clients.js";
 import { eventually } from "../helpers/gateway-process.js";
 

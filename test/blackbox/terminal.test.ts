@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
+import type { PtyModule } from "../../runtime/terminals/terminal-manager.js";
 import { openWs } from "../helpers/clients.js";
 import { isGone, openTerminal, type TerminalClient, wsUrl } from "../helpers/terminal-client.js";
 
@@ -297,7 +299,8 @@ describe("/terminal/ws limits", () => {
 
   beforeAll(async () => {
     t = await startTestGateway(
-      "terminals: { max_per_client: 2, grace_seconds: 0.3, idle_timeout_seconds: 1.5 }\n",
+      // No idle timeout here: however slowly a test runs, its idle `cat`s stay until it ends them.
+      "terminals: { max_per_client: 2, grace_seconds: 0.3, idle_timeout_seconds: 0 }\n",
     );
   });
 
@@ -332,6 +335,18 @@ describe("/terminal/ws limits", () => {
     const again = await t.open();
     await expect(again.init({ terminal_id })).rejects.toThrow(/TERMINAL_NOT_FOUND/);
     await again.close();
+  });
+});
+
+describe("/terminal/ws idle timeout", () => {
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway("terminals: { idle_timeout_seconds: 1.5 }\n");
+  });
+
+  afterAll(async () => {
+    await t.stop();
   });
 
   it("kills an idle terminal and says why in the exit frame", async () => {
@@ -396,5 +411,60 @@ describe("gateway shutdown", () => {
     for (const pid of pids) expect(isGone(pid), `pid ${pid}`).toBe(true);
     // The attached client was told before its connection was cut.
     expect(await attached.waitFor((f) => f.type === "exit", 2_000)).toMatchObject({ reason: "shutdown" });
+  });
+});
+
+describe("a machine where the native PTY module cannot load", () => {
+  let home: string;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "viben-no-pty-"));
+    // A real dlopen failure: a file named like the addon that is not a shared object.
+    const addon = join(home, "pty.node");
+    await writeFile(addon, "not an ELF file\n");
+    const loadPty = async () => createRequire(import.meta.url)(addon) as PtyModule;
+    gw = await startGateway({
+      port: 0,
+      env: { PATH: process.env.PATH, HOME: home, VIBEN_LOG_LEVEL: "silent" },
+      loadPty,
+    });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  const expectWhy = (body: unknown) =>
+    expect(body).toMatchObject({
+      code: "NOT_SUPPORTED_IN_RUNTIME",
+      error: expect.stringMatching(
+        /terminals are not available: the native PTY module @lydell\/node-pty did not load.*pty\.node/,
+      ),
+      details: { module: "@lydell/node-pty", reason: expect.any(String) },
+    });
+
+  it("starts and serves everything else", async () => {
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    expect((await fetch(`${gw.url}/api/agent`)).status).toBe(200);
+  });
+
+  it("answers /api/terminals with 501 and the reason", async () => {
+    const list = await fetch(`${gw.url}/api/terminals`);
+    expect(list.status).toBe(501);
+    expectWhy(await list.json());
+    const kill = await fetch(`${gw.url}/api/terminals/some-id`, { method: "DELETE" });
+    expect(kill.status).toBe(501);
+    expectWhy(await kill.json());
+  });
+
+  it("refuses /terminal/ws with 501: the reason on a plain GET, the status on an upgrade", async () => {
+    const plain = await fetch(`${gw.url}/terminal/ws`);
+    expect(plain.status).toBe(501);
+    expectWhy(await plain.json());
+    // @hono/node-server refuses an upgrade with the status and headers only (no body): a WebSocket
+    // client sees the 501, the JSON reason is on the plain GET, in the log and on /api/terminals.
+    await expect(openWs(wsUrl(gw.url))).rejects.toThrow(/upgrade refused: 501/);
   });
 });

@@ -6,8 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, realpathSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AnthropicStub,
@@ -23,9 +22,9 @@ import {
   removeDir,
   startGatewayProcess,
 } from "../helpers/gateway-process.js";
+import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
 import { openTerminal, wsUrl } from "../helpers/terminal-client.js";
 
-const CLAUDE = resolve(import.meta.dirname, "../../node_modules/.bin/claude");
 /** Every sleep this file starts runs `sleep 300.<MARK><n>`: unique to this test process, so cleanup finds all. */
 const MARK = `${process.pid}0`;
 let sleeps = 0;
@@ -114,13 +113,7 @@ const clis: ProcessId[] = [];
 async function prepareHome(): Promise<string> {
   const home = await makeTempHome("viben-procs-");
   homes.push(home);
-  await mkdir(join(home, ".viben/executors"), { recursive: true });
-  await mkdir(join(home, "tmp"));
-  await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${CLAUDE}\n`);
-  await writeFile(
-    join(home, ".viben/gateway.yaml"),
-    "runs:\n  stop_grace_ms: 1500\n  timeout_seconds: 300\n",
-  );
+  await configureRealClaudeHome(home, 300);
   return home;
 }
 

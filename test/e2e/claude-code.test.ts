@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { isAlive, processTree } from "../../runtime/runs/process-tree.js";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
 import {
   type AnthropicStub,
   contentText,
@@ -13,8 +13,7 @@ import {
   toolResults,
 } from "../fixtures/anthropic-stub.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
-
-const CLAUDE = resolve(import.meta.dirname, "../../node_modules/.bin/claude");
+import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
 
 const lastUserText = (body: MessagesRequest) =>
   contentText(body.messages.findLast((m) => m.role === "user")?.content);
@@ -50,13 +49,7 @@ describe("the real Claude Code CLI through the gateway, against a local Anthropi
     home = await mkdtemp(join(tmpdir(), "viben-claude-"));
     workdir = join(home, "project");
     await mkdir(workdir);
-    await mkdir(join(home, ".viben/executors"), { recursive: true });
-    await mkdir(join(home, "tmp"));
-    await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${CLAUDE}\n`);
-    await writeFile(
-      join(home, ".viben/gateway.yaml"),
-      "runs:\n  stop_grace_ms: 1500\n  timeout_seconds: 120\n",
-    );
+    await configureRealClaudeHome(home, 120);
     stub = await startAnthropicStub((body) => reply(body));
     gw = await startGateway({
       port: 0,

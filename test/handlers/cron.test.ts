@@ -133,7 +133,10 @@ describe("/api/cron", () => {
     expect(busy.status).toBe(409);
     expect(busy.body.code).toBe("CRON_JOB_BUSY");
     queue.complete(run.body.queue_job_id as string, "succeeded");
-    await new Promise((r) => setTimeout(r, 10));
+    // The scheduler records the outcome asynchronously; the job is free again once it has.
+    await expect
+      .poll(async () => (await call("GET", "/api/cron/nightly-report/runs?limit=1")).body.runs)
+      .toMatchObject([{ status: "succeeded" }]);
     const paused = await call("POST", "/api/cron/nightly-report/pause");
     expect(paused.body).toMatchObject({ enabled: false, next_runs: [] });
     const resumed = await call("POST", "/api/cron/nightly-report/resume");

@@ -3,8 +3,8 @@
 // test/blackbox/workspace-paths.test.ts drives the same rules through the real server and filesystem.
 import { describe, expect, it } from "vitest";
 import type { Services } from "../../handlers/context.js";
-import { allowedWorkdirRoots } from "../../handlers/lib/run-requests.js";
 import type { AgentRecord } from "../../storage/agents.js";
+import { allowedWorkdirRoots } from "../../storage/rules/run-requests.js";
 import { createTestApp, HOME, json, jsonRequest, PROJECT } from "../helpers/app.js";
 
 type Json = Record<string, unknown>;

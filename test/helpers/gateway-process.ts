@@ -106,7 +106,7 @@ export async function removeDir(path: string): Promise<void> {
 }
 
 /** Polls until `check` passes (for changes observed through a file watcher); no fixed sleeps. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -49,14 +49,14 @@ export function readSse(body: ReadableStream<Uint8Array> | null): SseStream {
     get ended() {
       return ended;
     },
-    async until(done, timeoutMs = 5000) {
+    async until(done, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
         if (ended) throw new Error(`stream ended; got ${messages.length} messages`);
         await readOnce(deadline);
       }
     },
-    async untilEnd(timeoutMs = 5000) {
+    async untilEnd(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!ended) await readOnce(deadline);
     },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { EventInput } from "../../handlers/capabilities/events.js";
 import type { Logger } from "../../handlers/capabilities/logger.js";
-import { ApiError } from "../../handlers/errors.js";
 import { Budgets } from "../../runtime/budgets.js";
 import type { RunSummary } from "../../runtime/runs/run-hooks.js";
 import { createAccountingHooks } from "../../runtime/telemetry/accounting-hooks.js";
 import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
+import { DomainError } from "../../storage/errors.js";
 import { type BudgetsConfig, BudgetsSchema, compileGatewayConfig } from "../../storage/gateway-config.js";
 import { Ledger } from "../../storage/ledger.js";
 
@@ -59,13 +59,13 @@ function summary(agentId: string, cents: number, at: Date): RunSummary {
   };
 }
 
-async function refusal(run: Promise<void>): Promise<ApiError> {
+async function refusal(run: Promise<void>): Promise<DomainError> {
   const error = await run.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 const agent = (id: string) => ({ id });
@@ -79,7 +79,7 @@ describe("budgets", () => {
     await hooks.beforeRun!(agent("coder") as never);
     await hooks.afterRun!(summary("coder", 1.23, t.clock.now()));
     const error = await refusal(hooks.beforeRun!(agent("coder") as never));
-    expect(error.status).toBe(402);
+    expect(error.kind).toBe("payment_required");
     expect(error.code).toBe("BUDGET_EXCEEDED");
     expect(error.message).toBe("the daily budget of agent 'coder' is used up: spent 2.46 of 2.46 cents");
     expect(error.details).toEqual({
@@ -111,7 +111,7 @@ describe("budgets", () => {
 
   it("refuses everything at a zero limit and nothing without budgets", async () => {
     const zero = await setup({ daily_cents: 0 }).make();
-    expect((await refusal(zero.hooks.beforeRun!(agent("a") as never))).status).toBe(402);
+    expect((await refusal(zero.hooks.beforeRun!(agent("a") as never))).kind).toBe("payment_required");
     const none = setup(undefined);
     const { hooks } = await none.make();
     await hooks.afterRun!(summary("a", 1_000_000, none.clock.now()));
@@ -198,7 +198,7 @@ describe("budgets", () => {
     hooks.onProviderCall!(usage);
     hooks.onProviderCall!(usage);
     // Mid-run: a new run of the agent is refused already.
-    expect((await refusal(hooks.beforeRun!(agent("bot") as never))).status).toBe(402);
+    expect((await refusal(hooks.beforeRun!(agent("bot") as never))).kind).toBe("payment_required");
     await hooks.afterRun!({ ...summary("bot", 1.2, t.clock.now()), run_id: "n1", executor: "viben" });
     expect(ledger.spent("bot").today).toBe(1.2);
   });

@@ -303,7 +303,7 @@ export function readApiSuite(target: SuiteTarget): void {
 /**
  * No API keys configured: only loopback clients, loopback (or listed) Host names and browser origins.
  * `wrangler dev` listens on loopback here too, and the edge reads the client address from
- * CF-Connecting-IP (see runtime/edge/remote-address.ts).
+ * CF-Connecting-IP (see runtime/workerd/remote-address.ts).
  */
 export function noKeySuite(target: SuiteTarget): void {
   const { call, wake } = client(target);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { type Fixture, KEYS, SECRET_ENV, writeFixture } from "./fixture.js";
 import type { SuiteTarget } from "./read-api.suite.js";
 import { publishToLocalKv, startWranglerDev, type WranglerDev } from "./wrangler-dev.js";

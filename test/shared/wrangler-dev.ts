@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
 
 /** `npm run publish:edge -- --local --persist-to <dir>` as a user runs it, with HOME pointing at `home`. */
 export async function publishToLocalKv(home: string, persistTo: string, workspaces: string[] = []) {
-  const args = ["runtime/edge/cli/publish-edge.ts", "--local", "--persist-to", persistTo];
+  const args = ["runtime/edge-sync/cli/publish-edge.ts", "--local", "--persist-to", persistTo];
   for (const w of workspaces) args.push("--workspace", w);
   const { stdout } = await promisify(execFile)(TSX, args, {
     cwd: ROOT,

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pullEdgeInbox } from "../../runtime/edge/inbox-puller.js";
-import { type RunningGateway, startGateway } from "../../runtime/server.js";
+import { pullEdgeInbox } from "../../runtime/edge-sync/inbox-puller.js";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { eventually } from "../helpers/gateway-process.js";
 import { type Fixture, KEYS, SECRET_ENV, SESSION_ID, writeFixture } from "../shared/fixture.js";
 import {
@@ -173,7 +173,15 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
 
     const { stdout } = await promisify(execFile)(
       join(ROOT, "node_modules/.bin/tsx"),
-      ["runtime/edge/cli/pull-edge.ts", "--url", edge.url, "--token", KEYS.admin, "--local-url", local.url],
+      [
+        "runtime/edge-sync/cli/pull-edge.ts",
+        "--url",
+        edge.url,
+        "--token",
+        KEYS.admin,
+        "--local-url",
+        local.url,
+      ],
       { cwd: ROOT, env: offlineWranglerEnv({ HOME: fixture.home, ...SECRET_ENV }) },
     );
     expect(stdout).toContain(`delivered ${String(keyed.body.run_id)}`);
@@ -201,7 +209,11 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
     const retry = await call(
       edge.url,
       "/api/hooks/wake",
-      post({ ...hook, "idempotency-key": "ci-run-1" }, { prompt: "deploy failed" }),
+      // A retry is the same delivery: the same body (another body under the same key is a 422).
+      post(
+        { ...hook, "idempotency-key": "ci-run-1" },
+        { prompt: "deploy failed", channel: "slack", metadata: { build: 9 } },
+      ),
     );
     expect([retry.body.run_id, retry.body.idempotent_replay]).toEqual([keyed.body.run_id, true]);
     expect(
@@ -275,7 +287,11 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
     const retry = await call(
       edge.url,
       "/api/hooks/wake",
-      post({ ...hook, "idempotency-key": "ci-run-1" }, { prompt: "deploy failed" }),
+      // A retry is the same delivery: the same body (another body under the same key is a 422).
+      post(
+        { ...hook, "idempotency-key": "ci-run-1" },
+        { prompt: "deploy failed", channel: "slack", metadata: { build: 9 } },
+      ),
     );
     expect(retry.body.idempotent_replay).toBe(true);
     const inbox = await call(edge.url, "/api/edge/inbox", { headers: admin });

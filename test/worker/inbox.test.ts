@@ -2,8 +2,8 @@ import { createStorage } from "unstorage";
 import { describe, expect, it } from "vitest";
 import type { EdgeInboxItem } from "../../handlers/capabilities/edge-inbox.js";
 import type { QueueJobInput } from "../../handlers/capabilities/queue.js";
-import { KvEdgeInbox } from "../../runtime/edge/inbox.js";
-import { localIdempotencyKey, wakeBody } from "../../runtime/edge/inbox-puller.js";
+import { localIdempotencyKey, wakeBody } from "../../runtime/edge-sync/inbox-puller.js";
+import { KvEdgeInbox } from "../../runtime/workerd/inbox.js";
 
 const wake = (prompt: string, metadata: Record<string, unknown> = { hook: "github" }): QueueJobInput => ({
   agent_id: "helper",

@@ -1,8 +1,8 @@
 import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { isPublished } from "../../runtime/edge/publish/collect.js";
-import { type KvWriter, publishToEdge } from "../../runtime/edge/publish/publish.js";
-import { redactForEdge } from "../../runtime/edge/publish/redact.js";
+import { isPublished } from "../../runtime/edge-sync/publish/collect.js";
+import { type KvWriter, publishToEdge } from "../../runtime/edge-sync/publish/publish.js";
+import { redactForEdge } from "../../runtime/edge-sync/publish/redact.js";
 import { kvKeyOf } from "../../storage/drivers/kv.js";
 import { LITERAL_SECRETS, writeFixture } from "../shared/fixture.js";
 

@@ -58,8 +58,9 @@ describe("createExecutorCatalog", () => {
     const executors = catalog(2000);
     expect(await availabilityOf("CLAUDE_CODE", home, executors)).toBe("NOT_INSTALLED");
     await makeExecutable(bin, "claude");
-    clock += 1999;
+    clock += 2000;
     expect(await availabilityOf("CLAUDE_CODE", home, executors)).toBe("NOT_INSTALLED");
+    // lru-cache's rule: an entry is stale once it is older than the TTL.
     clock += 1;
     expect(await availabilityOf("CLAUDE_CODE", home, executors)).toBe("INSTALLATION_FOUND");
   });

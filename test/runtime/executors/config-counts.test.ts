@@ -1,15 +1,15 @@
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { amp } from "../../../runtime/executors/amp.js";
-import { claudeCode } from "../../../runtime/executors/claude-code.js";
-import { codex } from "../../../runtime/executors/codex.js";
-import { copilot } from "../../../runtime/executors/copilot.js";
-import { cursorAgent } from "../../../runtime/executors/cursor-agent.js";
-import { gemini } from "../../../runtime/executors/gemini.js";
-import { opencode } from "../../../runtime/executors/opencode.js";
+import { amp } from "../../../runtime/executors/adapters/amp.js";
+import { claudeCode } from "../../../runtime/executors/adapters/claude-code.js";
+import { codex } from "../../../runtime/executors/adapters/codex.js";
+import { copilot } from "../../../runtime/executors/adapters/copilot.js";
+import { cursorAgent } from "../../../runtime/executors/adapters/cursor-agent.js";
+import { gemini } from "../../../runtime/executors/adapters/gemini.js";
+import { opencode } from "../../../runtime/executors/adapters/opencode.js";
+import { qwenCode } from "../../../runtime/executors/adapters/qwen-code.js";
 import { probeExecutor } from "../../../runtime/executors/probe.js";
-import { qwenCode } from "../../../runtime/executors/qwen-code.js";
 import type { ExecutorDescriptor } from "../../../runtime/executors/types.js";
 import { makeDir, servers, TempDirs, writeFileAt, writeJson } from "./fixtures.js";
 

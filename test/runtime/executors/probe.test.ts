@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { claudeCode } from "../../../runtime/executors/claude-code.js";
-import { codex } from "../../../runtime/executors/codex.js";
-import { copilot } from "../../../runtime/executors/copilot.js";
-import { cursorAgent } from "../../../runtime/executors/cursor-agent.js";
+import { claudeCode } from "../../../runtime/executors/adapters/claude-code.js";
+import { codex } from "../../../runtime/executors/adapters/codex.js";
+import { copilot } from "../../../runtime/executors/adapters/copilot.js";
+import { cursorAgent } from "../../../runtime/executors/adapters/cursor-agent.js";
 import { probeExecutor } from "../../../runtime/executors/probe.js";
 import type { ExecutorDescriptor } from "../../../runtime/executors/types.js";
 import type { ExecutorOverride } from "../../../storage/executor-overrides.js";

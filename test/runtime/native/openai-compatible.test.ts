@@ -268,7 +268,8 @@ describe("native run, OpenAI-compatible provider", () => {
     });
     const started = Date.now();
     const exit = await run.exit;
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Far below the default call timeout (120 s): the 0.3 s one ended it.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(exit.code).toBe(1);
     expect(resultOf(run.outputs)?.error).toMatch(/sent nothing for 0\.3 s/);
     expect(run.calls[0]?.error).toMatch(/sent nothing/);
@@ -294,9 +295,8 @@ describe("native run, OpenAI-compatible provider", () => {
       workdir: workdir.dir,
     });
     await expect.poll(() => outputsOf(run.outputs, "delta").length).toBe(5);
-    const started = Date.now();
+    // The stream never ends by itself: the run ending at all is the stop's doing.
     await run.run.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(await run.exit).toEqual({ code: 1, signal: "SIGINT", stderrTail: "" });
     expect(outputsOf(run.outputs, "result")).toEqual([]);
     expect(run.calls[0]?.error).toBe("stopped");
@@ -317,7 +317,8 @@ describe("native run, OpenAI-compatible provider", () => {
     await expect.poll(() => outputsOf(run.outputs, "tool_start").length).toBe(1);
     const started = Date.now();
     await run.run.stop();
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Well before the 30 s the command would take.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect((await run.exit).signal).toBe("SIGINT");
     expect(outputsOf(run.outputs, "tool_end")[0]).toMatchObject({
       isError: true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ampAdapter } from "../../../../runtime/executors/amp.js";
+import { ampAdapter } from "../../../../runtime/executors/adapters/amp.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 describe("Amp command line", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claudeCodeAdapter } from "../../../../runtime/executors/claude-code.js";
+import { claudeCodeAdapter } from "../../../../runtime/executors/adapters/claude-code.js";
 import {
   BASE_SPEC,
   deltaText,

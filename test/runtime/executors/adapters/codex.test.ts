@@ -1,6 +1,6 @@
 import { parse as parseToml } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import { codexAdapter } from "../../../../runtime/executors/codex.js";
+import { codexAdapter } from "../../../../runtime/executors/adapters/codex.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 /** The `-c` overrides of a command line, each parsed the way Codex parses it (`key=<TOML value>`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copilotAdapter } from "../../../../runtime/executors/copilot.js";
+import { copilotAdapter } from "../../../../runtime/executors/adapters/copilot.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 describe("GitHub Copilot command line", () => {

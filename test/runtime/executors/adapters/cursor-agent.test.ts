@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cursorAgentAdapter } from "../../../../runtime/executors/cursor-agent.js";
+import { cursorAgentAdapter } from "../../../../runtime/executors/adapters/cursor-agent.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 describe("Cursor command line", () => {

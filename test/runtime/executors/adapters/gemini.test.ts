@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { geminiAdapter } from "../../../../runtime/executors/gemini.js";
+import { geminiAdapter } from "../../../../runtime/executors/adapters/gemini.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseSample } from "./samples.js";
 
 describe("Gemini CLI command line", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { opencodeAdapter } from "../../../../runtime/executors/opencode.js";
+import { opencodeAdapter } from "../../../../runtime/executors/adapters/opencode.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 describe("OpenCode command line", () => {

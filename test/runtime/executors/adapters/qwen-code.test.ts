@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { qwenCodeAdapter } from "../../../../runtime/executors/qwen-code.js";
+import { qwenCodeAdapter } from "../../../../runtime/executors/adapters/qwen-code.js";
 import { BASE_SPEC, deltaText, kinds, only, optionValue, parseLines, parseSample } from "./samples.js";
 
 describe("Qwen Code command line", () => {

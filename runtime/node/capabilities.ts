@@ -1,8 +1,8 @@
 import { realpath, stat } from "node:fs/promises";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
-import type { PathProbe } from "../handlers/capabilities/paths.js";
-import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
+import type { PathProbe } from "../../handlers/capabilities/paths.js";
+import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
 
 export const nodePaths: PathProbe = {
   async isDirectory(path) {

@@ -1,10 +1,10 @@
-import type { ExecutorAdapter } from "./adapter.js";
-import { createClaudeStreamParser } from "./claude-stream.js";
-import { serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
-import { promptWithInstructions } from "./prompt-text.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { ExecutorAdapter } from "../adapter.js";
+import { createClaudeStreamParser } from "../claude-stream.js";
+import { serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { convertMcpServers, type ResolvedMcpServer } from "../mcp-servers.js";
+import { promptWithInstructions } from "../prompt-text.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `amp [threads continue <thread id>] --execute <prompt> --stream-json [--dangerously-allow-all]

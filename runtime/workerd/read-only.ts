@@ -1,12 +1,10 @@
 import { normalizeKey, type Storage } from "unstorage";
-import { ApiError } from "../../handlers/errors.js";
 import type { BackendFactory } from "../../storage/backend.js";
+import { notSupported } from "../../storage/errors.js";
 
 /** The answer to any write of published data at the edge. */
 export const readOnlyError = () =>
-  new ApiError(
-    501,
-    "NOT_SUPPORTED_IN_RUNTIME",
+  notSupported(
     "the edge serves what the local gateway published, read-only: change it on the local gateway, then run npm run publish:edge",
   );
 

@@ -1,5 +1,5 @@
 import { type Document, isMap, isScalar, type Pair, parseDocument, Scalar } from "yaml";
-import { REDACTED, redactSecret } from "../../../handlers/lib/redact.js";
+import { REDACTED, redactSecret } from "../../../storage/rules/redact.js";
 
 /** Where secrets sit in published files: a key pattern and the document paths to mask under it. */
 const SECRET_PLACES: { key: RegExp; mask: (doc: Document) => void }[] = [

@@ -1,5 +1,5 @@
 /**
- * POSIX path helpers that work in every runtime (handlers may not import node:path). Only absolute
+ * POSIX path helpers that work in every runtime (handlers/ and storage/ may not import node:path). Only absolute
  * paths are accepted from clients, and `.`/`..` segments are resolved before any use.
  */
 export function isAbsolutePath(path: string): boolean {

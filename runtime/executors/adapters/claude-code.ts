@@ -1,10 +1,10 @@
-import type { ExecutorAdapter } from "./adapter.js";
-import { createClaudeStreamParser } from "./claude-stream.js";
-import { countEntries, serversAt, valueAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
-import { instructionsOf } from "./prompt-text.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { ExecutorAdapter } from "../adapter.js";
+import { createClaudeStreamParser } from "../claude-stream.js";
+import { countEntries, serversAt, valueAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { convertMcpServers, type ResolvedMcpServer } from "../mcp-servers.js";
+import { instructionsOf } from "../prompt-text.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `claude -p --output-format stream-json --verbose --include-partial-messages [--model m]

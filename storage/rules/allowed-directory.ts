@@ -1,6 +1,32 @@
-import type { Services } from "../context.js";
-import { badRequest } from "../errors.js";
+import { DomainError } from "../errors.js";
+import type { GatewayConfigSource } from "../gateway-config.js";
+import type { Scopes } from "../scopes.js";
 import { normalizeAbsolutePath, pathProblem } from "./paths.js";
+
+/*
+ * Rules both handlers/ and runtime/ need (which directories a client may name) live here, below both:
+ * DESIGN.md fixes the top-level folders, and storage/ is the one layer both may import. They take what
+ * they use as explicit dependencies and throw the domain error, never an HTTP one.
+ */
+
+/** What the directory rules ask of the filesystem (the runtime's path probe answers it). */
+export interface DirectoryProbe {
+  /** Whether an absolute path names an existing directory. */
+  isDirectory(path: string): Promise<boolean>;
+  /** The path with symbolic links resolved (the path itself where that is not possible). */
+  realpath(path: string): Promise<string>;
+  /** The kernel or device filesystem a directory lies on (procfs, sysfs, /dev…), or undefined. */
+  specialFilesystem(path: string): Promise<string | undefined>;
+}
+
+/** The dependencies of the directory rules: the home directory (the default root) and the probe. */
+export interface DirectoryDeps {
+  scopes: Pick<Scopes, "home">;
+  paths: DirectoryProbe;
+}
+
+const refuse = (code: string, message: string, details: Record<string, unknown>) =>
+  new DomainError("validation", code, message, details);
 
 /** The gateway.yaml setting that lists the allowed roots; refusals name it so users know what to widen. */
 export const ROOTS_SETTING = "workdir_roots";
@@ -30,12 +56,17 @@ export function isWithin(path: string, root: string): boolean {
 }
 
 /** gateway.yaml `workdir_roots`, else the home directory: where workdirs, terminals and workspaces may be. */
-export function gatewayRoots(services: Services, configured: string[] | undefined): string[] {
+export function gatewayRoots(
+  services: Pick<DirectoryDeps, "scopes">,
+  configured: string[] | undefined,
+): string[] {
   return configured && configured.length > 0 ? configured : [services.scopes.home];
 }
 
 /** `workdir_roots` as in force now (for helpers that are not handed the request's configuration). */
-export async function currentGatewayRoots(services: Services): Promise<string[]> {
+export async function currentGatewayRoots(
+  services: Pick<DirectoryDeps, "scopes"> & { gatewayConfig: GatewayConfigSource },
+): Promise<string[]> {
   const config = services.gatewayConfig.peek() ?? (await services.gatewayConfig.get());
   return gatewayRoots(services, config.workdirRoots);
 }
@@ -49,7 +80,7 @@ export interface DirectoryRule {
   narrowedBy?: { dirs: string[]; owner: string };
 }
 
-async function withinAny(services: Services, real: string, dirs: string[]): Promise<boolean> {
+async function withinAny(services: DirectoryDeps, real: string, dirs: string[]): Promise<boolean> {
   for (const dir of dirs) {
     if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(dir)))) return true;
   }
@@ -64,29 +95,29 @@ async function withinAny(services: Services, real: string, dirs: string[]): Prom
  * `UNSUPPORTED_FILESYSTEM`, `…_NOT_ALLOWED` (with the roots, and the setting that widens them).
  */
 export async function resolveAllowedDirectory(
-  services: Services,
+  services: DirectoryDeps,
   raw: string,
   rule: DirectoryRule,
 ): Promise<string> {
   const { field, roots, narrowedBy } = rule;
   const codes = CODES[field];
   const problem = pathProblem(raw);
-  if (problem) throw badRequest(codes.invalid, `${field}: ${problem}`, { field, value: raw });
+  if (problem) throw refuse(codes.invalid, `${field}: ${problem}`, { field, value: raw });
   const dir = normalizeAbsolutePath(raw);
   if (!(await services.paths.isDirectory(dir))) {
-    throw badRequest(codes.notFound, `${field}: directory does not exist: ${dir}`, { field, value: raw });
+    throw refuse(codes.notFound, `${field}: directory does not exist: ${dir}`, { field, value: raw });
   }
   const real = await services.paths.realpath(dir);
   const filesystem = await services.paths.specialFilesystem(real);
   if (filesystem) {
-    throw badRequest(
+    throw refuse(
       "UNSUPPORTED_FILESYSTEM",
       `${field}: ${dir} lies on ${filesystem}, not an ordinary filesystem; use an ordinary directory`,
       { field, value: raw, filesystem },
     );
   }
   if (!(await withinAny(services, real, roots))) {
-    throw badRequest(
+    throw refuse(
       codes.notAllowed,
       `${field}: ${dir} is outside the allowed roots (${roots.join(", ")}); ` +
         `add it or a parent to ${ROOTS_SETTING} in gateway.yaml to allow it`,
@@ -94,7 +125,7 @@ export async function resolveAllowedDirectory(
     );
   }
   if (narrowedBy && !(await withinAny(services, real, narrowedBy.dirs))) {
-    throw badRequest(
+    throw refuse(
       codes.notAllowed,
       `${field}: ${dir} is outside what ${narrowedBy.owner} may use (${narrowedBy.dirs.join(", ")})`,
       { field, value: raw, allowed: narrowedBy.dirs },

@@ -1,13 +1,13 @@
-import type { ExecutorAdapter, PermissionMode } from "./adapter.js";
-import { serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { jsonLinesParser } from "./json-lines.js";
-import { asId, asNumber, asObject, asString } from "./json-values.js";
-import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
-import { promptWithInstructions } from "./prompt-text.js";
-import { RunOutputs, type UsageOutput } from "./run-outputs.js";
-import { addUsage } from "./token-usage.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { ExecutorAdapter, PermissionMode } from "../adapter.js";
+import { serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { jsonLinesParser } from "../json-lines.js";
+import { asId, asNumber, asObject, asString } from "../json-values.js";
+import { convertMcpServers, type ResolvedMcpServer } from "../mcp-servers.js";
+import { promptWithInstructions } from "../prompt-text.js";
+import { RunOutputs, type UsageOutput } from "../run-outputs.js";
+import { addUsage } from "../token-usage.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `opencode run --format json [--model provider/model] [--auto | --agent plan] [--session id] -- <prompt>`.

@@ -1,12 +1,12 @@
-import type { ExecutorAdapter, PermissionMode } from "./adapter.js";
-import { type PlainObject, serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { jsonLinesParser } from "./json-lines.js";
-import { asArray, asId, asNumber, asObject, asString } from "./json-values.js";
-import { promptWithInstructions } from "./prompt-text.js";
-import { RunOutputs } from "./run-outputs.js";
-import { readTokenUsage } from "./token-usage.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { ExecutorAdapter, PermissionMode } from "../adapter.js";
+import { type PlainObject, serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { jsonLinesParser } from "../json-lines.js";
+import { asArray, asId, asNumber, asObject, asString } from "../json-values.js";
+import { promptWithInstructions } from "../prompt-text.js";
+import { RunOutputs } from "../run-outputs.js";
+import { readTokenUsage } from "../token-usage.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `cursor-agent -p --output-format stream-json --trust [--model m] [--force | --mode plan]

@@ -1,7 +1,7 @@
 import type { Storage } from "unstorage";
 import { z } from "zod";
 import type { ExecutorCatalog, ExecutorInfo } from "../../handlers/capabilities/executors.js";
-import { ApiError } from "../../handlers/errors.js";
+import { notFound, notSupported } from "../../storage/errors.js";
 import { EXECUTOR_IDS, type ExecutorId } from "../../storage/executor-types.js";
 import { EDGE_KEYS, readPublished } from "./manifest.js";
 
@@ -43,9 +43,7 @@ export class PublishedExecutorCatalog implements ExecutorCatalog {
     const snapshot = await readPublished(this.kv, EDGE_KEYS.executors, ExecutorSnapshotSchema);
     const list = snapshot?.workspaces[workspacePath];
     if (!list) {
-      throw new ApiError(
-        501,
-        "NOT_SUPPORTED_IN_RUNTIME",
+      throw notSupported(
         `executors are not probed at the edge and no snapshot for '${workspacePath}' was published (npm run publish:edge)`,
       );
     }
@@ -54,8 +52,7 @@ export class PublishedExecutorCatalog implements ExecutorCatalog {
 
   async get(id: ExecutorId, workspacePath: string): Promise<ExecutorInfo> {
     const found = (await this.list(workspacePath)).find((e) => e.id === id);
-    if (!found)
-      throw new ApiError(404, "EXECUTOR_NOT_FOUND", `unknown executor '${id}'`, { executor_id: id });
+    if (!found) throw notFound("EXECUTOR_NOT_FOUND", `unknown executor '${id}'`, { executor_id: id });
     return found;
   }
 }

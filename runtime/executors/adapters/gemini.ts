@@ -1,11 +1,11 @@
-import type { ExecutorAdapter, PermissionMode } from "./adapter.js";
-import { serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { jsonLinesParser } from "./json-lines.js";
-import { asId, asNumber, asObject, asString } from "./json-values.js";
-import { promptWithInstructions } from "./prompt-text.js";
-import { RunOutputs, type UsageOutput } from "./run-outputs.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { ExecutorAdapter, PermissionMode } from "../adapter.js";
+import { serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { jsonLinesParser } from "../json-lines.js";
+import { asId, asNumber, asObject, asString } from "../json-values.js";
+import { promptWithInstructions } from "../prompt-text.js";
+import { RunOutputs, type UsageOutput } from "../run-outputs.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `gemini --skip-trust [-m model] -o stream-json [--yolo | --approval-mode mode] [--resume id]

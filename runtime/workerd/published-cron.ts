@@ -1,17 +1,15 @@
 import type { CronJobView, CronService } from "../../handlers/capabilities/cron.js";
-import { ApiError } from "../../handlers/errors.js";
 import type { AppendLog } from "../../storage/append-log.js";
 import { type CronJob, CronJobRepository } from "../../storage/cron-jobs.js";
 import { CronRunLog, type CronRunRecord } from "../../storage/cron-runs.js";
 import { type CronState, CronStateRepository } from "../../storage/cron-state.js";
+import { notSupported } from "../../storage/errors.js";
 import type { Scope } from "../../storage/scopes.js";
 import { watermarkOf } from "../cron/job-runner.js";
 import { compileSchedule, nextTimes } from "../cron/schedule.js";
 
 const notHere = (): never => {
-  throw new ApiError(
-    501,
-    "NOT_SUPPORTED_IN_RUNTIME",
+  throw notSupported(
     "cron jobs are scheduled and changed by the local gateway; the edge lists the published ones",
   );
 };

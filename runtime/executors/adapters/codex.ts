@@ -1,14 +1,14 @@
-import type { McpServerConfig } from "../../storage/agents.js";
-import type { ExecutorAdapter, PermissionMode, RunSpec } from "./adapter.js";
-import { type PlainObject, serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
-import { jsonLinesParser } from "./json-lines.js";
-import { asArray, asId, asNumber, asObject, asString } from "./json-values.js";
-import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
-import { instructionsOf } from "./prompt-text.js";
-import { RunOutputs, type UsageOutput } from "./run-outputs.js";
-import { type TomlValue, tomlString, tomlValue } from "./toml-values.js";
-import type { ExecutorDescriptor } from "./types.js";
+import type { McpServerConfig } from "../../../storage/agents.js";
+import type { ExecutorAdapter, PermissionMode, RunSpec } from "../adapter.js";
+import { type PlainObject, serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { jsonLinesParser } from "../json-lines.js";
+import { asArray, asId, asNumber, asObject, asString } from "../json-values.js";
+import { convertMcpServers, type ResolvedMcpServer } from "../mcp-servers.js";
+import { instructionsOf } from "../prompt-text.js";
+import { RunOutputs, type UsageOutput } from "../run-outputs.js";
+import { type TomlValue, tomlString, tomlValue } from "../toml-values.js";
+import type { ExecutorDescriptor } from "../types.js";
 
 /**
  * `codex exec --json --skip-git-repo-check [-m model] [sandbox] [-c overrides] -- <prompt>`, or

@@ -1,11 +1,11 @@
-import type { ExecutorAdapter } from "./adapter.js";
-import { createClaudeStreamParser } from "./claude-stream.js";
-import { serversAt } from "./config-shapes.js";
-import { CODING_AGENT_FEATURES } from "./features.js";
+import type { ExecutorAdapter } from "../adapter.js";
+import { createClaudeStreamParser } from "../claude-stream.js";
+import { serversAt } from "../config-shapes.js";
+import { CODING_AGENT_FEATURES } from "../features.js";
+import { convertMcpServers, type ResolvedMcpServer } from "../mcp-servers.js";
+import { instructionsOf } from "../prompt-text.js";
+import type { ExecutorDescriptor } from "../types.js";
 import { geminiApprovalArgs } from "./gemini.js";
-import { convertMcpServers, type ResolvedMcpServer } from "./mcp-servers.js";
-import { instructionsOf } from "./prompt-text.js";
-import type { ExecutorDescriptor } from "./types.js";
 
 /**
  * `qwen [-m model] -o stream-json --include-partial-messages [--append-system-prompt text]

@@ -1,34 +1,45 @@
 import { mkdir } from "node:fs/promises";
+import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import type { Logger } from "../handlers/capabilities/logger.js";
-import { createApp, type GatewayApp } from "../handlers/index.js";
-import { isLoopbackAddress } from "../handlers/middleware/security.js";
-import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
-import { fsBackends, sweepTempFiles } from "../storage/drivers/fs-atomic.js";
-import { specialFilesystemOf } from "../storage/drivers/special-filesystems.js";
-import { compileGatewayConfig, GATEWAY_CONFIG_KEY, GatewayConfigSource } from "../storage/gateway-config.js";
-import { HistoryRepository } from "../storage/history.js";
-import { findPricing } from "../storage/model-pricing.js";
-import { Scopes } from "../storage/scopes.js";
-import { SessionRepository } from "../storage/sessions.js";
-import { CronScheduler } from "./cron/scheduler.js";
-import { createEventBus, type InMemoryEventBus } from "./event-bus.js";
-import { createExecutorCatalog } from "./executors/catalog.js";
-import { HeartbeatMonitor } from "./heartbeat.js";
-import { createJsonLogger, parseLogLevel } from "./logger.js";
-import { createGatewayNativeRunner } from "./native/index.js";
-import { nodePaths, nodeRemoteAddress } from "./node-capabilities.js";
-import { createProviderChecker } from "./providers/checker.js";
-import { createQueueRuntime } from "./queue/index.js";
-import { cookieOwner, GatewayProcesses } from "./runs/process-cookie.js";
-import { RunManager } from "./runs/run-manager.js";
-import { createAccounting } from "./telemetry/accounting.js";
-import { TerminalManager } from "./terminals/terminal-manager.js";
-import { VERSION } from "./version.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
+import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
+import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
+import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
+import {
+  compileGatewayConfig,
+  GATEWAY_CONFIG_KEY,
+  GatewayConfigSource,
+} from "../../storage/gateway-config.js";
+import { HistoryRepository } from "../../storage/history.js";
+import { findPricing } from "../../storage/model-pricing.js";
+import { isLoopbackAddress } from "../../storage/rules/loopback.js";
+import { Scopes } from "../../storage/scopes.js";
+import { SessionRepository } from "../../storage/sessions.js";
+import { CronScheduler } from "../cron/scheduler.js";
+import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
+import { createExecutorCatalog } from "../executors/catalog.js";
+import { HeartbeatMonitor } from "../heartbeat.js";
+import { createJsonLogger, parseLogLevel } from "../logger.js";
+import { createGatewayNativeRunner } from "../native/index.js";
+import { createProviderChecker } from "../providers/checker.js";
+import { createQueueRuntime } from "../queue/index.js";
+import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
+import { RunManager } from "../runs/run-manager.js";
+import { createAccounting } from "../telemetry/accounting.js";
+import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.js";
+import { VERSION } from "../version.js";
+import { nodePaths, nodeRemoteAddress } from "./capabilities.js";
+import { answerClientErrorsWithEnvelope } from "./client-errors.js";
+import {
+  answerHandshakeErrorsWithEnvelope,
+  answerRefusedUpgradesInFull,
+  serveUpgradesOnWebSocketRoutesOnly,
+} from "./upgrade-requests.js";
 
 export const DEFAULT_PORT = 18790;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -42,6 +53,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Interval of `: ping` comments on idle SSE streams (tests use a short one). */
   sseHeartbeatMs?: number;
+  /** Loads the PTY module on first terminal use (default `@lydell/node-pty`; tests pass a broken one). */
+  loadPty?: () => Promise<PtyModule>;
 }
 
 export interface RunningGateway {
@@ -149,7 +162,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     hooks: accounting.hooks,
     processes,
   });
-  const terminals = new TerminalManager({ env, logger, processes });
+  const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,
@@ -159,7 +172,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     events,
     sessions,
-    services: () => app.services,
+    paths: nodePaths,
   });
   await queue.open();
   // Cron and the heartbeat enqueue through the queue; both start once the server listens.
@@ -200,11 +213,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // before it is buffered whole (ws's own default allows 100 MiB).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port, websocket: { server: wss } }, () =>
-      resolveServer(s),
-    );
+    const fetch = answerRefusedUpgradesInFull(app.fetch);
+    const s = serve({ fetch, hostname: host, port, websocket: { server: wss } }, () => resolveServer(s));
     s.once("error", reject);
   });
+  answerClientErrorsWithEnvelope(server);
+  serveUpgradesOnWebSocketRoutesOnly(server as HttpServer, WEBSOCKET_ROUTES);
+  answerHandshakeErrorsWithEnvelope(wss);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });

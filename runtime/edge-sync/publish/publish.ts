@@ -5,8 +5,8 @@ import { kvRootPrefix } from "../../../storage/drivers/kv.js";
 import { Scopes } from "../../../storage/scopes.js";
 import { createExecutorCatalog } from "../../executors/catalog.js";
 import { VERSION } from "../../version.js";
-import type { ExecutorSnapshot } from "../executor-snapshot.js";
-import { EDGE_KEYS, type EdgeManifest } from "../manifest.js";
+import type { ExecutorSnapshot } from "../../workerd/executor-snapshot.js";
+import { EDGE_KEYS, type EdgeManifest } from "../../workerd/manifest.js";
 import { collectRoot, type KvEntry } from "./collect.js";
 
 /** What publishing needs of a KV namespace (wrangler-kv.ts; tests use a map). */

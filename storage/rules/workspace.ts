@@ -1,7 +1,13 @@
-import type { Scope } from "../../storage/scopes.js";
-import type { Services } from "../context.js";
-import { currentGatewayRoots, resolveAllowedDirectory } from "./allowed-directory.js";
+import type { GatewayConfigSource } from "../gateway-config.js";
+import type { Scope, Scopes } from "../scopes.js";
+import { currentGatewayRoots, type DirectoryDeps, resolveAllowedDirectory } from "./allowed-directory.js";
 import { normalizeAbsolutePath, pathProblem } from "./paths.js";
+
+/** What workspace resolution uses: the scopes, the path probe and gateway.yaml (for `workdir_roots`). */
+export interface WorkspaceDeps extends DirectoryDeps {
+  scopes: Scopes;
+  gatewayConfig: GatewayConfigSource;
+}
 
 export interface WorkspaceSelection {
   workspacePath: string;
@@ -18,7 +24,7 @@ export interface WorkspaceSelection {
  * The path must also be an allowed one (see resolveWorkspacePath).
  */
 export async function resolveWorkspace(
-  services: Services,
+  services: WorkspaceDeps,
   query: { workspace_path?: string | undefined; include_global?: boolean | undefined },
   field: "workspace_path" | "base_path" = "workspace_path",
 ): Promise<WorkspaceSelection> {
@@ -39,7 +45,7 @@ export async function resolveWorkspace(
  * always accepted. Nothing is created or written here.
  */
 export async function resolveWorkspacePath(
-  services: Services,
+  services: WorkspaceDeps,
   raw: string | undefined,
   field: "workspace_path" | "base_path" = "workspace_path",
 ): Promise<string> {

@@ -1,0 +1,55 @@
+import { type DomainError, notSupported } from "../../storage/errors.js";
+import type { Services } from "../context.js";
+
+/** The runtime capabilities a runtime may leave out: routes that need one answer 501 without it. */
+export type CapabilityName =
+  | "runs"
+  | "sessions"
+  | "history"
+  | "queue"
+  | "terminals"
+  | "cron"
+  | "heartbeat"
+  | "edgeInbox"
+  | "executors"
+  | "providerChecks"
+  | "telemetry"
+  | "events"
+  | "upgradeWebSocket";
+
+// What each refusal says, written once. (The wording of each is what the API has always answered.)
+const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
+const inThe = (what: string) => (runtime: string) =>
+  notSupported(`${what} not available in the ${runtime} runtime`, { runtime });
+
+const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
+  runs: on("running agents is"),
+  sessions: on("sessions are"),
+  history: on("sessions are"),
+  queue: on("the run queue is"),
+  terminals: (runtime) => notSupported(`terminals are not available on ${runtime}`, { runtime }),
+  cron: on("cron jobs are"),
+  heartbeat: on("the heartbeat is"),
+  edgeInbox: (runtime) =>
+    notSupported(
+      `the webhook inbox lives at the edge (workerd), not on ${runtime}; pull it with npm run pull:edge`,
+    ),
+  executors: on("executor detection is"),
+  providerChecks: on("checking providers is"),
+  telemetry: inThe("telemetry is"),
+  events: inThe("the event stream is"),
+  upgradeWebSocket: on("WebSocket is"),
+};
+
+/**
+ * The one capability guard: the runtime's capability, or 501 `NOT_SUPPORTED_IN_RUNTIME` where the runtime
+ * has none (no processes, terminals or cron on workerd), e.g. `requireCapability(services, "runs")`.
+ */
+export function requireCapability<K extends CapabilityName>(
+  services: Services,
+  name: K,
+): NonNullable<Services[K]> {
+  const capability = services[name];
+  if (capability === undefined || capability === null) throw REFUSALS[name](services.runtime);
+  return capability as NonNullable<Services[K]>;
+}

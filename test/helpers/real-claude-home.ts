@@ -1,0 +1,19 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+/** The real Claude Code CLI, installed as a dev dependency. */
+export const REAL_CLAUDE = resolve(import.meta.dirname, "../../node_modules/.bin/claude");
+
+/**
+ * Points a temporary HOME at the real CLI (~/.viben/executors/CLAUDE_CODE.yaml), gives it a private tmp
+ * folder, and writes a gateway.yaml with a short stop grace and the given run timeout.
+ */
+export async function configureRealClaudeHome(home: string, timeoutSeconds: number): Promise<void> {
+  await mkdir(join(home, ".viben/executors"), { recursive: true });
+  await mkdir(join(home, "tmp"));
+  await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${REAL_CLAUDE}\n`);
+  await writeFile(
+    join(home, ".viben/gateway.yaml"),
+    `runs:\n  stop_grace_ms: 1500\n  timeout_seconds: ${timeoutSeconds}\n`,
+  );
+}
