@@ -1,0 +1,300 @@
+import { z } from "@hono/zod-openapi";
+import { AgentFieldsSchema, stripUndefined } from "../../storage/agents.js";
+import { canonicalExecutorId } from "../../storage/executor-types.js";
+import { resolveWorkspace, resolveWorkspacePath } from "../../storage/rules/workspace.js";
+import { idSchema } from "../../storage/schema-helpers.js";
+import type { Scope } from "../../storage/scopes.js";
+import type { Services } from "../context.js";
+import { ApiError } from "../errors.js";
+import { createRouter } from "../lib/app-factory.js";
+import { defineRoute } from "../lib/roles.js";
+import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "../lib/schemas.js";
+import {
+  AgentDetailSchema,
+  AgentSummarySchema,
+  AvailabilityResolver,
+  agentDetail,
+  agentSummary,
+} from "./agent-views.js";
+
+const IdParams = z.object({
+  id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "my-agent" }),
+});
+const ScopeQuery = WorkspaceQuerySchema.pick({ workspace_path: true });
+
+export const AgentCreateSchema = AgentFieldsSchema.partial()
+  .extend({
+    name: AgentFieldsSchema.shape.name,
+    id: idSchema.optional(),
+    from_template: idSchema.optional(),
+    base_path: z
+      .string()
+      .optional()
+      .openapi({ description: "Workspace to store the agent in; global when absent" }),
+  })
+  .strict()
+  .openapi("AgentCreate");
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+export const AgentPatchSchema = z
+  .object({
+    name: AgentFieldsSchema.shape.name.optional(),
+    description: nullable(AgentFieldsSchema.shape.description),
+    executor_type: nullable(AgentFieldsSchema.shape.executor_type),
+    model: nullable(AgentFieldsSchema.shape.model),
+    provider: nullable(AgentFieldsSchema.shape.provider),
+    system_prompt: nullable(AgentFieldsSchema.shape.system_prompt),
+    append_prompt: nullable(AgentFieldsSchema.shape.append_prompt),
+    temperature: nullable(AgentFieldsSchema.shape.temperature),
+    max_tokens: nullable(AgentFieldsSchema.shape.max_tokens),
+    max_turns: nullable(AgentFieldsSchema.shape.max_turns),
+    permission_mode: nullable(AgentFieldsSchema.shape.permission_mode),
+    mcp_servers: nullable(AgentFieldsSchema.shape.mcp_servers),
+    skills: nullable(AgentFieldsSchema.shape.skills),
+    workdirs: nullable(AgentFieldsSchema.shape.workdirs),
+  })
+  .strict()
+  .openapi("AgentPatch", { description: "Fields to change; null removes an optional field" });
+
+const ExecutorAgentSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.literal("executor"),
+    is_available: z.boolean(),
+    availability: z.object({
+      available: z.boolean(),
+      reason: z.string().nullable(),
+      type: z.string(),
+      last_auth_timestamp: z.number().optional(),
+    }),
+    supports_mcp: z.boolean(),
+    features: z.array(z.string()),
+    capabilities: z.array(z.string()),
+  })
+  .openapi("ExecutorAgent");
+
+const AvailabilitySchema = z
+  .object({
+    agent_id: z.string(),
+    available: z.boolean(),
+    reason: z.string().nullable(),
+    executor_type: z.string().optional(),
+    availability: z.object({ type: z.string(), last_auth_timestamp: z.number().optional() }).optional(),
+  })
+  .openapi("AgentAvailability");
+
+/** Scopes an agent id is looked up in: the given workspace first, then the global scope. */
+async function lookupScopes(services: Services, workspacePath: string | undefined): Promise<Scope[]> {
+  const path = await resolveWorkspacePath(services, workspacePath);
+  return services.scopes.listingScopes(path, true);
+}
+
+async function executorAsAgent(services: Services, id: string, workspacePath: string) {
+  const executorId = canonicalExecutorId(id);
+  if (!executorId || !services.executors) return undefined;
+  const info = await services.executors.get(executorId, workspacePath);
+  const available = info.availability.type !== "NOT_INSTALLED";
+  return {
+    id: info.id,
+    name: info.name,
+    type: "executor" as const,
+    is_available: available,
+    availability: {
+      available,
+      reason: available ? null : `${info.name} is not installed`,
+      type: info.availability.type,
+      last_auth_timestamp: info.availability.last_auth_timestamp,
+    },
+    supports_mcp: info.supports_mcp,
+    features: info.features,
+    capabilities: info.capabilities,
+  };
+}
+
+const agentNotFound = (id: string) =>
+  new ApiError(404, "AGENT_NOT_FOUND", `agent '${id}' not found`, { agent_id: id });
+
+/** /api/agent: list, create, get, update and delete user-created agents; availability. */
+export const agentsRouter = createRouter()
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/",
+      operationId: "listAgents",
+      tags: ["Agents"],
+      summary: "List agents of a workspace, merged with the global scope",
+      request: { query: WorkspaceQuerySchema },
+      responses: {
+        200: jsonContent(
+          z.object({
+            workspace_path: z.string(),
+            agents: z.array(AgentSummarySchema),
+            total: z.number().int(),
+            warnings: z.array(z.object({ id: z.string(), config_path: z.string(), error: z.string() })),
+          }),
+          "Agents, workspace first",
+        ),
+        ...errorResponses(400),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const ws = await resolveWorkspace(services, c.req.valid("query"));
+      const { agents, problems } = await services.agents.list(ws.scopes);
+      const availability = new AvailabilityResolver(services, ws.workspacePath, ws.scopes);
+      const views = await Promise.all(agents.map((a) => agentSummary(a, availability)));
+      return c.json(
+        { workspace_path: ws.workspacePath, agents: views, total: views.length, warnings: problems },
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "post",
+      path: "/",
+      operationId: "createAgent",
+      tags: ["Agents"],
+      summary: "Create an agent (id derived from the name when absent)",
+      request: { body: jsonBody(AgentCreateSchema) },
+      responses: {
+        201: jsonContent(AgentDetailSchema, "The created agent"),
+        ...errorResponses(400, 404, 409, 501),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { id, from_template, base_path, ...fields } = c.req.valid("json");
+      const workspacePath = await resolveWorkspacePath(services, base_path, "base_path");
+      const scope = services.scopes.workspace(workspacePath);
+      const template = from_template ? await services.templates.get(from_template) : undefined;
+      const record = await services.agents.create(
+        scope,
+        { ...stripUndefined(template?.config ?? {}), ...stripUndefined(fields), name: fields.name },
+        id,
+      );
+      const availability = new AvailabilityResolver(
+        services,
+        workspacePath,
+        services.scopes.listingScopes(workspacePath, true),
+      );
+      return c.json(await agentDetail(record, availability), 201);
+    },
+  )
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/{id}",
+      operationId: "getAgent",
+      tags: ["Agents"],
+      summary: "Get an agent, or an executor by its id (e.g. CLAUDE_CODE)",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: {
+        200: jsonContent(z.union([AgentDetailSchema, ExecutorAgentSchema]), "The agent or executor"),
+        ...errorResponses(400, 404, 422),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { id } = c.req.valid("param");
+      const { workspace_path } = c.req.valid("query");
+      const scopes = await lookupScopes(services, workspace_path);
+      const record = await services.agents.find(scopes, id);
+      const workspacePath = scopes[0]!.workspacePath;
+      if (record)
+        return c.json(
+          await agentDetail(record, new AvailabilityResolver(services, workspacePath, scopes)),
+          200,
+        );
+      const executor = await executorAsAgent(services, id, workspacePath);
+      if (executor) return c.json(executor, 200);
+      throw agentNotFound(id);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "patch",
+      path: "/{id}",
+      operationId: "updateAgent",
+      tags: ["Agents"],
+      summary: "Update an agent; keys written by hand are kept",
+      request: { params: IdParams, query: ScopeQuery, body: jsonBody(AgentPatchSchema) },
+      responses: {
+        200: jsonContent(AgentDetailSchema, "The updated agent"),
+        ...errorResponses(400, 404, 422, 501),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { id } = c.req.valid("param");
+      const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
+      const record = await services.agents.get(scopes, id);
+      const updated = await services.agents.update(record, c.req.valid("json"));
+      return c.json(
+        await agentDetail(updated, new AvailabilityResolver(services, scopes[0]!.workspacePath, scopes)),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "delete",
+      path: "/{id}",
+      operationId: "deleteAgent",
+      tags: ["Agents"],
+      summary: "Delete an agent and its directory",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: {
+        200: jsonContent(z.object({ success: z.boolean(), id: z.string(), source: z.string() }), "Deleted"),
+        ...errorResponses(400, 404, 501),
+      },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { id } = c.req.valid("param");
+      const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
+      const record = await services.agents.get(scopes, id);
+      await services.agents.remove(record);
+      return c.json({ success: true, id, source: record.scope.kind }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/{id}/availability",
+      operationId: "getAgentAvailability",
+      tags: ["Agents"],
+      summary: "Whether the agent (or executor) can run here",
+      request: { params: IdParams, query: ScopeQuery },
+      responses: { 200: jsonContent(AvailabilitySchema, "Availability"), ...errorResponses(400, 404) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { id } = c.req.valid("param");
+      const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
+      const workspacePath = scopes[0]!.workspacePath;
+      const record = await services.agents.find(scopes, id);
+      if (record) {
+        const result = await new AvailabilityResolver(services, workspacePath, scopes).forAgent(
+          record.config,
+        );
+        return c.json({ agent_id: id, executor_type: record.config.executor_type, ...result }, 200);
+      }
+      const executor = await executorAsAgent(services, id, workspacePath);
+      if (!executor) throw agentNotFound(id);
+      return c.json(
+        {
+          agent_id: executor.id,
+          executor_type: executor.id,
+          available: executor.is_available,
+          reason: executor.availability.reason,
+          availability: {
+            type: executor.availability.type,
+            last_auth_timestamp: executor.availability.last_auth_timestamp,
+          },
+        },
+        200,
+      );
+    },
+  );

@@ -1,0 +1,56 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../context.js";
+
+/** The route groups of the document, in the order a reader meets them (each operation names one). */
+const API_TAGS = [
+  { name: "Health", description: "Liveness (public)" },
+  { name: "Agents", description: "User-created agents of the global and workspace scopes, and the default" },
+  { name: "Agent templates", description: "Built-in and user-made templates to create agents from" },
+  { name: "Runs", description: "Start, stop and chat with an agent's executor" },
+  { name: "Sessions", description: "Conversations of agents and their messages" },
+  { name: "History", description: "Per-agent run history" },
+  { name: "Executors", description: "Coding-agent CLIs found on this machine" },
+  { name: "Models", description: "Models of the configured providers" },
+  { name: "Providers", description: "LLM providers for native agents (credentials redacted)" },
+  { name: "Queue", description: "The durable run queue and its lanes" },
+  { name: "Cron", description: "Scheduled runs" },
+  { name: "Webhooks", description: "Webhook intake (hook tokens)" },
+  { name: "Edge", description: "The inbox of webhook wakes held at the edge (workerd)" },
+  { name: "Heartbeat", description: "The periodic self-check of gateway.yaml `heartbeat:`" },
+  { name: "Tasks", description: "Tasks run by agents" },
+  { name: "Kanban", description: "The board of a workspace's tasks" },
+  { name: "Events", description: "The event stream (Server-Sent Events)" },
+  { name: "WebSocket", description: "Chat and events over WebSocket (`/ws`, the Ryvos protocol)" },
+  { name: "Telemetry", description: "Request, run, token and cost figures; Prometheus metrics" },
+  { name: "Terminals", description: "Interactive terminals (`/terminal/ws`) and their management" },
+];
+
+/** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */
+export function mountDocs(app: OpenAPIHono<AppEnv>, version: string): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from gateway.yaml (not needed on loopback when no keys are configured)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Viben Gateway",
+      version,
+      description:
+        "Local-first gateway for orchestrating AI agents. Each operation names its x-required-role.",
+      license: { name: "MIT", url: "https://spdx.org/licenses/MIT.html" },
+    },
+    servers: [
+      {
+        url: "http://127.0.0.1:18790",
+        description:
+          "The local Viben gateway on its default address (npm start; --host/--port or VIBEN_HOST/VIBEN_PORT move it)",
+      },
+    ],
+    tags: API_TAGS,
+    security: [{ bearer: [] }],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Viben Gateway API" }));
+}

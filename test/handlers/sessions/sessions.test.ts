@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { createTestApp, HOME, json, jsonRequest, PROJECT } from "../../helpers/app.js";
+
+type Json = Record<string, unknown>;
+
+async function setup() {
+  const ctx = createTestApp();
+  await ctx.app.request("/api/agent", jsonRequest("POST", { name: "Coder", executor_type: "CLAUDE_CODE" }));
+  await ctx.app.request("/api/agent", jsonRequest("POST", { name: "Other", executor_type: "CODEX" }));
+  const res = await ctx.app.request(
+    "/api/agent/coder/sessions",
+    jsonRequest("POST", { workdir: HOME, title: "First", id: "s-1" }),
+  );
+  expect(res.status).toBe(201);
+  return ctx;
+}
+
+describe("agent sessions and messages", () => {
+  it("creates, lists, gets and deletes sessions of an agent", async () => {
+    const { app } = await setup();
+    expect(await json(await app.request("/api/agent/coder/sessions/s-1"))).toMatchObject({
+      id: "s-1",
+      agent_id: "coder",
+      agent: "coder",
+      title: "First",
+      status: "idle",
+      workdir: HOME,
+      message_count: 0,
+    });
+    const list = await json<{ sessions: Json[]; total: number }>(
+      await app.request("/api/agent/coder/sessions"),
+    );
+    expect(list.total).toBe(1);
+    // Another agent does not see it.
+    expect((await app.request("/api/agent/other/sessions/s-1")).status).toBe(404);
+    expect(await json(await app.request("/api/agent/other/sessions"))).toMatchObject({ total: 0 });
+    const clash = await app.request(
+      "/api/agent/coder/sessions",
+      jsonRequest("POST", { workdir: HOME, id: "s-1" }),
+    );
+    expect(clash.status).toBe(409);
+    expect((await app.request("/api/agent/coder/sessions/s-1", { method: "DELETE" })).status).toBe(200);
+    expect((await app.request("/api/agent/coder/sessions/s-1")).status).toBe(404);
+  });
+
+  it("refuses a session workdir outside what the agent may use", async () => {
+    const { app } = await setup();
+    const res = await app.request("/api/agent/coder/sessions", jsonRequest("POST", { workdir: "/tmp" }));
+    expect(res.status).toBe(400);
+    expect((await json(res)).code).toBe("WORKDIR_NOT_ALLOWED");
+  });
+
+  it("pages messages with cursors and folds tool calls into UI turns", async () => {
+    const { app, sessions } = await setup();
+    for (let i = 0; i < 120; i++) {
+      await app.request(
+        "/api/agent/coder/sessions/s-1/messages",
+        jsonRequest("POST", { role: i % 2 === 0 ? "user" : "assistant", content: `m${i}` }),
+      );
+    }
+    const last = await json<{ messages: Json[]; prev_cursor?: string }>(
+      await app.request("/api/agent/coder/sessions/s-1/messages?limit=50"),
+    );
+    expect(last.messages.map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i + 70}`));
+    const before = await json<{ messages: Json[]; prev_cursor?: string }>(
+      await app.request(`/api/agent/coder/sessions/s-1/messages?limit=50&before=${last.prev_cursor}`),
+    );
+    expect(before.messages[0]?.content).toBe("m20");
+    const bad = await app.request("/api/agent/coder/sessions/s-1/messages?before=%%%");
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error).toMatch(/cursor/);
+    expect((await app.request("/api/agent/coder/sessions/s-1/messages?limit=0")).status).toBe(400);
+
+    await sessions.create({
+      id: "s-2",
+      agent_id: "coder",
+      agent_source: "global",
+      workspace_path: HOME,
+      workdir: HOME,
+    });
+    await sessions.appendMessages("s-2", [
+      { role: "user", content: "list files" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id: "t1", name: "Bash", input: { command: "ls" } }],
+      },
+      { role: "tool", content: "a.txt", tool_use_id: "t1", tool_name: "Bash", is_error: false },
+      { role: "assistant", content: "There is a.txt." },
+    ]);
+    const ui = await json<{ messages: Json[] }>(
+      await app.request("/api/agent/coder/sessions/s-2/ui-messages"),
+    );
+    expect(ui.messages).toMatchObject([
+      { role: "user", content: "list files" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id: "t1", name: "Bash", input: { command: "ls" }, result: "a.txt", is_error: false }],
+      },
+      { role: "assistant", content: "There is a.txt." },
+    ]);
+  });
+
+  it("lists every session across agents at /api/sessions with filters", async () => {
+    const { app, sessions } = await setup();
+    await sessions.create({
+      id: "o-1",
+      agent_id: "other",
+      agent_source: "global",
+      workspace_path: PROJECT,
+      workdir: PROJECT,
+    });
+    await sessions.appendMessages("o-1", [{ role: "user", content: "hello other" }]);
+    const all = await json<{ sessions: Json[] }>(await app.request("/api/sessions"));
+    expect(all.sessions.map((s) => s.id).sort()).toEqual(["o-1", "s-1"]);
+    const byAgent = await json<{ sessions: Json[] }>(await app.request("/api/sessions?agent_id=other"));
+    expect(byAgent.sessions).toMatchObject([{ id: "o-1", title: "hello other", message_count: 1 }]);
+    const byWs = await json<{ sessions: Json[] }>(
+      await app.request(`/api/sessions?workspace_path=${PROJECT}`),
+    );
+    expect(byWs.sessions.map((s) => s.id)).toEqual(["o-1"]);
+    expect((await app.request("/api/sessions?workspace_path=rel")).status).toBe(400);
+    const one = await json<Json>(await app.request("/api/sessions/o-1"));
+    expect(one).toMatchObject({ id: "o-1", messages: [{ role: "user", content: "hello other" }] });
+    expect((await app.request("/api/sessions/nope")).status).toBe(404);
+  });
+
+  it("answers 501 for runs where the runtime cannot spawn processes", async () => {
+    const { app } = await setup();
+    const res = await app.request(
+      "/api/agent/coder/spawn",
+      jsonRequest("POST", { prompt: "x", workdir: HOME }),
+    );
+    expect(res.status).toBe(501);
+    expect((await json(res)).code).toBe("NOT_SUPPORTED_IN_RUNTIME");
+    expect((await app.request("/api/chat", jsonRequest("POST", { message: "x" }))).status).toBe(501);
+  });
+});
+
+describe("agent history", () => {
+  it("adds, searches, counts and clears records", async () => {
+    const { app } = await setup();
+    for (const [prompt, status] of [
+      ["Write a function", "completed"],
+      ["Fix the parser", "failed"],
+      ["Write tests", "completed"],
+    ] as const) {
+      const res = await app.request(
+        "/api/agent/coder/history",
+        jsonRequest("POST", {
+          prompt,
+          response_preview: `done: ${prompt}`,
+          status,
+          tokens: { input: 10, output: 5 },
+        }),
+      );
+      expect(res.status).toBe(201);
+    }
+    const list = await json<{ records: Json[]; total: number }>(
+      await app.request("/api/agent/coder/history?limit=2"),
+    );
+    expect(list.total).toBe(3);
+    expect(list.records.map((r) => r.prompt)).toEqual(["Write tests", "Fix the parser"]);
+    const search = await json<{ records: Json[]; total: number }>(
+      await app.request("/api/agent/coder/history?search=WRITE"),
+    );
+    expect(search.total).toBe(2);
+    expect(await json(await app.request("/api/agent/coder/history/stats"))).toMatchObject({
+      total: 3,
+      completed: 2,
+      failed: 1,
+      tokens: { input: 30, output: 15 },
+    });
+    expect((await app.request("/api/agent/coder/history", jsonRequest("POST", { prompt: "" }))).status).toBe(
+      400,
+    );
+    expect((await app.request("/api/agent/coder/history", { method: "DELETE" })).status).toBe(200);
+    expect(await json(await app.request("/api/agent/coder/history"))).toMatchObject({
+      total: 0,
+      records: [],
+    });
+  });
+});
