@@ -45,16 +45,19 @@ export const HistoryInputSchema = z.object({
 
 export type HistoryInput = z.input<typeof HistoryInputSchema>;
 
-export interface HistoryStats {
-  total: number;
-  completed: number;
-  /** Failed and timed-out runs (stopped ones count as neither). */
-  failed: number;
-  tokens: { input: number; output: number };
-  cost_cents: number;
-  first_at: string | null;
-  last_at: string | null;
-}
+export const HistoryStatsSchema = z
+  .object({
+    total: z.number(),
+    completed: z.number(),
+    failed: z.number().openapi({ description: "Failed and timed-out runs (stopped ones count as neither)" }),
+    tokens: TokensSchema,
+    cost_cents: z.number(),
+    first_at: z.string().nullable(),
+    last_at: z.string().nullable(),
+  })
+  .openapi("HistoryStats");
+
+export type HistoryStats = z.infer<typeof HistoryStatsSchema>;
 
 export interface HistoryRepositoryOptions {
   log: AppendLog;

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { HistoryStatsSchema } from "../../storage/history.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
@@ -103,20 +104,7 @@ export const agentHistoryRouter = createRouter()
       summary: "Totals over the agent's history",
       request: { params: AgentParams },
       responses: {
-        200: jsonContent(
-          z
-            .object({
-              total: z.number(),
-              completed: z.number(),
-              failed: z.number(),
-              tokens: Tokens,
-              cost_cents: z.number(),
-              first_at: z.string().nullable(),
-              last_at: z.string().nullable(),
-            })
-            .openapi("HistoryStats"),
-          "Stats",
-        ),
+        200: jsonContent(HistoryStatsSchema, "Stats"),
         ...errorResponses(400, 501),
       },
     }),
