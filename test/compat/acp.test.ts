@@ -21,7 +21,7 @@ import {
   toolResults,
 } from "../fixtures/anthropic-stub.js";
 import { type AcpTestClient, connectAcp } from "../helpers/acp-client.js";
-import { type Json, jsonClient, openWs } from "../helpers/clients.js";
+import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
 import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
 
 const lastUserText = (body: MessagesRequest) =>
@@ -191,6 +191,27 @@ describe("ACP over /ws/agent/acp with the SDK's client and the real Claude Code 
       expect(session.status).toBe("idle");
     } finally {
       await client.close();
+    }
+  });
+
+  it("stops a prompt's run when its client goes away", async () => {
+    const client = await connectAcp(acpUrl);
+    await client.agent.initialize({ protocolVersion: 1, clientCapabilities: {} });
+    const { sessionId } = await client.agent.newSession({ cwd: workdir, mcpServers: [] });
+    const sse = await openSse(`${gw.url}/api/events?session_id=${sessionId}`);
+    try {
+      void client.agent.prompt({ sessionId, prompt: [{ type: "text", text: "HANG_NOW" }] }).catch(() => {});
+      await client.updates.waitFor(
+        (n) => n.sessionId === sessionId && n.update.sessionUpdate === "agent_message_chunk",
+        60_000,
+      );
+      await client.close();
+      const ended = await sse.waitFor((e) => e.type === "run_error" || e.type === "run_complete", 60_000);
+      expect(ended.type).toBe("run_error");
+      const session = (await (await fetch(`${gw.url}/api/sessions/${sessionId}`)).json()) as Json;
+      expect(session).toMatchObject({ status: "idle", last_run: { status: "stopped" } });
+    } finally {
+      sse.close();
     }
   });
 
