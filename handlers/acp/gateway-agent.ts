@@ -97,18 +97,22 @@ export class GatewayAcpAgent implements Agent {
         executor_type: agent.config.executor_type,
         ...(title ? { title } : {}),
       });
-      return { sessionId: session.id, _meta: sessionMeta(session) };
+      return {
+        sessionId: session.id,
+        _meta: { ...sessionMeta(session), ...mcpWarning(params.mcpServers) },
+      };
     });
   }
 
-  loadSession(params: LoadSessionRequest): Promise<Record<string, never>> {
+  loadSession(params: LoadSessionRequest): Promise<Record<string, unknown>> {
     return this.guard("viewer", async () => {
       const { sessions } = requireSessions(this.context.services);
       await sessions.get(params.sessionId);
       for (const update of transcriptUpdates(await sessions.uiMessages(params.sessionId))) {
         await this.client.sessionUpdate({ sessionId: params.sessionId, update });
       }
-      return {};
+      const warning = mcpWarning(params.mcpServers);
+      return Object.keys(warning).length > 0 ? { _meta: warning } : {};
     });
   }
 
@@ -177,6 +181,12 @@ export class GatewayAcpAgent implements Agent {
             if (event.type === "run_complete" || event.type === "run_error") break;
           }
         } finally {
+          if (events.closeReason?.startsWith("slow consumer")) {
+            services.logger.warn({
+              msg: "ACP client fell behind; updates were dropped",
+              session_id: sessionId,
+            });
+          }
           events.close("prompt finished");
         }
         const outcome = await run.done;
@@ -250,6 +260,19 @@ function metaString(meta: Record<string, unknown> | null | undefined, ...keys: s
     if (typeof value === "string" && value.length > 0) return value;
   }
   return undefined;
+}
+
+/**
+ * MCP servers a client sends are accepted, not refused (DESIGN: unknown input gets a warning), but the
+ * executors run with the agent's own MCP configuration, so the answer says they were not attached.
+ */
+function mcpWarning(servers: readonly unknown[] | undefined): { warnings?: string[] } {
+  if (!servers || servers.length === 0) return {};
+  return {
+    warnings: [
+      "mcpServers: not attached; the agent runs with its own MCP configuration (see /api/agent/{id})",
+    ],
+  };
 }
 
 /** The gateway's own view of a session, for clients that know it. */

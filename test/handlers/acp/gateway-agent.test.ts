@@ -170,6 +170,19 @@ describe("GatewayAcpAgent", () => {
     await expect(client.listSessions({ cursor: "abc" })).rejects.toMatchObject({ code: -32602 });
   });
 
+  it("accepts a client's MCP servers with a warning that they are not attached", async () => {
+    const { client } = connect(() => ({}));
+    const created = await client.newSession({
+      cwd: PROJECT,
+      mcpServers: [{ name: "files", command: "/usr/bin/files-mcp", args: [], env: [] }],
+      _meta: { agent_id: "CLAUDE_CODE" },
+    });
+    expect(created._meta).toMatchObject({
+      agent_id: "CLAUDE_CODE",
+      warnings: [expect.stringContaining("mcpServers")],
+    });
+  });
+
   it("picks the default agent when none is named and refuses a workdir outside the roots", async () => {
     const { client } = connect(() => ({}));
     await expect(client.newSession({ cwd: PROJECT, mcpServers: [] })).rejects.toMatchObject({
