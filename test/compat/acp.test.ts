@@ -7,7 +7,7 @@
  *   LinXueyuanStdio/viben packages/core/src/gateway/routes/agent-acp.integration.test.ts (initialize,
  *     session/new with a cwd, JSON-RPC errors for what is not found)
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionNotification } from "@agentclientprotocol/sdk";
@@ -317,5 +317,56 @@ describe("ACP over /ws/agent/acp with the SDK's client and the real Claude Code 
     const res = await fetch(`${gw.url}/ws/agent/acp`);
     expect(res.status).toBe(426);
     expect(await res.json()).toMatchObject({ code: "UPGRADE_REQUIRED" });
+  });
+});
+
+describe("ACP with API keys configured", () => {
+  let home: string;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), "viben-acp-keys-"));
+    await mkdir(join(home, ".viben"));
+    await writeFile(
+      join(home, ".viben/gateway.yaml"),
+      "api_keys:\n  - {name: viewer, key: viewer-key-123, role: viewer}\n  - {name: ops, key: operator-key-123, role: operator}\n",
+    );
+    gw = await startGateway({
+      port: 0,
+      env: { PATH: process.env.PATH, HOME: home, VIBEN_LOG_LEVEL: "silent" },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("takes the key as ?token= and keeps session/new to operators", async () => {
+    const url = `${gw.url.replace("http", "ws")}/ws/agent/acp`;
+    await expect(connectAcp(url)).rejects.toThrow("upgrade refused: 401");
+
+    const viewer = await connectAcp(`${url}?token=viewer-key-123`);
+    try {
+      await viewer.agent.initialize({ protocolVersion: 1, clientCapabilities: {} });
+      expect(await viewer.agent.listSessions({})).toEqual({ sessions: [] });
+      await expect(
+        viewer.agent.newSession({ cwd: home, mcpServers: [], _meta: { agent_id: "CLAUDE_CODE" } }),
+      ).rejects.toMatchObject({ code: -32000, data: { code: "FORBIDDEN_ROLE" } });
+    } finally {
+      await viewer.close();
+    }
+
+    const operator = await connectAcp(`${url}?token=operator-key-123`);
+    try {
+      const created = await operator.agent.newSession({
+        cwd: home,
+        mcpServers: [],
+        _meta: { agent_id: "CLAUDE_CODE" },
+      });
+      expect(created.sessionId).toEqual(expect.any(String));
+    } finally {
+      await operator.close();
+    }
   });
 });
