@@ -5,6 +5,7 @@ import { GatewayConfigSource } from "../storage/gateway-config.js";
 import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
+import { acpWsRouter } from "./acp/acp-ws.js";
 import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
@@ -42,7 +43,7 @@ import { terminalsRouter } from "./terminals/terminals.js";
 export type { GatewayDeps, Services } from "./context.js";
 
 /** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
-export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws"] as const;
+export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws", "/ws/agent/acp"] as const;
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -133,7 +134,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/telemetry", telemetryRouter)
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
-    .route(WEBSOCKET_ROUTES[1], terminalWsRouter);
+    .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
+    .route(WEBSOCKET_ROUTES[2], acpWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -4,7 +4,7 @@ import WebSocket from "ws";
 type Frame = Record<string, unknown> & { type: string };
 
 /** Collects items and lets a test wait for one that matches, without sleeping. */
-class Inbox<T> {
+export class Inbox<T> {
   readonly items: T[] = [];
   private waiters: { predicate: (item: T) => boolean; resolve: (item: T) => void }[] = [];
 

@@ -104,6 +104,7 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
       ["events", "/api/events", { headers: admin }],
       ["ws", "/ws", { headers: admin }],
       ["terminal ws", "/terminal/ws", { headers: admin }],
+      ["acp ws", "/ws/agent/acp", { headers: admin }],
       ["terminals", "/api/terminals", { headers: admin }],
       ["queue", "/api/queue", { headers: admin }],
       ["enqueue", "/api/queue", post(operator, { agent_id: "helper", prompt: "x" })],
@@ -139,6 +140,7 @@ describe("the edge surface under wrangler dev, with the local gateway beside it"
     // A real WebSocket handshake (fetch cannot send one) gets the same answer.
     expect(await upgradeStatus(edge.url, "/ws")).toBe(501);
     expect(await upgradeStatus(edge.url, "/terminal/ws")).toBe(501);
+    expect(await upgradeStatus(edge.url, "/ws/agent/acp")).toBe(501);
     // Nothing was written: the published data is as it was.
     const agents = await call(edge.url, "/api/agent", { headers: admin });
     expect((agents.body.agents as Json[]).map((a) => [a.id, a.description])).toContainEqual([
