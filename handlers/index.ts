@@ -71,6 +71,7 @@ export function createServices(deps: GatewayDeps): Services {
     telemetry: deps.telemetry,
     providerChecks: deps.providerChecks,
     edgeInbox: deps.edgeInbox,
+    startup: deps.startup,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
