@@ -16,17 +16,22 @@ export const VIBEN_FRAME_TYPES = new Set(["Ping", "Subscribe", "Unsubscribe", "S
 
 const channels = z.array(z.string().min(1).max(100)).max(100);
 
+/** A missing `data` is checked as an empty one, so the message names the field that is missing. */
+const dataOf = <T extends z.ZodType>(schema: T) => z.preprocess((value) => value ?? {}, schema);
+
 const VibenFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("Ping") }),
-  z.object({ type: z.literal("Subscribe"), data: z.object({ channels }) }),
-  z.object({ type: z.literal("Unsubscribe"), data: z.object({ channels }) }),
+  z.object({ type: z.literal("Subscribe"), data: dataOf(z.object({ channels })) }),
+  z.object({ type: z.literal("Unsubscribe"), data: dataOf(z.object({ channels })) }),
   z.object({
     type: z.literal("SendMessage"),
-    data: z.object({
-      session_id: idSchema,
-      content: z.string().min(1, "must not be empty").max(1_000_000),
-      agent_id: idSchema.optional(),
-    }),
+    data: dataOf(
+      z.object({
+        session_id: idSchema,
+        content: z.string().min(1, "must not be empty").max(1_000_000),
+        agent_id: idSchema.optional(),
+      }),
+    ),
   }),
 ]);
 
