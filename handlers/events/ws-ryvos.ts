@@ -28,7 +28,8 @@ const RequestFrame = z.object({
 });
 
 const SendParams = z.object({
-  message: z.string().min(1, "message is required").max(1_000_000),
+  // Ryvos's own words for a missing message.
+  message: z.string({ error: "message is required" }).min(1, "message is required").max(1_000_000),
   session_id: idSchema.optional(),
   agent_id: idSchema.optional(),
   workdir: z.string().optional(),
