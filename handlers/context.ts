@@ -19,6 +19,7 @@ import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
 import type { RunQueue } from "./capabilities/queue.js";
 import type { RunService } from "./capabilities/runs.js";
+import type { GatewayStartup } from "./capabilities/startup.js";
 import type { Telemetry } from "./capabilities/telemetry.js";
 import type { TerminalService } from "./capabilities/terminals.js";
 
@@ -59,6 +60,8 @@ export interface GatewayDeps {
   providerChecks?: ProviderChecker;
   /** Webhook wakes accepted at the edge (Workers); /api/edge/inbox answers 501 without it. */
   edgeInbox?: EdgeInbox;
+  /** How the process was started (Node, once listening); /health adds it as `startup` for local callers. */
+  startup?: () => GatewayStartup | undefined;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -86,6 +89,7 @@ export interface Services {
   telemetry?: Telemetry;
   providerChecks?: ProviderChecker;
   edgeInbox?: EdgeInbox;
+  startup?: GatewayDeps["startup"];
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -37,13 +37,14 @@ import { createHealthRouter } from "./system/health.js";
 import { kanbanRouter } from "./tasks/kanban.js";
 import { tasksRouter } from "./tasks/tasks.js";
 import { telemetryRouter } from "./telemetry/telemetry.js";
+import { terminalVibenRouter } from "./terminals/terminal-viben.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
 import { terminalsRouter } from "./terminals/terminals.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
 /** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
-export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws", "/ws/agent/acp"] as const;
+export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws", "/ws/agent/acp", "/ws/terminal"] as const;
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -72,6 +73,7 @@ export function createServices(deps: GatewayDeps): Services {
     telemetry: deps.telemetry,
     providerChecks: deps.providerChecks,
     edgeInbox: deps.edgeInbox,
+    startup: deps.startup,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -135,7 +137,8 @@ export function createApp(deps: GatewayDeps) {
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
-    .route(WEBSOCKET_ROUTES[2], acpWsRouter);
+    .route(WEBSOCKET_ROUTES[2], acpWsRouter)
+    .route(WEBSOCKET_ROUTES[3], terminalVibenRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -38,10 +38,12 @@ const EventsHeadersSchema = z.object({
 });
 
 const STREAM_DESCRIPTION = [
-  "Server-Sent Events. Each event: `id: <seq>`, `event: <type>`, `data: <envelope JSON>` where the envelope",
+  "Server-Sent Events. The stream opens at once with `event: connected` and",
+  '`data: {"type": "connected", "timestamp": <ms since epoch>}` (no id; as the original Viben server does).',
+  "Each event then: `id: <seq>`, `event: <type>`, `data: <envelope JSON>` where the envelope",
   'is `{"type", "seq", "ts", "session_id"?, "run_id"?, ...payload}`. A `: ping` comment is sent while idle.',
   "A reconnect with Last-Event-ID replays what was missed from a bounded buffer; if the buffer no longer",
-  "reaches back that far, the first event is `replay_truncated`. A reader that falls too far behind gets a",
+  "reaches back that far, the first event after `connected` is `replay_truncated`. A reader that falls too far behind gets a",
   'final `event: error` with `{"type": "subscriber_dropped", "reason"}` and the stream ends.',
 ].join(" ");
 
@@ -76,7 +78,8 @@ export const eventsRouter = createRouter().openapi(
     const subscription = bus.subscribe(filter, afterSeq === undefined ? {} : { afterSeq });
     const heartbeatMs = services.sseHeartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
     c.header("X-Accel-Buffering", "no"); // keeps reverse proxies from buffering the stream
-    return streamSSE(c, (stream) => pump(stream, subscription, heartbeatMs));
+    const nowMs = services.clock.now().getTime();
+    return streamSSE(c, (stream) => pump(stream, subscription, heartbeatMs, nowMs));
   },
 );
 
@@ -89,7 +92,12 @@ function parseTypes(raw: string | undefined): string[] | undefined {
 }
 
 /** Copies the subscription into the stream until either side ends; the subscription is always closed. */
-async function pump(stream: SSEStreamingApi, subscription: EventSubscription, heartbeatMs: number) {
+async function pump(
+  stream: SSEStreamingApi,
+  subscription: EventSubscription,
+  heartbeatMs: number,
+  nowMs: number,
+) {
   let disconnected = false;
   stream.onAbort(() => {
     disconnected = true;
@@ -109,6 +117,13 @@ async function pump(stream: SSEStreamingApi, subscription: EventSubscription, he
     idle = true;
   }, heartbeatMs);
   try {
+    // The original Viben server greets at once (clients take it as "the stream is up"); no id, so it never
+    // moves Last-Event-ID.
+    await stream.write(
+      encoder.encode(
+        `event: connected\ndata: ${JSON.stringify({ type: "connected", timestamp: nowMs })}\n\n`,
+      ),
+    );
     for (;;) {
       const first = await subscription.next();
       if (first === null) break;

@@ -1,20 +1,21 @@
 import type { WSContext, WSEvents } from "hono/ws";
 import { z } from "zod";
-import { notSupported, StorageError } from "../../storage/errors.js";
+import { StorageError } from "../../storage/errors.js";
 import type { GatewayConfig, Role } from "../../storage/gateway-config.js";
 import { describeIssues, idSchema } from "../../storage/schema-helpers.js";
-import type { EventFilter, EventSubscription, GatewayEvent } from "../capabilities/events.js";
+import type { EventFilter } from "../capabilities/events.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { createDocumentedRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
-import { defineRoute, RANK } from "../lib/roles.js";
+import { defineRoute } from "../lib/roles.js";
 import { errorResponses, switchingProtocols, webSocketHandshake } from "../lib/schemas.js";
 import { prepareChatRun } from "../runs/run-requests.js";
 import { eventJson } from "./event-json.js";
+import { WsLink } from "./ws-link.js";
+import { RyvosDialect } from "./ws-ryvos.js";
+import { VIBEN_FRAME_TYPES, VibenDialect } from "./ws-viben.js";
 
-/** Above this many bytes waiting in a socket's send buffer the client is too slow and is dropped. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MAX_FRAME_BYTES = 1024 * 1024;
 
 const ClientFrame = z.discriminatedUnion("type", [
@@ -43,33 +44,57 @@ const ClientFrame = z.discriminatedUnion("type", [
 ]);
 
 type Frame = z.infer<typeof ClientFrame>;
+type Dialect = "gateway" | "viben" | "ryvos";
+
+/** Which protocol a frame speaks: Viben's PascalCase types, Ryvos's `request`, else ours. */
+function dialectOf(json: unknown): Dialect {
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type !== "string") return "gateway";
+  if (VIBEN_FRAME_TYPES.has(type)) return "viben";
+  return type === "request" ? "ryvos" : "gateway";
+}
 
 /**
- * One WebSocket client (the Ryvos protocol): `chat` starts a run and streams its events to this client;
- * `subscribe` adds the broadcast events of other runs; `stop` stops a session's run. A malformed frame
- * gets an `error` frame and the connection stays usable.
+ * One WebSocket client. Each frame is answered in the protocol it speaks: ours (the Ryvos seed's `chat`,
+ * plus `subscribe`, `unsubscribe`, `stop`, `ping`), the original Viben server's PascalCase frames
+ * (ws-viben.ts) or Ryvos's RPC requests (ws-ryvos.ts); a dialect, once seen, also adds its own event
+ * pushes to the connection. `chat` starts a run and streams its events to this client; `subscribe` adds
+ * the broadcast events of other runs; `stop` stops a session's run. A malformed frame gets an `error`
+ * frame (in the connection's dialect when it is not JSON) and the connection stays usable.
  */
 class WsClient {
-  private readonly subscriptions = new Map<number, EventSubscription>();
-  private nextId = 1;
-  private closed = false;
+  private readonly link: WsLink;
+  private dialect: Dialect = "gateway";
+  private viben: VibenDialect | undefined;
+  private ryvos: RyvosDialect | undefined;
 
-  constructor(
-    private readonly services: Services,
-    private readonly role: Role,
-    private readonly config: GatewayConfig,
-    private readonly ws: WSContext,
-  ) {}
+  constructor(services: Services, role: Role, config: GatewayConfig, ws: WSContext) {
+    this.link = new WsLink(services, role, config, ws);
+  }
 
   async onMessage(data: unknown): Promise<void> {
-    if (typeof data !== "string") return this.error("INVALID_FRAME", "frames must be JSON text");
+    if (typeof data !== "string") return this.textError("INVALID_FRAME", "frames must be JSON text");
     if (data.length > MAX_FRAME_BYTES)
-      return this.error("FRAME_TOO_LARGE", `frames are limited to ${MAX_FRAME_BYTES} bytes`);
+      return this.textError("FRAME_TOO_LARGE", `frames are limited to ${MAX_FRAME_BYTES} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(data);
     } catch {
-      return this.error("INVALID_JSON", "frame is not valid JSON");
+      return this.textError("INVALID_JSON", "frame is not valid JSON");
+    }
+    const dialect = dialectOf(json);
+    if (dialect !== "gateway") this.dialect = dialect;
+    try {
+      if (dialect === "viben") {
+        this.viben ??= new VibenDialect(this.link);
+        return await this.viben.handle(json);
+      }
+      if (dialect === "ryvos") {
+        this.ryvos ??= new RyvosDialect(this.link);
+        return await this.ryvos.handle(json);
+      }
+    } catch (error) {
+      return this.fail(error, undefined, dialect);
     }
     const parsed = ClientFrame.safeParse(json);
     if (!parsed.success) {
@@ -79,51 +104,47 @@ class WsClient {
     try {
       await this.handle(parsed.data);
     } catch (error) {
-      this.fail(error, parsed.data.id);
+      this.fail(error, parsed.data.id, "gateway");
     }
   }
 
   close(): void {
-    this.closed = true;
-    for (const subscription of this.subscriptions.values()) subscription.close("client disconnected");
-    this.subscriptions.clear();
+    this.link.close();
+    this.ryvos?.release();
   }
 
   private async handle(frame: Frame): Promise<void> {
     switch (frame.type) {
       case "ping":
-        return this.send({ type: "pong", id: frame.id });
+        return this.link.send({ type: "pong", id: frame.id });
       case "subscribe": {
         const subscription = this.subscribe({
           session_id: frame.session_id,
           agent_id: frame.agent_id,
           types: frame.types,
         });
-        return this.send({ type: "subscribed", subscription, id: frame.id });
+        return this.link.send({ type: "subscribed", subscription, id: frame.id });
       }
       case "unsubscribe": {
-        const ids = frame.subscription === undefined ? [...this.subscriptions.keys()] : [frame.subscription];
-        for (const id of ids) {
-          this.subscriptions.get(id)?.close("unsubscribed");
-          this.subscriptions.delete(id);
-        }
-        return this.send({ type: "unsubscribed", subscriptions: ids, id: frame.id });
+        const ids = frame.subscription === undefined ? this.link.subscriptionIds() : [frame.subscription];
+        for (const id of ids) this.link.unsubscribe(id);
+        return this.link.send({ type: "unsubscribed", subscriptions: ids, id: frame.id });
       }
       case "stop": {
-        this.requireRole("operator");
-        const stopped = await requireCapability(this.services, "runs").stop(frame.session_id);
-        return this.send({ type: "stopped", session_id: frame.session_id, stopped, id: frame.id });
+        this.link.requireRole("operator");
+        const stopped = await requireCapability(this.link.services, "runs").stop(frame.session_id);
+        return this.link.send({ type: "stopped", session_id: frame.session_id, stopped, id: frame.id });
       }
       case "chat": {
-        this.requireRole("operator");
-        const runs = requireCapability(this.services, "runs");
-        const request = await prepareChatRun(this.services, frame, this.config.workdirRoots, "ws");
-        const bus = this.requireBus();
+        this.link.requireRole("operator");
+        const runs = requireCapability(this.link.services, "runs");
+        const request = await prepareChatRun(this.link.services, frame, this.link.config.workdirRoots, "ws");
+        const bus = this.link.requireBus();
         // Events published from here on are replayed to the new subscription, so none is missed.
         const afterSeq = bus.lastSeq;
         const run = await runs.start(request);
         const subscription = this.subscribe({ session_id: run.sessionId }, afterSeq, run.runId);
-        return this.send({
+        return this.link.send({
           type: "chat_started",
           session_id: run.sessionId,
           run_id: run.runId,
@@ -134,82 +155,38 @@ class WsClient {
     }
   }
 
-  private requireBus() {
-    const bus = this.services.events;
-    // A frame, not a route: the refusal does not name the runtime (as it always has).
-    if (!bus) throw notSupported("events are not available in this runtime");
-    return bus;
-  }
-
-  private requireRole(role: Role): void {
-    if (RANK[this.role] < RANK[role]) {
-      throw new ApiError(
-        403,
-        "FORBIDDEN_ROLE",
-        `this action requires the ${role} role; the caller has ${this.role}`,
-      );
-    }
-  }
-
-  /** Forwards matching events until the subscription ends; a chat subscription ends with its run. */
+  /** Our envelope for matching events; a chat subscription ends with its run. */
   private subscribe(filter: EventFilter, afterSeq?: number, untilRunEnds?: string): number {
-    const subscription = this.requireBus().subscribe(filter, { afterSeq });
-    const id = this.nextId++;
-    this.subscriptions.set(id, subscription);
-    void (async () => {
-      for (;;) {
-        const event = await subscription.next();
-        if (!event) break;
-        if (!this.forward(event)) {
-          subscription.close("slow consumer: send buffer full");
-          break;
-        }
-        if (
-          untilRunEnds &&
-          event.run_id === untilRunEnds &&
-          (event.type === "run_complete" || event.type === "run_error")
-        ) {
-          subscription.close("run finished");
-          break;
-        }
-      }
-      this.subscriptions.delete(id);
-      if (subscription.closeReason?.startsWith("slow consumer") && !this.closed) {
-        this.send({
-          type: "error",
-          code: "SUBSCRIBER_DROPPED",
-          message: subscription.closeReason,
-          subscription: id,
-        });
-        this.ws.close(1013, "slow consumer");
-      }
-    })();
-    return id;
+    return this.link.pump(filter, {
+      afterSeq,
+      render: eventJson,
+      endsWith: (event) =>
+        untilRunEnds !== undefined &&
+        event.run_id === untilRunEnds &&
+        (event.type === "run_complete" || event.type === "run_error"),
+      onDropped: (reason, subscription) =>
+        this.link.send({ type: "error", code: "SUBSCRIBER_DROPPED", message: reason, subscription }),
+    });
   }
 
-  private forward(event: GatewayEvent): boolean {
-    if (this.closed) return true;
-    const buffered = (this.ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0;
-    if (buffered > MAX_BUFFERED_BYTES) return false;
-    this.ws.send(eventJson(event));
-    return true;
-  }
-
-  private send(frame: Record<string, unknown>): void {
-    if (!this.closed) this.ws.send(JSON.stringify(frame));
+  /** An error about a frame whose dialect cannot be told: answered in the connection's dialect. */
+  private textError(code: string, message: string): void {
+    if (this.dialect === "viben") this.viben?.error(message, code);
+    else if (this.dialect === "ryvos") this.ryvos?.parseError(message);
+    else this.error(code, message);
   }
 
   private error(code: string, message: string, id?: string): void {
-    this.send({ type: "error", code, message, ...(id ? { id } : {}) });
+    this.link.send({ type: "error", code, message, ...(id ? { id } : {}) });
   }
 
-  private fail(error: unknown, id?: string): void {
-    if (error instanceof ApiError || error instanceof StorageError) {
-      this.error(error.code, error.message, id);
-      return;
-    }
-    this.services.logger.error({ msg: "websocket frame failed", error: (error as Error).message });
-    this.error("INTERNAL_ERROR", "internal error", id);
+  private fail(error: unknown, id: string | undefined, dialect: Dialect): void {
+    const known = error instanceof ApiError || error instanceof StorageError;
+    if (!known)
+      this.link.services.logger.error({ msg: "websocket frame failed", error: (error as Error).message });
+    const [code, message] = known ? [error.code, error.message] : ["INTERNAL_ERROR", "internal error"];
+    if (dialect === "viben") this.viben?.error(message, code);
+    else this.error(code, message, id);
   }
 }
 
@@ -222,6 +199,13 @@ const WS_DESCRIPTION = [
   "an optional `id` is echoed in the answer. Events arrive in the envelope of `/api/events`",
   '`{"type","seq","ts","session_id"?,"run_id"?,...payload}`. A malformed frame gets',
   '`{"type":"error","code","message","id"?}` and the connection stays open.',
+  "The same socket also speaks, frame by frame, the original Viben server's dialect (`Ping` → `Pong`,",
+  '`{"type":"Subscribe"|"Unsubscribe","data":{"channels":[...]}}` for the channels agents, sessions, cron, tasks,',
+  "gateway...; `SendMessage {data:{session_id, content}}` (operator) continues a session; from the first such frame",
+  'every event arrives as `{"type":"Event","data":{"channel","payload":{"type":<PascalCase>,"data":<envelope>}}}`)',
+  'and Ryvos\'s RPC dialect (`{"type":"request","id","method","params"}` with `agent.send`, `agent.cancel`,',
+  '`session.list`, `session.history`, `approval.respond`, answered by `{"type":"response","id","result"|"error"}`;',
+  'from the first request every event is pushed as `{"type":"event","session_id","event":{"kind","text"?,"tool"?,"data"?}}`).',
 ].join(" ");
 
 /** How /ws appears in the OpenAPI document (the handler below serves it). */

@@ -1,8 +1,25 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { jsonContent } from "../lib/schemas.js";
+
+const StartupSchema = z
+  .object({
+    host: z.string(),
+    port: z.number().int(),
+    started_at: z.string(),
+    pid: z.number().int(),
+    node_version: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    config_dir: z.string(),
+    state_dir: z.string(),
+    command: z.string(),
+  })
+  .openapi("HealthStartup", { description: "How the gateway was started (Node; loopback callers only)" });
 
 const HealthSchema = z
   .object({
@@ -10,6 +27,11 @@ const HealthSchema = z
     version: z.string(),
     uptime: z.number().openapi({ description: "Seconds since start" }),
     runtime: z.enum(["node", "workerd"]),
+    // The original Viben server's fields (LinXueyuanStdio/viben packages/core/src/gateway/routes/health.ts).
+    service: z.literal("viben-gateway"),
+    timestamp: z.string().openapi({ description: "The gateway's clock now (ISO 8601)" }),
+    uptime_seconds: z.number().int().openapi({ description: "Whole seconds since start" }),
+    startup: StartupSchema.optional(),
   })
   .openapi("Health");
 
@@ -36,7 +58,26 @@ export const createHealthRouter = (services: Services) =>
     }),
     (c) => {
       const { version, runtime, startedAt, clock } = services;
-      const uptime = Math.max(0, (clock.now().getTime() - startedAt) / 1000);
-      return c.json({ status: "ok" as const, version, uptime, runtime }, 200);
+      const now = clock.now();
+      const uptime = Math.max(0, (now.getTime() - startedAt) / 1000);
+      const startup = localCaller(services, c) ? services.startup?.() : undefined;
+      return c.json(
+        {
+          status: "ok" as const,
+          version,
+          uptime,
+          runtime,
+          service: "viben-gateway" as const,
+          timestamp: now.toISOString(),
+          uptime_seconds: Math.floor(uptime),
+          ...(startup ? { startup } : {}),
+        },
+        200,
+      );
     },
   );
+
+/** /health is public: paths and the pid are told only to callers on this machine. */
+function localCaller(services: Services, c: Context): boolean {
+  return isLoopbackAddress(services.remoteAddress?.(c));
+}

@@ -37,8 +37,19 @@ const ClientFrame = z.discriminatedUnion("type", [
 ]);
 
 type Frame = z.infer<typeof ClientFrame>;
+export type InitFrame = Extract<Frame, { type: "init" }>;
 
-function parseFrame(data: unknown): { frame: Frame } | { code: string; message: string } {
+/** Another wire format for the same frames (terminal-viben.ts), translated both ways. */
+export interface TerminalCodec {
+  /** A client's frame (parsed JSON) as one of ours, or what is wrong with it. */
+  incoming(json: unknown): { frame: unknown } | { invalid: string };
+  outgoing(frame: Record<string, unknown>): Record<string, unknown>;
+}
+
+function parseFrame(
+  data: unknown,
+  codec?: TerminalCodec,
+): { frame: Frame } | { code: string; message: string } {
   if (typeof data !== "string") return { code: "INVALID_FRAME", message: "frames must be JSON text" };
   if (data.length > MAX_FRAME_BYTES) {
     return { code: "FRAME_TOO_LARGE", message: `frames are limited to ${MAX_FRAME_BYTES} bytes` };
@@ -48,6 +59,12 @@ function parseFrame(data: unknown): { frame: Frame } | { code: string; message: 
     json = JSON.parse(data);
   } catch {
     return { code: "INVALID_JSON", message: "frame is not valid JSON" };
+  }
+  if (codec) {
+    const translated = codec.incoming(json);
+    if ("invalid" in translated)
+      return { code: "INVALID_FRAME", message: `invalid frame: ${translated.invalid}` };
+    json = translated.frame;
   }
   const parsed = ClientFrame.safeParse(json);
   if (parsed.success) return { frame: parsed.data };
@@ -79,10 +96,16 @@ export class TerminalConnection implements TerminalListener {
   constructor(
     private readonly ctx: ConnectionContext,
     private readonly ws: WSContext,
+    private readonly codec?: TerminalCodec,
   ) {}
 
+  /** Opens the terminal without waiting for an `init` frame (dialects that connect at once). */
+  begin(init: Omit<InitFrame, "type">): void {
+    this.handle({ type: "init", ...init });
+  }
+
   onMessage(data: unknown): void {
-    const parsed = parseFrame(data);
+    const parsed = parseFrame(data, this.codec);
     if ("frame" in parsed) this.handle(parsed.frame);
     else this.error(parsed.code, parsed.message);
   }
@@ -138,7 +161,7 @@ export class TerminalConnection implements TerminalListener {
     if (this.attachment) for (const frame of early) this.handle(frame);
   }
 
-  private async init(frame: Extract<Frame, { type: "init" }>): Promise<void> {
+  private async init(frame: InitFrame): Promise<void> {
     const { services, terminals, config, client, isAdmin } = this.ctx;
     let attachment: TerminalAttachment;
     try {
@@ -189,7 +212,7 @@ export class TerminalConnection implements TerminalListener {
   }
 
   private send(frame: Record<string, unknown>): void {
-    if (!this.closed) this.ws.send(JSON.stringify(frame));
+    if (!this.closed) this.ws.send(JSON.stringify(this.codec ? this.codec.outgoing(frame) : frame));
   }
 
   private error(code: string, message: string): void {

@@ -1,4 +1,7 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { WSEvents } from "hono/ws";
+import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
 import { createDocumentedRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
@@ -32,29 +35,37 @@ const terminalWsRoute = defineRoute("operator", {
   },
 });
 
+/** Refuses early what no terminal WebSocket can serve: no PTYs (501), no upgrade support, no upgrade (426). */
+export const terminalUpgradeChecks = createMiddleware<AppEnv>(async (c, next) => {
+  const services = c.get("services");
+  await requireTerminals(services);
+  requireCapability(services, "upgradeWebSocket");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "UPGRADE_REQUIRED", "connect with a WebSocket client");
+  }
+  await next();
+});
+
+/** What a terminal connection needs from the request that opened it. */
+export async function terminalConnectionContext(c: Context<AppEnv>): Promise<ConnectionContext> {
+  const services = c.get("services");
+  return {
+    services,
+    terminals: await requireTerminals(services),
+    config: c.get("gatewayConfig"),
+    client: terminalClient(c),
+    isAdmin: RANK[c.get("role")] >= RANK.admin,
+  };
+}
+
 /** /terminal/ws: interactive terminals over WebSocket (operator role; 501 where there are no PTYs). */
 export const terminalWsRouter = createDocumentedRouter(terminalWsRoute).get(
   "/",
-  async (c, next) => {
-    const services = c.get("services");
-    await requireTerminals(services);
-    requireCapability(services, "upgradeWebSocket");
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError(426, "UPGRADE_REQUIRED", "connect with a WebSocket client");
-    }
-    await next();
-  },
+  terminalUpgradeChecks,
   requireRole("operator"),
   async (c, next) => {
-    const services = c.get("services");
-    const ctx: ConnectionContext = {
-      services,
-      terminals: await requireTerminals(services),
-      config: c.get("gatewayConfig"),
-      client: terminalClient(c),
-      isAdmin: RANK[c.get("role")] >= RANK.admin,
-    };
-    return services.upgradeWebSocket!((): WSEvents => {
+    const ctx = await terminalConnectionContext(c);
+    return c.get("services").upgradeWebSocket!((): WSEvents => {
       let connection: TerminalConnection | undefined;
       return {
         onOpen: (_event, ws) => {

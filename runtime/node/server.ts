@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
@@ -185,6 +186,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     sessions,
     logger,
   });
+  // Known once the server listens (the port may be 0 until then); /health reports it.
+  let startup: GatewayStartup | undefined;
   const app = createApp({
     runtime: "node",
     version: VERSION,
@@ -207,6 +210,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     sseHeartbeatMs: options.sseHeartbeatMs,
     providerChecks: createProviderChecker({ logger }),
     telemetry: accounting.telemetry,
+    startup: () => startup,
   });
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
@@ -222,6 +226,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   answerHandshakeErrorsWithEnvelope(wss);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  startup = {
+    host: address.address,
+    port: address.port,
+    started_at: new Date(app.services.startedAt).toISOString(),
+    pid: process.pid,
+    node_version: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    config_dir: globalRoot,
+    state_dir: globalRoot,
+    command: process.argv.join(" "),
+  };
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
   await queue.start();
   // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.

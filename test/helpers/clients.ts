@@ -39,6 +39,8 @@ export class Inbox<T> {
 
 export interface SseClient {
   events: Frame[];
+  /** The `event: connected` greeting the stream opened with, once it arrived. */
+  readonly greeting: Frame | undefined;
   ids: string[];
   waitFor(predicate: (event: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
   close(): void;
@@ -55,8 +57,14 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     throw new Error(`SSE ${url} answered ${response.status}: ${await response.text()}`);
   const inbox = new Inbox<Frame>();
   const ids: string[] = [];
+  let greeting: Frame | undefined;
   const parser = createParser({
     onEvent: (event) => {
+      // The stream's `event: connected` greeting is kept apart: `events` holds the bus's events only.
+      if (event.event === "connected" && !event.id && !greeting && inbox.items.length === 0) {
+        greeting = JSON.parse(event.data) as Frame;
+        return;
+      }
       if (event.id) ids.push(event.id);
       inbox.push(JSON.parse(event.data) as Frame);
     },
@@ -73,6 +81,9 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   })();
   return {
     events: inbox.items,
+    get greeting() {
+      return greeting;
+    },
     ids,
     waitFor: (predicate, timeoutMs) => inbox.waitFor(predicate, timeoutMs, "an SSE event"),
     close: () => controller.abort(),

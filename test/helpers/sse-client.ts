@@ -1,8 +1,10 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 export interface SseStream {
-  /** Messages parsed so far (`event`, `id`, `data`). */
+  /** Messages parsed so far (`event`, `id`, `data`), the stream's `connected` greeting apart. */
   readonly messages: EventSourceMessage[];
+  /** The `event: connected` greeting every /api/events stream opens with, once it arrived. */
+  readonly greeting: EventSourceMessage | undefined;
   /** Comment lines (`: ping` arrives as "ping"). */
   readonly comments: string[];
   readonly ended: boolean;
@@ -21,8 +23,13 @@ export function readSse(body: ReadableStream<Uint8Array> | null): SseStream {
   const decoder = new TextDecoder();
   const messages: EventSourceMessage[] = [];
   const comments: string[] = [];
+  let greeting: EventSourceMessage | undefined;
   const parser = createParser({
-    onEvent: (message) => messages.push(message),
+    onEvent: (message) => {
+      // Kept apart so counts and orders cover the bus's events only.
+      if (message.event === "connected" && !greeting && messages.length === 0) greeting = message;
+      else messages.push(message);
+    },
     onComment: (comment) => comments.push(comment),
   });
   let ended = false;
@@ -46,6 +53,9 @@ export function readSse(body: ReadableStream<Uint8Array> | null): SseStream {
   return {
     messages,
     comments,
+    get greeting() {
+      return greeting;
+    },
     get ended() {
       return ended;
     },

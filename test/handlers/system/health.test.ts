@@ -17,4 +17,28 @@ describe("GET /health", () => {
     expect((await app.request("/health/x")).status).toBe(403);
     expect((await app.request("/health", { method: "POST" })).status).toBe(403);
   });
+
+  it("adds the original Viben fields; startup only for callers on this machine", async () => {
+    const startup = {
+      host: "127.0.0.1",
+      port: 18790,
+      started_at: "2026-01-01T00:00:00.000Z",
+      pid: 42,
+      node_version: "v20.0.0",
+      platform: "linux",
+      arch: "x64",
+      config_dir: "/home/u/.viben",
+      state_dir: "/home/u/.viben",
+      command: "node runtime/node.ts",
+    };
+    const remote = createTestApp({
+      remoteAddress: "203.0.113.7",
+      extend: () => ({ startup: () => startup }),
+    });
+    const far = await json(await remote.app.request("/health"));
+    expect(far).toMatchObject({ service: "viben-gateway", uptime_seconds: expect.any(Number) });
+    expect(far.startup).toBeUndefined();
+    const local = createTestApp({ remoteAddress: "127.0.0.1", extend: () => ({ startup: () => startup }) });
+    expect(await json(await local.app.request("/health"))).toMatchObject({ startup });
+  });
 });
