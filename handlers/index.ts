@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { AgentRepository } from "../storage/agents.js";
 import { GatewayConfigSource } from "../storage/gateway-config.js";
+import { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
@@ -23,7 +24,12 @@ import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
-import { modelsRouter } from "./providers/models.js";
+import { modelDefaultRouter } from "./providers/model-default.js";
+import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
+import { modelRouter, modelsRouter } from "./providers/models.js";
+import { providerDefaultRouter } from "./providers/provider-default.js";
+import { providerModelsRouter } from "./providers/provider-models.js";
+import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
 import { queueRouter } from "./queue/queue.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
@@ -80,6 +86,7 @@ export function createServices(deps: GatewayDeps): Services {
     templates: new TemplateRepository(deps.scopes.global(), now),
     settings: new SettingsRepository(),
     providers: new ProviderRepository(deps.scopes.global(), now),
+    modelPreferences: new ModelPreferencesRepository(),
   };
 }
 
@@ -121,7 +128,15 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/models", modelsRouter)
+    // The fixed paths (`default`) before `{id}`, which would take them.
+    .route("/api/models", modelDefaultRouter)
+    .route("/api/models", modelRouter)
+    .route("/api/models", modelSwitchesRouter)
+    .route("/api/providers", providerDefaultRouter)
     .route("/api/providers", providersRouter)
+    .route("/api/providers", providerSwitchesRouter)
+    .route("/api/providers", providerModelsRouter)
+    .route("/api/providers", providerModelSwitchesRouter)
     .route("/api/queue", queueRouter)
     .route("/api/cron", cronRouter)
     .route("/api/hooks", hooksRouter)
