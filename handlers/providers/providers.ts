@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { resolveProviderRecord } from "../../storage/provider-resolve.js";
 import { ProviderFieldsSchema } from "../../storage/provider-schema.js";
+import { canonicalProviderType, PROVIDER_TYPE_INPUTS } from "../../storage/provider-type-aliases.js";
+import type { ProviderType } from "../../storage/provider-types.js";
 import { resolveWorkspace, resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -48,6 +50,29 @@ function withoutExtras<T extends VibenExtras>(
   return { fields: fields as Omit<T, keyof VibenExtras>, ignored };
 }
 
+/** Our types and Viben's aliases for them (`ollama`, `groq`, `openrouter`, …). */
+const TypeInputSchema = z
+  .enum(PROVIDER_TYPE_INPUTS, { message: `must be one of ${PROVIDER_TYPE_INPUTS.join(", ")}` })
+  .openapi({ description: "Viben's aliases are stored as the type they speak, with their API root" });
+
+/**
+ * Turns an alias `type` into ours. On create, its API root fills a missing `base_url`; an update keeps
+ * the provider's own address (the desktop sends `type` with every edit).
+ */
+function withCanonicalType<T extends { type?: string; base_url?: string | null }>(
+  body: T,
+  fillBaseUrl: boolean,
+): Omit<T, "type"> & { type?: ProviderType } {
+  if (body.type === undefined) return body as Omit<T, "type">;
+  const canonical = canonicalProviderType(body.type, body.base_url);
+  if (!fillBaseUrl) return { ...body, type: canonical.type };
+  return {
+    ...body,
+    type: canonical.type,
+    ...(canonical.base_url !== undefined ? { base_url: canonical.base_url } : {}),
+  };
+}
+
 const IgnoredFields = z
   .array(z.string())
   .optional()
@@ -61,7 +86,7 @@ export const ProviderCreateSchema = ProviderFieldsSchema.partial()
     id: idSchema
       .optional()
       .openapi({ description: "The file name; derived from `name` (then `type`) and numbered when absent" }),
-    type: ProviderFieldsSchema.shape.type,
+    type: TypeInputSchema,
     set_as_default: z.boolean().optional().openapi({ description: "Also make it the default provider" }),
     ...VibenExtraFields,
     base_path: z
@@ -76,7 +101,7 @@ const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional(
 export const ProviderPatchSchema = z
   .object({
     name: ProviderFieldsSchema.shape.name.optional(),
-    type: ProviderFieldsSchema.shape.type.optional(),
+    type: TypeInputSchema.optional(),
     base_url: nullable(ProviderFieldsSchema.shape.base_url),
     api_key: nullable(ProviderFieldsSchema.shape.api_key),
     headers: nullable(ProviderFieldsSchema.shape.headers),
@@ -158,9 +183,11 @@ export const providersRouter = createRouter()
     async (c) => {
       const services = c.get("services");
       const { id, base_path, set_as_default, ...body } = c.req.valid("json");
-      const { fields, ignored } = withoutExtras(body);
+      const { fields, ignored } = withoutExtras(withCanonicalType(body, true));
       const workspacePath = await resolveWorkspacePath(services, base_path, "base_path");
-      const record = await services.providers.create(services.scopes.workspace(workspacePath), id, fields);
+      const scope = services.scopes.workspace(workspacePath);
+      // The schema requires `type`; the alias mapping keeps it.
+      const record = await services.providers.create(scope, id, { ...fields, type: fields.type! });
       const global = services.scopes.global();
       if (set_as_default) await services.modelPreferences.setDefaultProvider(global, record.id);
       const { defaultProvider } = await services.modelPreferences.read(global);
@@ -206,7 +233,7 @@ export const providersRouter = createRouter()
       const services = c.get("services");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.providers.get(scopes, c.req.valid("param").id, services.env);
-      const { fields, ignored } = withoutExtras(c.req.valid("json"));
+      const { fields, ignored } = withoutExtras(withCanonicalType(c.req.valid("json"), false));
       const updated = await services.providers.update(record, fields);
       const { defaultProvider } = await services.modelPreferences.read(services.scopes.global());
       const view = providerView(services, updated, defaultProvider);

@@ -210,6 +210,31 @@ describe("Viben desktop provider management against the real gateway", () => {
     expect(updated.json.ignored_fields).toEqual(["timeout"]);
   });
 
+  it("accepts the desktop's provider types that speak OpenAI's API (ollama, groq, …) as openai-compatible", async () => {
+    // An Ollama-style server: the stub answers OpenAI's /v1/models.
+    const ollama = await desktop.createProvider({
+      type: "ollama",
+      name: "Local Ollama",
+      apiKey: OPENAI_SECRET,
+      baseUrl: `${stubs.openai.url}/v1`,
+    });
+    expect(ollama.status).toBe(201);
+    expect(ollama.json).toMatchObject({ id: "local-ollama", type: "openai-compatible" });
+    expect((await desktop.testProvider("local-ollama")).json.connected).toBe(true);
+    // An edit sends `type` again: the provider keeps its own address.
+    const edited = await desktop.updateProvider("local-ollama", { type: "ollama", name: "Ollama box" });
+    expect(edited.json).toMatchObject({ type: "openai-compatible", base_url: `${stubs.openai.url}/v1` });
+
+    // Without base_url, the public API root of that type (nothing is called here).
+    const groq = await desktop.createProvider({ type: "groq", name: "Groq", apiKey: "gsk-compat-000000000" });
+    expect(groq.json).toMatchObject({
+      type: "openai-compatible",
+      base_url: "https://api.groq.com/openai/v1",
+    });
+    expect((await desktop.deleteProvider(groq.json.id)).status).toBe(200);
+    expect((await desktop.deleteProvider("local-ollama")).status).toBe(200);
+  });
+
   it("sets and reads the default provider", async () => {
     const set = await desktop.setDefaultProvider("claude-stub");
     expect(set.status).toBe(200);
