@@ -28,6 +28,7 @@ import { modelDefaultRouter } from "./providers/model-default.js";
 import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
 import { modelRouter, modelsRouter } from "./providers/models.js";
 import { providerDefaultRouter } from "./providers/provider-default.js";
+import { providerKeyStatusRouter } from "./providers/provider-key-status.js";
 import { providerModelsRouter } from "./providers/provider-models.js";
 import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
@@ -133,6 +134,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/models", modelRouter)
     .route("/api/models", modelSwitchesRouter)
     .route("/api/providers", providerDefaultRouter)
+    .route("/api/providers", providerKeyStatusRouter)
     .route("/api/providers", providersRouter)
     .route("/api/providers", providerSwitchesRouter)
     .route("/api/providers", providerModelsRouter)

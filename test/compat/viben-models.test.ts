@@ -1,6 +1,6 @@
 // Follows Viben's desktop client, LinXueyuanStdio/viben apps/desktop/src/lib/gateway/modules/models.ts
 // (listModels, getModel, getDefaultModel, setDefaultModel, enableModel, disableModel: method, path,
-// headers and body as it sends them) and types/model.ts (ModelResponse, DefaultModelResponse), with the
+// headers and body as it sends them) and apps/desktop/src/lib/gateway/types/model.ts (ModelResponse, DefaultModelResponse), with the
 // answers of its server, packages/core/src/gateway/routes/models.ts (GET /api/models answers
 // `{workspace_path, models, total, default_model_id}`, not the bare array the desktop's type claims;
 // `provider_id` in the query disambiguates a model id several providers offer).

@@ -1,8 +1,9 @@
 // Follows Viben's desktop client, LinXueyuanStdio/viben apps/desktop/src/lib/gateway/modules/providers.ts
-// (every function's method, path, headers and body as it sends them) and types/model.ts (the answers it
+// (every function's method, path, headers and body as it sends them) and apps/desktop/src/lib/gateway/types/model.ts (the answers it
 // reads), plus the routes only its server has, packages/core/src/gateway/routes/providers.ts
 // (GET /api/providers/default, POST /api/providers/:id/enable|disable, GET /api/providers/:id/discover-models,
-// POST /api/providers/:provider_id/models/:model_id/enable|disable).
+// POST /api/providers/:provider_id/models/:model_id/enable|disable, GET /api/providers/api-keys without
+// its `key_prefix`).
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,6 +79,7 @@ function desktopClient(baseUrl: string, seen: string[]) {
       post(`/api/providers/${enc(id)}/models/${enc(model)}/enable`),
     disableProviderModel: (id: string, model: string) =>
       post(`/api/providers/${enc(id)}/models/${enc(model)}/disable`),
+    getApiKeyProviders: () => get("/api/providers/api-keys"),
     listModels: () => get("/api/models"),
   };
 }
@@ -377,6 +379,26 @@ describe("Viben desktop provider management against the real gateway", () => {
     expect((await desktop.getProvider("claude-stub")).status).toBe(404);
     expect((await desktop.getDefaultProvider()).json).toEqual({ default_provider_id: null, provider: null });
     expect((await desktop.listProviders()).json.default_provider_id).toBeNull();
+  });
+
+  it("reports which providers have a key for onboarding, never any part of it", async () => {
+    const status = await desktop.getApiKeyProviders();
+    expect(status.status).toBe(200);
+    const byId = Object.fromEntries(status.json.providers.map((p: Json) => [p.provider_id, p]));
+    expect(byId["stub-openai"]).toEqual({
+      provider_id: "stub-openai",
+      provider_name: "Stub OpenAI",
+      provider_type: "openai",
+      has_key: true,
+      key_prefix: null,
+      doc_url: null,
+    });
+    // Built-in providers without their variable have no key; their key pages are named.
+    expect(byId.openai).toMatchObject({ has_key: false, doc_url: "https://platform.openai.com/api-keys" });
+    expect(byId.anthropic).toMatchObject({
+      has_key: false,
+      doc_url: "https://console.anthropic.com/account/keys",
+    });
   });
 
   it("never shows a provider key in any answer", () => {
