@@ -3,6 +3,7 @@ import type { UpgradeWebSocket } from "hono/ws";
 import type { AgentRepository } from "../storage/agents.js";
 import type { GatewayConfig, GatewayConfigSource, Role } from "../storage/gateway-config.js";
 import type { HistoryRepository } from "../storage/history.js";
+import type { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import type { ProviderRepository } from "../storage/providers.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
@@ -95,6 +96,8 @@ export interface Services {
   templates: TemplateRepository;
   settings: SettingsRepository;
   providers: ProviderRepository;
+  /** Default provider and model, and models switched off (global config.yaml). */
+  modelPreferences: ModelPreferencesRepository;
 }
 
 export interface AppEnv {

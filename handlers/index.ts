@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { AgentRepository } from "../storage/agents.js";
 import { GatewayConfigSource } from "../storage/gateway-config.js";
+import { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
@@ -24,7 +25,13 @@ import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
-import { modelsRouter } from "./providers/models.js";
+import { modelDefaultRouter } from "./providers/model-default.js";
+import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
+import { modelRouter, modelsRouter } from "./providers/models.js";
+import { providerDefaultRouter } from "./providers/provider-default.js";
+import { providerKeyStatusRouter } from "./providers/provider-key-status.js";
+import { providerModelsRouter } from "./providers/provider-models.js";
+import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
 import { queueRouter } from "./queue/queue.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
@@ -83,6 +90,7 @@ export function createServices(deps: GatewayDeps): Services {
     templates: new TemplateRepository(deps.scopes.global(), now),
     settings: new SettingsRepository(),
     providers: new ProviderRepository(deps.scopes.global(), now),
+    modelPreferences: new ModelPreferencesRepository(),
   };
 }
 
@@ -124,7 +132,16 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/models", modelsRouter)
+    // The fixed paths (`default`) before `{id}`, which would take them.
+    .route("/api/models", modelDefaultRouter)
+    .route("/api/models", modelRouter)
+    .route("/api/models", modelSwitchesRouter)
+    .route("/api/providers", providerDefaultRouter)
+    .route("/api/providers", providerKeyStatusRouter)
     .route("/api/providers", providersRouter)
+    .route("/api/providers", providerSwitchesRouter)
+    .route("/api/providers", providerModelsRouter)
+    .route("/api/providers", providerModelSwitchesRouter)
     .route("/api/queue", queueRouter)
     .route("/api/cron", cronRouter)
     .route("/api/hooks", hooksRouter)

@@ -1,4 +1,5 @@
 import { BUILTIN_MODELS, BUILTIN_PROVIDER_NAMES, type ModelEntry } from "./model-catalogue.js";
+import type { ModelPreferences } from "./model-preferences.js";
 import { type ModelFileEntry, readModelsFile } from "./models-file.js";
 import { resolveProviderRecord } from "./provider-resolve.js";
 import type { ResolvedProvider } from "./provider-types.js";
@@ -12,10 +13,15 @@ export interface ModelView {
   name: string;
   provider_id: string;
   provider_name: string;
+  /** How the gateway calls the provider (Viben's `provider_type`); the provider id when it is unknown. */
+  provider_type: string;
   context_window: number;
   max_output_tokens?: number;
   pricing?: ModelEntry["pricing"];
   is_available: boolean;
+  /** Switched on (Viben's enable/disable); a switched-off model is still listed. */
+  enabled: boolean;
+  is_default: boolean;
   has_workspace_override: boolean;
   source: "global" | "workspace" | "builtin";
   workspace_path: string;
@@ -111,6 +117,8 @@ export async function listModels(options: {
   env: Readonly<Record<string, string | undefined>>;
   providers?: ProviderRepository;
   remote?: RemoteListingSource;
+  /** Default model and switched-off models; none when absent. */
+  preferences?: ModelPreferences;
 }): Promise<ModelView[]> {
   const { global, workspace, includeGlobal, env } = options;
   const isHome = workspace.kind === "global";
@@ -184,13 +192,25 @@ export async function listModels(options: {
     else add(candidate);
   }
 
-  return candidates.map(({ model, source, overridden, workspacePath }) => {
+  const defaultModel = options.preferences?.defaultModel;
+  // A default named without its provider marks the first model with that id only.
+  const defaultIndex = defaultModel
+    ? candidates.findIndex(
+        ({ model }) =>
+          model.id === defaultModel.id &&
+          (!defaultModel.provider_id || model.provider_id === defaultModel.provider_id),
+      )
+    : -1;
+  return candidates.map(({ model, source, overridden, workspacePath }, index) => {
     const state = stateById.get(model.provider_id);
     return {
       ...model,
       provider_name:
         state?.record.config.name ?? BUILTIN_PROVIDER_NAMES[model.provider_id] ?? model.provider_id,
+      provider_type: state?.record.config.type ?? model.provider_id,
       is_available: Boolean(state?.resolution.configured) && state?.listing?.ok !== false,
+      enabled: !options.preferences?.disabled.get(model.provider_id)?.has(model.id),
+      is_default: index === defaultIndex,
       has_workspace_override: overridden,
       source,
       workspace_path: workspacePath,

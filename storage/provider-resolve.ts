@@ -40,6 +40,9 @@ export function resolveProviderRecord(record: ProviderRecord, env: Env): Provide
   const { config } = record;
   const problem = connectionProblem(config);
   if (problem) return { configured: false, reason: problem };
+  // A switched-off provider is not called by anyone: native runs, model listings, checks.
+  if (config.enabled === false)
+    return { configured: false, reason: "disabled (POST /api/providers/{id}/enable)" };
   const builtin = record.source === "builtin" ? findBuiltinProvider(record.id) : undefined;
   if (builtin?.keyless && !builtinEnvKey(builtin, env)) {
     return { configured: false, reason: `environment variable ${builtin.envKeys.join(" or ")} is not set` };

@@ -62,6 +62,8 @@ export const ProviderFieldsSchema = z.object({
   api_key: z.string().min(1, "must not be empty").max(10_000),
   headers: z.record(headerName, headerValue),
   models: z.array(ProviderModelSchema).max(10_000),
+  /** `false` switches the provider off without deleting it (Viben's enable/disable); on when absent. */
+  enabled: z.boolean({ message: "must be true or false" }),
 });
 
 export type ProviderFields = z.infer<typeof ProviderFieldsSchema>;

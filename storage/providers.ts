@@ -1,5 +1,5 @@
 import { conflict, invalid, notFound, StorageError } from "./errors.js";
-import { assertValidId, idProblem } from "./ids.js";
+import { assertValidId, idFromName, idProblem } from "./ids.js";
 import { BUILTIN_PROVIDERS, builtinEnvKey, findBuiltinProvider } from "./provider-builtins.js";
 import { type ProviderRecord, type ProviderResolution, resolveProviderRecord } from "./provider-resolve.js";
 import {
@@ -27,6 +27,8 @@ export interface ProviderProblem {
 type ScopeEntries = ({ id: string; record: ProviderRecord } | { id: string; problem: ProviderProblem })[];
 
 export const PROVIDERS_BASE = "providers";
+/** Path segments of /api/providers that a generated id must not take. */
+const RESERVED_IDS = new Set(["default", "api-keys", "reload", "validate-key"]);
 const providerKey = (id: string) => `${PROVIDERS_BASE}:${id}.yaml`;
 
 function parseConfig(id: string, data: Record<string, unknown>, key: string): ProviderConfig {
@@ -161,13 +163,39 @@ export class ProviderRepository {
     return ids;
   }
 
-  /** Writes a new provider file; an id that exists in that scope is a conflict (409). */
+  /**
+   * Writes a new provider file. With an id, one that exists in that scope is a conflict (409); without
+   * one (Viben's desktop never sends one), the id is derived from the name, then the type, and numbered
+   * until it is free.
+   */
   async create(
+    scope: Scope,
+    id: string | undefined,
+    fields: Partial<ProviderFields> & Pick<ProviderFields, "type">,
+  ): Promise<ProviderRecord> {
+    if (id !== undefined) {
+      assertValidId(id, "id");
+      const created = await this.createAt(scope, id, fields);
+      if (created) return created;
+      throw conflict("PROVIDER_EXISTS", `provider '${id}' already exists in the ${scope.kind} scope`, {
+        provider_id: id,
+      });
+    }
+    const base = idFromName(fields.name ?? "") || fields.type;
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? base : `${base}-${n}`;
+      // `default` is a route of its own (/api/providers/default), so a provider could not be reached by it.
+      if (RESERVED_IDS.has(candidate)) continue;
+      const created = await this.createAt(scope, candidate, fields);
+      if (created) return created;
+    }
+  }
+
+  private async createAt(
     scope: Scope,
     id: string,
     fields: Partial<ProviderFields> & Pick<ProviderFields, "type">,
-  ): Promise<ProviderRecord> {
-    assertValidId(id, "id");
+  ): Promise<ProviderRecord | null> {
     const now = this.now().toISOString();
     const value: Record<string, unknown> = {
       name: fields.name ?? id,
@@ -178,12 +206,7 @@ export class ProviderRepository {
     const key = providerKey(id);
     assertConnectable(parseConfig(id, value, key));
     const stored = await scope.store.createIfAbsent(key, value);
-    if (!stored) {
-      throw conflict("PROVIDER_EXISTS", `provider '${id}' already exists in the ${scope.kind} scope`, {
-        provider_id: id,
-      });
-    }
-    return this.recordOf(scope, id, stored.data);
+    return stored ? this.recordOf(scope, id, stored.data) : null;
   }
 
   /** Applies a shallow patch (`null` removes a field); keys written by hand are kept. */

@@ -16,8 +16,21 @@ const PricingViewSchema = z
 
 /** The check as the test route answers it: which provider, then the check itself. */
 export const ProviderCheckViewSchema = z
-  .object({ provider_id: z.string(), ...ProviderCheckSchema.shape })
+  .object({
+    provider_id: z.string(),
+    ...ProviderCheckSchema.shape,
+    connected: z.boolean().openapi({ description: "Viben's name for `ok`" }),
+    latency: z.number().openapi({ description: "Viben's name for `latency_ms` (milliseconds)" }),
+  })
   .openapi("ProviderCheck");
+
+/** The check with Viben's field names beside ours. */
+export function providerCheckView(
+  providerId: string,
+  check: ProviderCheck,
+): z.infer<typeof ProviderCheckViewSchema> {
+  return { provider_id: providerId, ...check, connected: check.ok, latency: check.latency_ms };
+}
 
 export const ProviderViewSchema = z
   .object({
@@ -50,6 +63,14 @@ export const ProviderViewSchema = z
     config_path: z.string().optional(),
     is_configured: z.boolean(),
     reason: z.string().nullable().openapi({ description: "Why the provider is not configured" }),
+    enabled: z
+      .boolean()
+      .openapi({ description: "False when switched off (POST /api/providers/{id}/disable)" }),
+    is_default: z.boolean(),
+    category: z
+      .literal("llm")
+      .openapi({ description: "Viben's provider category: every provider here serves chat" }),
+    surfaces: z.array(z.literal("chat")),
     last_check: ProviderCheckSchema.omit({ models: true })
       .extend({ model_count: z.number().int() })
       .optional(),
@@ -90,7 +111,11 @@ function lastCheckView(check: ProviderCheck | undefined): ProviderView["last_che
  * A provider as clients see it: known fields only (keys written by hand stay in the file but may hold
  * credentials, so they are not echoed), the key and header values redacted, and whether it resolves.
  */
-export function providerView(services: Services, record: ProviderRecord): ProviderView {
+export function providerView(
+  services: Services,
+  record: ProviderRecord,
+  defaultProviderId: string | null,
+): ProviderView {
   const { config } = record;
   const resolution = resolveProviderRecord(record, services.env);
   const last = resolution.configured ? services.providerChecks?.last(resolution.provider) : undefined;
@@ -108,6 +133,10 @@ export function providerView(services: Services, record: ProviderRecord): Provid
     ...(record.configPath ? { config_path: record.configPath } : {}),
     is_configured: resolution.configured,
     reason: resolution.configured ? null : resolution.reason,
+    enabled: config.enabled !== false,
+    is_default: record.id === defaultProviderId,
+    category: "llm",
+    surfaces: ["chat"],
     ...(last ? { last_check: lastCheckView(last) } : {}),
     ...(config.created_at ? { created_at: config.created_at } : {}),
     ...(config.updated_at ? { updated_at: config.updated_at } : {}),

@@ -3,23 +3,37 @@ import { resolveProviderRecord } from "../../storage/provider-resolve.js";
 import { ProviderFieldsSchema } from "../../storage/provider-schema.js";
 import { resolveWorkspace, resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
-import type { Scope } from "../../storage/scopes.js";
-import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "../lib/schemas.js";
-import { ProviderCheckViewSchema, ProviderViewSchema, providerView } from "./provider-views.js";
-
-const IdParams = z.object({
-  id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "local-ollama" }),
-});
-const ScopeQuery = WorkspaceQuerySchema.pick({ workspace_path: true });
+import {
+  ProviderIdParams as IdParams,
+  lookupScopes,
+  ProviderScopeQuery as ScopeQuery,
+} from "./provider-lookup.js";
+import {
+  ProviderWriteViewSchema,
+  TypeInputSchema,
+  VibenExtraFields,
+  withCanonicalType,
+  withoutExtras,
+} from "./provider-requests.js";
+import {
+  ProviderCheckViewSchema,
+  ProviderViewSchema,
+  providerCheckView,
+  providerView,
+} from "./provider-views.js";
 
 export const ProviderCreateSchema = ProviderFieldsSchema.partial()
   .extend({
-    id: idSchema,
-    type: ProviderFieldsSchema.shape.type,
+    id: idSchema
+      .optional()
+      .openapi({ description: "The file name; derived from `name` (then `type`) and numbered when absent" }),
+    type: TypeInputSchema,
+    set_as_default: z.boolean().optional().openapi({ description: "Also make it the default provider" }),
+    ...VibenExtraFields,
     base_path: z
       .string()
       .optional()
@@ -32,11 +46,13 @@ const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional(
 export const ProviderPatchSchema = z
   .object({
     name: ProviderFieldsSchema.shape.name.optional(),
-    type: ProviderFieldsSchema.shape.type.optional(),
+    type: TypeInputSchema.optional(),
     base_url: nullable(ProviderFieldsSchema.shape.base_url),
     api_key: nullable(ProviderFieldsSchema.shape.api_key),
     headers: nullable(ProviderFieldsSchema.shape.headers),
     models: nullable(ProviderFieldsSchema.shape.models),
+    enabled: ProviderFieldsSchema.shape.enabled.optional(),
+    ...VibenExtraFields,
   })
   .strict()
   .openapi("ProviderPatch", { description: "Fields to change; null removes an optional field" });
@@ -54,12 +70,6 @@ const TestBodySchema = z
   .strict()
   .openapi("ProviderTestOptions");
 
-/** Scopes a provider id is looked up in: the given workspace first, then the global scope. */
-async function lookupScopes(services: Services, workspacePath: string | undefined): Promise<Scope[]> {
-  const path = await resolveWorkspacePath(services, workspacePath);
-  return services.scopes.listingScopes(path, true);
-}
-
 /** /api/providers: LLM providers for native agents. Credentials never leave in clear. */
 export const providersRouter = createRouter()
   .openapi(
@@ -76,6 +86,7 @@ export const providersRouter = createRouter()
             workspace_path: z.string(),
             providers: z.array(ProviderViewSchema),
             total: z.number().int(),
+            default_provider_id: z.string().nullable(),
             warnings: z.array(z.object({ id: z.string(), config_path: z.string(), error: z.string() })),
           }),
           "Providers, workspace first, built-in ones last",
@@ -87,9 +98,16 @@ export const providersRouter = createRouter()
       const services = c.get("services");
       const ws = await resolveWorkspace(services, c.req.valid("query"));
       const { providers, problems } = await services.providers.list(ws.scopes, services.env);
-      const views = providers.map((p) => providerView(services, p));
+      const { defaultProvider } = await services.modelPreferences.read(services.scopes.global());
+      const views = providers.map((p) => providerView(services, p, defaultProvider));
       return c.json(
-        { workspace_path: ws.workspacePath, providers: views, total: views.length, warnings: problems },
+        {
+          workspace_path: ws.workspacePath,
+          providers: views,
+          total: views.length,
+          default_provider_id: defaultProvider,
+          warnings: problems,
+        },
         200,
       );
     },
@@ -103,16 +121,23 @@ export const providersRouter = createRouter()
       summary: "Create a provider file (admin: providers hold credentials)",
       request: { body: jsonBody(ProviderCreateSchema) },
       responses: {
-        201: jsonContent(ProviderViewSchema, "The created provider"),
+        201: jsonContent(ProviderWriteViewSchema, "The created provider"),
         ...errorResponses(400, 409, 501),
       },
     }),
     async (c) => {
       const services = c.get("services");
-      const { id, base_path, ...fields } = c.req.valid("json");
+      const { id, base_path, set_as_default, ...body } = c.req.valid("json");
+      const { fields, ignored } = withoutExtras(withCanonicalType(body, true));
       const workspacePath = await resolveWorkspacePath(services, base_path, "base_path");
-      const record = await services.providers.create(services.scopes.workspace(workspacePath), id, fields);
-      return c.json(providerView(services, record), 201);
+      const scope = services.scopes.workspace(workspacePath);
+      // The schema requires `type`; the alias mapping keeps it.
+      const record = await services.providers.create(scope, id, { ...fields, type: fields.type! });
+      const global = services.scopes.global();
+      if (set_as_default) await services.modelPreferences.setDefaultProvider(global, record.id);
+      const { defaultProvider } = await services.modelPreferences.read(global);
+      const view = providerView(services, record, defaultProvider);
+      return c.json(ignored.length > 0 ? { ...view, ignored_fields: ignored } : view, 201);
     },
   )
   .openapi(
@@ -132,7 +157,8 @@ export const providersRouter = createRouter()
       const services = c.get("services");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.providers.get(scopes, c.req.valid("param").id, services.env);
-      return c.json(providerView(services, record), 200);
+      const { defaultProvider } = await services.modelPreferences.read(services.scopes.global());
+      return c.json(providerView(services, record, defaultProvider), 200);
     },
   )
   .openapi(
@@ -144,7 +170,7 @@ export const providersRouter = createRouter()
       summary: "Update a provider file; keys written by hand are kept",
       request: { params: IdParams, query: ScopeQuery, body: jsonBody(ProviderPatchSchema) },
       responses: {
-        200: jsonContent(ProviderViewSchema, "The updated provider"),
+        200: jsonContent(ProviderWriteViewSchema, "The updated provider"),
         ...errorResponses(400, 404, 409, 422, 501),
       },
     }),
@@ -152,8 +178,11 @@ export const providersRouter = createRouter()
       const services = c.get("services");
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.providers.get(scopes, c.req.valid("param").id, services.env);
-      const updated = await services.providers.update(record, c.req.valid("json"));
-      return c.json(providerView(services, updated), 200);
+      const { fields, ignored } = withoutExtras(withCanonicalType(c.req.valid("json"), false));
+      const updated = await services.providers.update(record, fields);
+      const { defaultProvider } = await services.modelPreferences.read(services.scopes.global());
+      const view = providerView(services, updated, defaultProvider);
+      return c.json(ignored.length > 0 ? { ...view, ignored_fields: ignored } : view, 200);
     },
   )
   .openapi(
@@ -175,6 +204,12 @@ export const providersRouter = createRouter()
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.providers.get(scopes, id, services.env);
       await services.providers.remove(record);
+      // A default that names nothing any more is cleared (a built-in provider of that id still counts).
+      const global = services.scopes.global();
+      const { defaultProvider } = await services.modelPreferences.read(global);
+      if (defaultProvider === id && !(await services.providers.find([global], id, services.env))) {
+        await services.modelPreferences.setDefaultProvider(global, null);
+      }
       return c.json({ success: true, id, source: record.source }, 200);
     },
   )
@@ -209,12 +244,10 @@ export const providersRouter = createRouter()
       if (!resolution.configured) {
         const checkedAt = services.clock.now().toISOString();
         const error = `not configured: ${resolution.reason}`;
-        return c.json(
-          { provider_id: id, ok: false, latency_ms: 0, models: [], error, checked_at: checkedAt },
-          200,
-        );
+        const check = { ok: false, latency_ms: 0, models: [], error, checked_at: checkedAt };
+        return c.json(providerCheckView(id, check), 200);
       }
       const check = await checker.check(resolution.provider, { timeoutMs: options.timeout_ms });
-      return c.json({ provider_id: id, ...check }, 200);
+      return c.json(providerCheckView(id, check), 200);
     },
   );

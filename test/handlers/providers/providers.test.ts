@@ -534,6 +534,48 @@ describe("/api/providers roles and redaction", () => {
     ).toBe(200);
   });
 
+  it("gives the desktop's routes their roles: switches and defaults need an operator, provider switches an admin", async () => {
+    const { app } = await withKeys();
+    const body = {
+      id: "p",
+      type: "openai-compatible",
+      base_url: "http://127.0.0.1:9/v1",
+      models: [{ id: "m" }],
+    };
+    expect((await app.request("/api/providers", post(body, bearer(KEYS.ADMIN_KEY)))).status).toBe(201);
+    const put = (path: string, payload: unknown, key: string) =>
+      app.request(path, {
+        method: "PUT",
+        headers: { ...bearer(key), "content-type": "application/json" },
+        body: JSON.stringify(payload),
+      });
+    const postAs = (path: string, key: string) => app.request(path, { method: "POST", headers: bearer(key) });
+    const reads = [
+      "/api/providers/default",
+      "/api/providers/p/models",
+      "/api/models/default",
+      "/api/models/m",
+    ];
+    for (const path of reads)
+      expect((await app.request(path, { headers: bearer(KEYS.VIEW_KEY) })).status).toBe(200);
+
+    const operatorWrites: [string, (key: string) => Response | Promise<Response>][] = [
+      ["PUT provider default", (k) => put("/api/providers/default", { provider_id: "p" }, k)],
+      ["PUT model default", (k) => put("/api/models/default", { model_id: "m" }, k)],
+      ["PUT provider models", (k) => put("/api/providers/p/models", { model_ids: ["m"] }, k)],
+      ["disable model", (k) => postAs("/api/models/m/disable", k)],
+      ["enable provider model", (k) => postAs("/api/providers/p/models/m/enable", k)],
+    ];
+    for (const [name, call] of operatorWrites) {
+      expect((await call(KEYS.VIEW_KEY)).status, name).toBe(403);
+      expect((await call(KEYS.OP_KEY)).status, name).toBe(200);
+    }
+    for (const path of ["/api/providers/p/disable", "/api/providers/p/enable"]) {
+      expect((await postAs(path, KEYS.OP_KEY)).status, path).toBe(403);
+      expect((await postAs(path, KEYS.ADMIN_KEY)).status, path).toBe(200);
+    }
+  });
+
   it("never shows a literal key or header value in any answer or log line", async () => {
     const { app, lines } = await withKeys();
     const admin = bearer(KEYS.ADMIN_KEY);
