@@ -14,6 +14,7 @@ import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
 import { wsRouter } from "./events/ws.js";
+import { executorSessionsRouter } from "./executors/executor-sessions.js";
 import { executorsRouter } from "./executors/executors.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { hooksRouter } from "./hooks/hooks.js";
@@ -57,6 +58,7 @@ export function createServices(deps: GatewayDeps): Services {
     logger: deps.logger,
     clock,
     executors: deps.executors,
+    nativeSessions: deps.nativeSessions,
     events: deps.events,
     sseHeartbeatMs: deps.sseHeartbeatMs,
     runs: deps.runs,
@@ -120,6 +122,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/sessions", sessionsRouter)
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
+    .route("/api/executors", executorSessionsRouter)
     .route("/api/models", modelsRouter)
     .route("/api/providers", providersRouter)
     .route("/api/queue", queueRouter)
