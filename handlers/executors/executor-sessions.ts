@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalExecutorId, type ExecutorId } from "../../storage/executor-types.js";
-import { normalizeAbsolutePath, pathProblem } from "../../storage/rules/paths.js";
 import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import type { Services } from "../context.js";
-import { ApiError, badRequest } from "../errors.js";
+import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
@@ -95,12 +94,9 @@ function executorOf(raw: string): ExecutorId {
   return id;
 }
 
-function filterPath(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const problem = pathProblem(raw);
-  if (problem)
-    throw badRequest("INVALID_WORKSPACE_PATH", `workspace_path: ${problem}`, { field: "workspace_path" });
-  return normalizeAbsolutePath(raw);
+/** The listing's directory filter: a workspace path, checked as every listing's is (absolute, existing, allowed). */
+async function filterPath(services: Services, raw: string | undefined): Promise<string | undefined> {
+  return raw === undefined ? undefined : resolveWorkspacePath(services, raw);
 }
 
 const nextOffset = (offset: number, shown: number, total: number) =>
@@ -111,7 +107,11 @@ async function listPage(services: Services, rawId: string, query: z.infer<typeof
   const store = requireCapability(services, "nativeSessions");
   const executor = executorOf(rawId);
   const [offset, limit] = [query.offset ?? 0, query.limit ?? 50];
-  const page = await store.list(executor, { workspacePath: filterPath(query.workspace_path), offset, limit });
+  const page = await store.list(executor, {
+    workspacePath: await filterPath(services, query.workspace_path),
+    offset,
+    limit,
+  });
   const next_offset = nextOffset(offset, page.sessions.length, page.total);
   return { executor_type: executor, ...page, offset, limit, next_offset };
 }
@@ -200,7 +200,7 @@ export const executorSessionsRouter = createRouter()
       const store = requireCapability(c.get("services"), "nativeSessions");
       const { id, session_id } = c.req.valid("param");
       const query = c.req.valid("query");
-      filterPath(query.workspace_path);
+      await filterPath(c.get("services"), query.workspace_path);
       const executor = executorOf(id);
       const { messages: all } = await store.read(executor, session_id);
       const [offset, limit] = [query.offset ?? 0, query.limit ?? 1000];

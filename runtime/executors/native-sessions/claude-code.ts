@@ -22,7 +22,9 @@ export const claudeCodeSessions: NativeSessionFormat = {
   executor: "CLAUDE_CODE",
   idPattern: SESSION_ID_PATTERN,
   root(home: string, env: EnvRecord) {
-    return join(pathRoots(claudeCode, home, env, home).globalConfig, "projects");
+    // CLAUDE_CONFIG_DIR moves the CLI's data directory (transcripts included), as CODEX_HOME does Codex's.
+    const descriptor = { ...claudeCode, globalConfigDirEnv: "CLAUDE_CONFIG_DIR" };
+    return join(pathRoots(descriptor, home, env, home).globalConfig, "projects");
   },
   async files(root) {
     const found: NativeLogFile[] = [];
