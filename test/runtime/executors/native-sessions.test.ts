@@ -96,35 +96,35 @@ describe("the executors' own session logs (Node reader)", () => {
   it("reads Claude Code logs per project, skipping sub-agent, meta and broken lines", async () => {
     const dir = join(home, ".claude/projects/-w-app");
     await mkdir(dir, { recursive: true });
-    const log =
-      jsonl(
-        { type: "user", isMeta: true, cwd: "/w/app", message: { role: "user", content: "<caveat>" } },
-        {
-          type: "user",
-          uuid: "u1",
-          timestamp: "2026-01-01T00:00:00.000Z",
-          cwd: "/w/app",
-          message: { role: "user", content: "hello" },
+    const records = jsonl(
+      { type: "user", isMeta: true, cwd: "/w/app", message: { role: "user", content: "<caveat>" } },
+      {
+        type: "user",
+        uuid: "u1",
+        timestamp: "2026-01-01T00:00:00.000Z",
+        cwd: "/w/app",
+        message: { role: "user", content: "hello" },
+      },
+      {
+        type: "assistant",
+        isSidechain: true,
+        message: { role: "assistant", content: [{ type: "text", text: "sub" }] },
+      },
+      {
+        type: "assistant",
+        uuid: "a1",
+        timestamp: "2026-01-01T00:00:01.000Z",
+        message: {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "hm" },
+            { type: "text", text: "hi" },
+          ],
         },
-        {
-          type: "assistant",
-          isSidechain: true,
-          message: { role: "assistant", content: [{ type: "text", text: "sub" }] },
-        },
-        {
-          type: "assistant",
-          uuid: "a1",
-          timestamp: "2026-01-01T00:00:01.000Z",
-          message: {
-            role: "assistant",
-            content: [
-              { type: "thinking", thinking: "hm" },
-              { type: "text", text: "hi" },
-            ],
-          },
-        },
-      ) + 'not json\n{"type":"user","mess';
-    await writeFile(join(dir, `${CLAUDE_ID}.jsonl`), log);
+      },
+    );
+    // A broken line and a torn last line (a CLI that crashed mid-write) are skipped.
+    await writeFile(join(dir, `${CLAUDE_ID}.jsonl`), `${records}not json\n{"type":"user","mess`);
     const { summary, messages } = await store.read("CLAUDE_CODE", CLAUDE_ID);
     expect(summary).toMatchObject({
       cwd: "/w/app",
