@@ -57,6 +57,9 @@ export interface NativeSessionStore {
     executor: ExecutorId,
     options: { workspacePath?: string; offset: number; limit: number },
   ): Promise<NativeSessionPage>;
-  /** The whole session, or a not_found DomainError; a malformed id is a validation DomainError. */
-  read(executor: ExecutorId, sessionId: string): Promise<NativeSession>;
+  /**
+   * The whole session, or a not_found DomainError; a malformed id is a validation DomainError. `cwd` names
+   * the directory of a log that does not record it (Gemini CLI), checked against what the log does say.
+   */
+  read(executor: ExecutorId, sessionId: string, options?: { cwd?: string }): Promise<NativeSession>;
 }

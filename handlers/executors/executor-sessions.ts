@@ -237,6 +237,10 @@ export const executorSessionsRouter = createRouter()
               workspace_path: z.string().optional().openapi({ description: "Where to look the agent up" }),
               id: idSchema.optional().openapi({ description: "The gateway session id to use" }),
               title: z.string().max(200).optional(),
+              workdir: z.string().optional().openapi({
+                description:
+                  "The directory the session ran in, for logs that do not record it (Gemini CLI); checked against the log",
+              }),
             })
             .loose(),
         ),
@@ -257,7 +261,7 @@ export const executorSessionsRouter = createRouter()
       const body = c.req.valid("json");
       const executor = executorOf(id);
       const workspacePath = await resolveWorkspacePath(services, body.workspace_path);
-      const native = await store.read(executor, session_id);
+      const native = await store.read(executor, session_id, { cwd: body.workdir });
       const result = await importNativeSession(services, {
         executor,
         native,

@@ -45,8 +45,8 @@ export async function importNativeSession(
     throw new DomainError(
       "validation",
       "NATIVE_SESSION_WITHOUT_CWD",
-      `session_id: ${executor} session '${native.summary.id}' does not say which directory it ran in, so it cannot be resumed`,
-      { field: "session_id", session_id: native.summary.id },
+      `workdir: ${executor} session '${native.summary.id}' does not say which directory it ran in; name it as workdir`,
+      { field: "workdir", session_id: native.summary.id },
     );
   }
   // The executor resumes only where the session ran: that directory must be one runs may use.

@@ -1,5 +1,5 @@
 import { lstat, realpath } from "node:fs/promises";
-import { resolve, sep } from "node:path";
+import { isAbsolute, resolve, sep } from "node:path";
 import type {
   NativeSession,
   NativeSessionStore,
@@ -12,9 +12,10 @@ import type { EnvRecord } from "../locations.js";
 import { claudeCodeSessions } from "./claude-code.js";
 import { codexSessions } from "./codex.js";
 import type { NativeLogContent, NativeLogFile, NativeSessionFormat } from "./format.js";
+import { geminiSessions } from "./gemini.js";
 import { readHeadJsonLines, readJsonLines } from "./jsonl-file.js";
 
-const FORMATS: readonly NativeSessionFormat[] = [claudeCodeSessions, codexSessions];
+const FORMATS: readonly NativeSessionFormat[] = [claudeCodeSessions, codexSessions, geminiSessions];
 
 // A listing reads whole logs up to this size (to count their messages) and only the head of bigger ones.
 const COUNT_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -75,9 +76,10 @@ export function createNativeSessionStore(options: { home: string; env: EnvRecord
     file: Located,
     content: NativeLogContent,
     counted: boolean,
+    knownCwd?: string,
   ): NativeSessionSummary => {
     const first = content.messages.find((m) => m.type === "user" && m.content)?.content;
-    const cwd = content.cwd ?? "";
+    const cwd = content.cwd ?? knownCwd ?? "";
     const created = content.firstTimestamp ?? file.birthtime.toISOString();
     return {
       id: file.id,
@@ -92,9 +94,22 @@ export function createNativeSessionStore(options: { home: string; env: EnvRecord
     };
   };
 
-  const summarize = async (format: NativeSessionFormat, file: Located) => {
+  const summarize = async (format: NativeSessionFormat, file: Located, knownCwd?: string) => {
     const counted = file.size <= COUNT_LIMIT_BYTES;
-    return summary(format, file, await (counted ? readAll : readHead)(format, file.path), counted);
+    return summary(format, file, await (counted ? readAll : readHead)(format, file.path), counted, knownCwd);
+  };
+
+  /**
+   * The directory a caller names for a log that does not record its own (Gemini: only a hash of it), when
+   * the log's location confirms it; a name that does not match is refused.
+   */
+  const confirmedCwd = (format: NativeSessionFormat, file: Located, named: string | undefined) => {
+    if (named === undefined || !format.locationKeyOf) return undefined;
+    if (!isAbsolute(named)) throw invalid("workdir", "must be an absolute path");
+    if (format.locationKeyOf(named) === file.locationKey) return resolve(named);
+    throw invalid("workdir", `${format.executor} session '${file.id}' did not run in ${named}`, {
+      session_id: file.id,
+    });
   };
 
   return {
@@ -119,10 +134,15 @@ export function createNativeSessionStore(options: { home: string; env: EnvRecord
       }
       files.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.id < b.id ? -1 : 1));
       const page = files.slice(offset, offset + limit);
-      return { sessions: await Promise.all(page.map((f) => summarize(format, f))), total: files.length };
+      // A location that encodes the workspace (Gemini's project hash) tells a log's directory once matched.
+      const known = workspacePath === undefined || !format.locationKeyOf ? undefined : resolve(workspacePath);
+      return {
+        sessions: await Promise.all(page.map((f) => summarize(format, f, known))),
+        total: files.length,
+      };
     },
 
-    async read(executor, sessionId): Promise<NativeSession> {
+    async read(executor, sessionId, options = {}): Promise<NativeSession> {
       const format = formatOf(executor);
       if (!format.idPattern.test(sessionId))
         throw invalid("session_id", "must be the executor's session id (letters, digits, '-' and '_')", {
@@ -141,7 +161,8 @@ export function createNativeSessionStore(options: { home: string; env: EnvRecord
           },
         );
       const content = await readAll(format, file.path);
-      return { summary: summary(format, file, content, true), messages: content.messages };
+      const cwd = content.cwd === undefined ? confirmedCwd(format, file, options.cwd) : undefined;
+      return { summary: summary(format, file, content, true, cwd), messages: content.messages };
     },
   };
 }

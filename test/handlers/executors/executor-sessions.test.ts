@@ -122,6 +122,13 @@ describe("/api/executors/{id}/sessions", () => {
     const mismatch = await app.request(importPath, jsonRequest("POST", { agent_id: "CODEX" }));
     expect(mismatch.status).toBe(400);
     expect(await json(mismatch)).toMatchObject({ code: "AGENT_EXECUTOR_MISMATCH" });
+    const unknownDir = createTestApp({ extend: () => ({ nativeSessions: fakeStore("") }) });
+    const noCwd = await unknownDir.app.request(importPath, jsonRequest("POST", {}));
+    expect(noCwd.status).toBe(400);
+    expect(await json(noCwd)).toMatchObject({
+      code: "NATIVE_SESSION_WITHOUT_CWD",
+      details: { field: "workdir" },
+    });
     const badBody = await app.request(importPath, jsonRequest("POST", { agent_id: "a/b" }));
     expect(badBody.status).toBe(400);
     const missing = await app.request(

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { createNativeSessionStore } from "../../../runtime/executors/native-sess
 const jsonl = (...records: unknown[]) => `${records.map((r) => JSON.stringify(r)).join("\n")}\n`;
 const CLAUDE_ID = "11111111-2222-4333-8444-555555555555";
 const CODEX_ID = "0199aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee";
+const GEMINI_ID = "9f8e7d6c-1111-4222-8333-444455556666";
 
 describe("the executors' own session logs (Node reader)", () => {
   let home: string;
@@ -91,6 +93,86 @@ describe("the executors' own session logs (Node reader)", () => {
     expect(messages[3]).toMatchObject({ tool_use_id: "c1", content: '{"output":"a.txt"}' });
     expect((await store.list("CODEX", { workspacePath: "/w/app", offset: 0, limit: 5 })).total).toBe(1);
     expect((await store.list("CODEX", { workspacePath: "/w/other", offset: 0, limit: 5 })).total).toBe(0);
+  });
+
+  it("reads a Gemini CLI log: updated and rewound messages, tool calls, its directory only by hash", async () => {
+    const project = join(home, "project");
+    const hash = createHash("sha256").update(project).digest("hex");
+    const chats = join(home, ".gemini/tmp", hash.slice(0, 12), "chats");
+    await mkdir(chats, { recursive: true });
+    const at = "2026-02-01T10:00:00.000Z";
+    await writeFile(
+      join(chats, `session-2026-02-01T10-00-${GEMINI_ID.slice(0, 8)}.jsonl`),
+      jsonl(
+        { sessionId: GEMINI_ID, projectHash: hash, startTime: at, lastUpdated: at, kind: "main" },
+        { id: "m1", timestamp: at, type: "user", content: [{ text: "count the files" }] },
+        {
+          id: "m2",
+          timestamp: at,
+          type: "gemini",
+          content: "",
+          thoughts: [{ subject: "Plan", description: "use ls" }],
+        },
+        {
+          id: "m2",
+          timestamp: at,
+          type: "gemini",
+          content: "",
+          thoughts: [{ subject: "Plan", description: "use ls" }],
+          toolCalls: [
+            {
+              id: "call-1",
+              name: "run_shell_command",
+              args: { command: "ls" },
+              status: "success",
+              timestamp: at,
+              result: [
+                {
+                  functionResponse: {
+                    id: "call-1",
+                    name: "run_shell_command",
+                    response: { output: "a.txt" },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        { id: "m3", timestamp: at, type: "gemini", content: "A wrong answer." },
+        { $rewindTo: "m3" },
+        { id: "m4", timestamp: at, type: "info", content: "shown to the user only" },
+        { id: "m5", timestamp: at, type: "gemini", content: "One file." },
+        { $set: { summary: "counting" } },
+      ),
+    );
+    const listed = await store.list("GEMINI", { workspacePath: project, offset: 0, limit: 5 });
+    expect(listed.sessions).toEqual([
+      expect.objectContaining({ id: GEMINI_ID, cwd: project, name: "count the files", message_count: 5 }),
+    ]);
+    expect((await store.list("GEMINI", { workspacePath: home, offset: 0, limit: 5 })).total).toBe(0);
+    const plain = await store.read("GEMINI", GEMINI_ID);
+    expect(plain.summary).toMatchObject({ cwd: "", created_at: at });
+    expect(plain.messages.map((m) => m.type)).toEqual([
+      "user",
+      "thinking",
+      "tool_use",
+      "tool_result",
+      "text",
+    ]);
+    expect(plain.messages[2]).toMatchObject({
+      tool_name: "run_shell_command",
+      tool_input: { command: "ls" },
+    });
+    expect(plain.messages[3]).toMatchObject({ tool_use_id: "call-1", content: "a.txt", is_error: false });
+    expect(plain.messages[4]).toMatchObject({ content: "One file." });
+    expect((await store.read("GEMINI", GEMINI_ID, { cwd: project })).summary.cwd).toBe(project);
+    await expect(store.read("GEMINI", GEMINI_ID, { cwd: home })).rejects.toMatchObject({
+      code: "VALIDATION_ERROR",
+      details: { field: "workdir" },
+    });
+    await expect(store.read("GEMINI", `${GEMINI_ID.slice(0, 8)}-0000`)).rejects.toMatchObject({
+      code: "NATIVE_SESSION_NOT_FOUND",
+    });
   });
 
   it("reads Claude Code logs per project, skipping sub-agent, meta and broken lines", async () => {
