@@ -27,10 +27,12 @@ export async function* readJsonLines(path: string): AsyncGenerator<PlainObject> 
 export async function readHeadJsonLines(path: string, maxBytes: number): Promise<PlainObject[]> {
   const handle = await open(path, "r");
   try {
-    const buffer = Buffer.alloc(maxBytes);
-    const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+    const size = Math.min(maxBytes, (await handle.stat()).size);
+    const buffer = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, 0);
     const text = buffer.subarray(0, bytesRead).toString("utf8");
-    // The text after the last newline may be a cut line: it is dropped.
+    // The text after the last newline may be a cut line: it is dropped (a torn line at the very end is
+    // dropped too, as it does not parse).
     const complete = bytesRead < maxBytes ? text : text.slice(0, text.lastIndexOf("\n") + 1);
     return complete.split("\n").flatMap((line): PlainObject[] => {
       const record = parseJsonObject(line);
