@@ -16,6 +16,7 @@ import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
+import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
 import type { RunQueue } from "./capabilities/queue.js";
@@ -34,6 +35,8 @@ export interface GatewayDeps {
   logger: Logger;
   clock?: Clock;
   executors?: ExecutorCatalog;
+  /** The executors' own session logs (Node); /api/executors/{id}/sessions answers 501 without it. */
+  nativeSessions?: NativeSessionStore;
   /** Fan-out of run and system events (SSE /api/events); absent where the runtime has none. */
   events?: EventBus;
   /** Interval of `: ping` comments on idle SSE streams (default 15 s). */
@@ -76,6 +79,7 @@ export interface Services {
   logger: Logger;
   clock: Clock;
   executors?: ExecutorCatalog;
+  nativeSessions?: NativeSessionStore;
   events?: EventBus;
   sseHeartbeatMs?: number;
   runs?: RunService;

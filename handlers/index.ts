@@ -16,6 +16,7 @@ import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
 import { wsRouter } from "./events/ws.js";
+import { executorSessionsRouter } from "./executors/executor-sessions.js";
 import { executorsRouter } from "./executors/executors.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { hooksRouter } from "./hooks/hooks.js";
@@ -66,6 +67,7 @@ export function createServices(deps: GatewayDeps): Services {
     logger: deps.logger,
     clock,
     executors: deps.executors,
+    nativeSessions: deps.nativeSessions,
     events: deps.events,
     sseHeartbeatMs: deps.sseHeartbeatMs,
     runs: deps.runs,
@@ -131,6 +133,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/sessions", sessionsRouter)
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
+    .route("/api/executors", executorSessionsRouter)
     .route("/api/models", modelsRouter)
     // The fixed paths (`default`) before `{id}`, which would take them.
     .route("/api/models", modelDefaultRouter)

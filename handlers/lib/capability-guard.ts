@@ -12,6 +12,7 @@ export type CapabilityName =
   | "heartbeat"
   | "edgeInbox"
   | "executors"
+  | "nativeSessions"
   | "providerChecks"
   | "telemetry"
   | "events"
@@ -35,6 +36,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
       `the webhook inbox lives at the edge (workerd), not on ${runtime}; pull it with npm run pull:edge`,
     ),
   executors: on("executor detection is"),
+  nativeSessions: on("reading executors' own sessions is"),
   providerChecks: on("checking providers is"),
   telemetry: inThe("telemetry is"),
   events: inThe("the event stream is"),

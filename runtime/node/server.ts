@@ -24,6 +24,7 @@ import { SessionRepository } from "../../storage/sessions.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
+import { createNativeSessionStore } from "../executors/native-sessions/store.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createGatewayNativeRunner } from "../native/index.js";
@@ -196,6 +197,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     paths: nodePaths,
     logger,
     executors,
+    nativeSessions: createNativeSessionStore({ home, env }),
     gatewayConfig,
     runs,
     queue: queue.queue,
