@@ -26,6 +26,8 @@ import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.j
 import { modelsRouter } from "./providers/models.js";
 import { providersRouter } from "./providers/providers.js";
 import { queueRouter } from "./queue/queue.js";
+import { agentRunRouter } from "./runs/agent-run.js";
+import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
@@ -42,7 +44,7 @@ import { terminalsRouter } from "./terminals/terminals.js";
 export type { GatewayDeps, Services } from "./context.js";
 
 /** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
-export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws"] as const;
+export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws", "/ws/agent/run"] as const;
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -113,6 +115,7 @@ export function createApp(deps: GatewayDeps) {
   const routes = app
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
+    .route("/api/agent", agentRunRouter)
     .route("/api/agent", agentsRouter)
     .route("/api/agent", agentRunsRouter)
     .route("/api/agent", agentSessionsRouter)
@@ -133,7 +136,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/telemetry", telemetryRouter)
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
-    .route(WEBSOCKET_ROUTES[1], terminalWsRouter);
+    .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
+    .route(WEBSOCKET_ROUTES[2], agentRunWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);
