@@ -139,6 +139,56 @@ describe("/ws/agent/run (Viben agent WebSocket) with the real Claude Code CLI", 
     await ws.close();
   });
 
+  it("relays the agent's own question (AskUserQuestion); answers by index go back to the tool", async () => {
+    const ws = await connect();
+    ws.send({ type: "start", prompt: "ASK_USER", agent_id: "claude-ask", cwd: h.workdir });
+    const question = await ws.waitFor((f) => f.type === "question");
+    expect(question).toMatchObject({
+      kind: "question",
+      questions: [
+        {
+          header: "Color",
+          question: "Which color?",
+          options: [
+            { label: "Red", description: "warm" },
+            { label: "Blue", description: "cool" },
+          ],
+          multiSelect: false,
+        },
+      ],
+    });
+    ws.send({ type: "answer", question_id: question.id, answers: { "0": "Blue" } });
+    await doneCount(ws, 1);
+    const result = runFrames(ws, 0).find((f) => f.type === "tool_result");
+    expect(String(result?.output)).toContain('"Which color?"="Blue"');
+    await ws.close();
+  });
+
+  it("relays a plan (ExitPlanMode) as a plan frame; approve accepts it", async () => {
+    const ws = await connect();
+    ws.send({
+      type: "start",
+      prompt: "MAKE_PLAN",
+      agent_config: { executor_type: "CLAUDE_CODE", permission_mode: "plan" },
+      cwd: h.workdir,
+    });
+    const plan = await ws.waitFor((f) => f.type === "plan");
+    expect(plan.plan).toEqual({
+      id: plan.plan_id,
+      goal: "Fix the bug",
+      steps: [
+        { id: "step-1", description: "read the code", status: "pending" },
+        { id: "step-2", description: "patch it", status: "pending" },
+      ],
+      notes: "# Fix the bug\n- read the code\n- patch it",
+    });
+    ws.send({ type: "approve", plan_id: plan.plan_id });
+    await doneCount(ws, 1);
+    const result = runFrames(ws, 0).find((f) => f.type === "tool_result");
+    expect(String(result?.output)).toContain("approved your plan");
+    await ws.close();
+  });
+
   it("steers a running agent: the message becomes the next turn of the same run", async () => {
     const ws = await connect();
     ws.send({ type: "start", prompt: "STEER_FIRST", agent_id: "claude-auto", cwd: h.workdir });

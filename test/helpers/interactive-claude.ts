@@ -31,7 +31,8 @@ export function gate() {
  * adds its own text around the prompt, so the markers are not ordinary words):
  * SAY_HELLO streams text; RUN_TOOL runs a harmless Bash command; ASK_PERM writes a file, which in the
  * `default` permission mode makes Claude Code ask over the control channel; HANG_NOW streams some text
- * then never finishes; STEER_FIRST waits on `steerGate` before answering; STEER_SECOND is the steer.
+ * then never finishes; ASK_USER asks the user a question (AskUserQuestion); MAKE_PLAN proposes a plan
+ * (ExitPlanMode); STEER_FIRST waits on `steerGate` before answering; STEER_SECOND is the steer.
  */
 export function interactiveScript(steerGate: { opened: Promise<void> }) {
   return async (body: MessagesRequest): Promise<StubReply> => {
@@ -50,6 +51,19 @@ export function interactiveScript(steerGate: { opened: Promise<void> }) {
           name: "Bash",
           input: { command: "echo approved > perm.txt", description: "write perm.txt" },
         },
+      };
+    }
+    if (prompt.includes("ASK_USER")) {
+      const question = { question: "Which color?", header: "Color", multiSelect: false };
+      const options = [
+        { label: "Red", description: "warm" },
+        { label: "Blue", description: "cool" },
+      ];
+      return { toolUse: { name: "AskUserQuestion", input: { questions: [{ ...question, options }] } } };
+    }
+    if (prompt.includes("MAKE_PLAN")) {
+      return {
+        toolUse: { name: "ExitPlanMode", input: { plan: "# Fix the bug\n- read the code\n- patch it" } },
       };
     }
     if (prompt.includes("HANG_NOW")) return { text: "Working on it", hang: true };
