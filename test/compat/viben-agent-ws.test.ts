@@ -7,7 +7,7 @@
 // The run is the real Claude Code CLI against the local Anthropic stub (test/fixtures/anthropic-stub.ts).
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Json, jsonClient, openWs, type WsClient } from "../helpers/clients.js";
+import { type Json, jsonClient, openSse, openWs, type WsClient } from "../helpers/clients.js";
 import {
   fileExists,
   type InteractiveHarness,
@@ -227,5 +227,17 @@ describe("/ws/agent/run (Viben agent WebSocket) with the real Claude Code CLI", 
     ws.send({ type: "ping" });
     await ws.waitFor((f) => f.type === "pong");
     await ws.close();
+  });
+
+  it("closing the socket interrupts the run (nobody is left to answer it)", async () => {
+    const ws = await connect();
+    ws.send({ type: "start", prompt: "HANG_NOW", agent_id: "claude-auto", cwd: h.workdir });
+    const session = await ws.waitFor((f) => f.type === "session");
+    await ws.waitFor((f) => f.type === "text");
+    const events = await openSse(`${h.gw.url}/api/events?session_id=${session.session_id}&type=run_error`);
+    await ws.close();
+    expect(await events.waitFor((e) => e.type === "run_error")).toMatchObject({ code: "RUN_STOPPED" });
+    events.close();
+    expect(await http.get(`/api/sessions/${session.session_id}`)).toMatchObject({ status: "idle" });
   });
 });
