@@ -167,6 +167,12 @@ export class AgentRunConnection {
 
   /** The question a message names (`question_id`, `plan_id` or `id`), else the only one pending. */
   private question(run: InteractiveRun, ref: { question_id?: string; plan_id?: string; id?: string }) {
+    if (!run.features.questions) {
+      throw conflict(
+        "QUESTIONS_NOT_SUPPORTED",
+        "this run's executor asks no questions: there is nothing to answer, approve or reject",
+      );
+    }
     const id = ref.question_id ?? ref.plan_id ?? ref.id;
     const pending = run.pendingQuestions;
     if (!id && pending.length === 1) return pending[0]!;
