@@ -50,7 +50,12 @@ export interface RunService {
  *
  * What each executor can do is in `InteractiveRun.features`: Claude Code has a two-way control channel
  * (steer, interrupt, permission questions); the other executors run one prompt per process, so steer and
- * answers are refused with a DomainError (`NOT_SUPPORTED`) and interrupt stops the process.
+ * answers are refused with a conflict DomainError (`STEER_NOT_SUPPORTED`, `QUESTIONS_NOT_SUPPORTED`) and
+ * interrupt stops the process.
+ *
+ * Use: `runs.startInteractive({ ...runRequest, onEvent })` resolves once the process runs (refusals such
+ * as SESSION_BUSY or EXECUTOR_NOT_INSTALLED throw before anything starts); `onEvent` gets `started`
+ * first and `end` last; `findInteractive(sessionId)` finds the live run again (e.g. from another request).
  */
 
 /** One thing that happened in an interactive run, in the order it happened. */

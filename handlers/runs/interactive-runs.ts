@@ -35,6 +35,8 @@ export class RunEventQueue {
   private finished = false;
 
   push = (event: InteractiveRunEvent): void => {
+    // Once the consumer has gone, the run's later events are not kept.
+    if (this.finished) return;
     this.items.push(event);
     this.waiter?.();
   };
