@@ -117,6 +117,37 @@ describe("POST /api/agent/run (Viben agent-run SSE) with the real Claude Code CL
     expect(again.status).toBe(404);
   });
 
+  it("steer (POST /api/agent/run/steer) adds a turn to the running agent; cancel stops a run", async () => {
+    const stream = await run({ prompt: "STEER_FIRST", agent_id: "claude-auto", cwd: h.workdir });
+    const session = await stream.waitFor((f) => f.type === "session");
+    const steered = await http.post("/api/agent/run/steer", {
+      session_id: session.session_id,
+      message: "STEER_SECOND now",
+    });
+    expect(steered).toMatchObject({ status: 200, body: { success: true } });
+    h.steerGate.open();
+    await stream.waitFor((f) => f.type === "done");
+    const frames = stream.events as Frame[];
+    expect(frames.filter((f) => f.type === "result")).toHaveLength(2);
+    expect(
+      frames
+        .filter((f) => f.type === "text")
+        .map((f) => f.content)
+        .join(""),
+    ).toContain("Steered reply.");
+
+    const hanging = await run({ prompt: "HANG_NOW", agent_id: "claude-auto", cwd: h.workdir });
+    const hangingSession = await hanging.waitFor((f) => f.type === "session");
+    await hanging.waitFor((f) => f.type === "text");
+    const cancelled = await http.post("/api/agent/run/cancel", { session_id: hangingSession.session_id });
+    expect(cancelled.status).toBe(200);
+    await hanging.waitFor((f) => f.type === "done");
+    expect((hanging.events as Frame[]).slice(-2)).toEqual([
+      expect.objectContaining({ type: "error", code: "RUN_STOPPED" }),
+      expect.objectContaining({ type: "done", status: "stopped" }),
+    ]);
+  });
+
   it("refuses bad input with a JSON error before any stream, and unknown sessions on the side channel", async () => {
     const empty = await http.post("/api/agent/run", { prompt: "  ", agent_id: "claude-auto" });
     expect(empty.status).toBe(400);
