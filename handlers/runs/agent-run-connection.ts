@@ -146,6 +146,8 @@ export class AgentRunConnection {
       const run = await runs.startInteractive({ ...request, onEvent: (event) => this.forward(event) });
       this.run = run;
       this.sessionId = run.sessionId;
+      // The socket closed while the run was starting: nobody is left to talk to it.
+      if (this.closed) void run.interrupt().catch(() => undefined);
       void run.done.finally(() => {
         if (this.run === run) this.run = undefined;
       });
