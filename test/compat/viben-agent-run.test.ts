@@ -83,7 +83,7 @@ describe("POST /api/agent/run (Viben agent-run SSE) with the real Claude Code CL
     const result = frames.find((f) => f.type === "tool_result");
     expect(result).toMatchObject({ tool_use_id: use!.id, toolUseId: use!.id, is_error: false });
     expect(result!.output).toContain("tool-output-42");
-    expect(frames.findIndex((f) => f === use)).toBeLessThan(frames.findIndex((f) => f === result));
+    expect(frames.indexOf(use!)).toBeLessThan(frames.indexOf(result!));
     expect(doneOf(frames)).toMatchObject({ status: "completed" });
   });
 
