@@ -7,12 +7,13 @@
 // The run is the real Claude Code CLI against the local Anthropic stub (test/fixtures/anthropic-stub.ts).
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Json, jsonClient, postSse } from "../helpers/clients.js";
+import { type Json, jsonClient } from "../helpers/clients.js";
 import {
   fileExists,
   type InteractiveHarness,
   startInteractiveHarness,
 } from "../helpers/interactive-claude.js";
+import { postSse } from "../helpers/post-sse.js";
 
 type Frame = Json & { type: string };
 

@@ -46,26 +46,9 @@ export interface SseClient {
 
 /** An EventSource-like client over fetch, parsing with eventsource-parser. */
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
-  return streamSse(url, { headers });
-}
-
-/** A POST answered with an event stream (e.g. /api/agent/run), read like openSse. */
-export async function postSse(url: string, body: unknown): Promise<SseClient> {
-  return streamSse(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-async function streamSse(
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string },
-): Promise<SseClient> {
   const controller = new AbortController();
   const response = await fetch(url, {
-    ...init,
-    headers: { accept: "text/event-stream", ...init.headers },
+    headers: { accept: "text/event-stream", ...headers },
     signal: controller.signal,
   });
   if (!response.ok || !response.body)
