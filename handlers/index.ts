@@ -35,6 +35,8 @@ import { providerModelsRouter } from "./providers/provider-models.js";
 import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
 import { queueRouter } from "./queue/queue.js";
+import { agentRunRouter } from "./runs/agent-run.js";
+import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
@@ -52,7 +54,13 @@ import { terminalsRouter } from "./terminals/terminals.js";
 export type { GatewayDeps, Services } from "./context.js";
 
 /** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
-export const WEBSOCKET_ROUTES = ["/ws", "/terminal/ws", "/ws/agent/acp", "/ws/terminal"] as const;
+export const WEBSOCKET_ROUTES = [
+  "/ws",
+  "/terminal/ws",
+  "/ws/agent/acp",
+  "/ws/terminal",
+  "/ws/agent/run",
+] as const;
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -126,6 +134,7 @@ export function createApp(deps: GatewayDeps) {
   const routes = app
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
+    .route("/api/agent", agentRunRouter)
     .route("/api/agent", agentsRouter)
     .route("/api/agent", agentRunsRouter)
     .route("/api/agent", agentSessionsRouter)
@@ -158,7 +167,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/terminals", terminalsRouter)
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
     .route(WEBSOCKET_ROUTES[2], acpWsRouter)
-    .route(WEBSOCKET_ROUTES[3], terminalVibenRouter);
+    .route(WEBSOCKET_ROUTES[3], terminalVibenRouter)
+    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -1,3 +1,4 @@
+import type { QuestionAnswer } from "../../handlers/capabilities/runs.js";
 import type { McpServerConfig } from "../../storage/agents.js";
 
 /**
@@ -71,4 +72,43 @@ export interface ExecutorAdapter {
    * Qwen): the gateway subtracts what it recorded for the session before.
    */
   readonly usageIsCumulative?: boolean;
+  /**
+   * How to hold a conversation with the CLI while it runs (a fresh protocol per run: its reader keeps
+   * state); absent for one-prompt-per-process CLIs.
+   */
+  readonly interactive?: () => InteractiveProtocol;
+}
+
+/** What an interactive CLI says beyond the normalized outputs: control requests, thinking, turn ends. */
+export type InteractiveSignal =
+  | { kind: "question"; requestId: string; toolName: string; toolUseId?: string; input: unknown }
+  | { kind: "question_cancelled"; requestId: string }
+  | { kind: "thinking"; text: string }
+  | {
+      kind: "turn_result";
+      subtype: string;
+      isError: boolean;
+      text?: string;
+      error?: string;
+      costUsd?: number;
+      durationMs?: number;
+      numTurns?: number;
+    }
+  | { kind: "context_usage"; input: number; output: number; cacheRead: number; cacheWrite: number };
+
+/**
+ * A CLI driven over a two-way channel: its stdin stays open and takes one JSON line per message (user
+ * turns, interrupts, answers to its permission questions). Pure encoders and a line reader, no I/O.
+ */
+export interface InteractiveProtocol {
+  /** The command line; stdin is left open and gets `userTurn(prompt)` first. */
+  buildCommand(spec: RunSpec): CommandLine;
+  /** A stdin line adding a user turn (queued by the CLI when one is running). */
+  userTurn(text: string): string;
+  /** A stdin line interrupting the running turn. */
+  interrupt(requestId: string): string;
+  /** A stdin line answering the CLI's question `requestId`. */
+  answer(requestId: string, answer: QuestionAnswer): string;
+  /** Signals in one stdout line (the adapter's parser still gets every line). */
+  read(line: string): InteractiveSignal[];
 }

@@ -1,7 +1,14 @@
 import type { EventBus } from "../../handlers/capabilities/events.js";
 import type { ExecutorCatalog } from "../../handlers/capabilities/executors.js";
 import type { Logger } from "../../handlers/capabilities/logger.js";
-import type { RunHandle, RunOutcome, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
+import type {
+  InteractiveRun,
+  InteractiveRunRequest,
+  RunHandle,
+  RunOutcome,
+  RunRequest,
+  RunService,
+} from "../../handlers/capabilities/runs.js";
 import type { AgentRecord } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
@@ -11,6 +18,7 @@ import type { Scope } from "../../storage/scopes.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
+import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
@@ -66,6 +74,8 @@ interface LaunchContext {
   family?: ProcessFamily;
   stopGraceMs?: number;
   onOutput: (output: AgentOutput) => void;
+  /** Set for an interactive run: a two-way CLI is launched through it. */
+  interactive?: InteractiveSession;
 }
 
 /**
@@ -75,6 +85,7 @@ interface LaunchContext {
  */
 export class RunManager implements RunService {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly interactive = new Map<string, InteractiveRun>();
   private shuttingDown = false;
 
   constructor(private readonly options: RunManagerOptions) {}
@@ -88,6 +99,50 @@ export class RunManager implements RunService {
   }
 
   async start(request: RunRequest): Promise<RunHandle> {
+    return (await this.launch(request)).handle;
+  }
+
+  /**
+   * Starts a run the caller talks to. Its session, recording and events are those of any run; a two-way
+   * CLI (Claude Code) also takes steer, answers and interrupts on its open stdin.
+   */
+  async startInteractive(request: InteractiveRunRequest): Promise<InteractiveRun> {
+    const { handle, session, active } = await this.launch(request, request.onEvent);
+    const conversation = session!;
+    const run: InteractiveRun = {
+      ...handle,
+      get features() {
+        return conversation.features;
+      },
+      get pendingQuestions() {
+        return conversation.pendingQuestions;
+      },
+      steer: (message) => conversation.steer(message),
+      answer: (questionId, answer) => conversation.answer(questionId, answer),
+      interrupt: () => {
+        active.stopReason ??= "stopped";
+        return conversation.interrupt(handle.done);
+      },
+    };
+    this.interactive.set(handle.sessionId, run);
+    void handle.done.then(
+      (outcome) => {
+        this.interactive.delete(handle.sessionId);
+        conversation.end(outcome);
+      },
+      () => this.interactive.delete(handle.sessionId),
+    );
+    return run;
+  }
+
+  findInteractive(sessionId: string): InteractiveRun | undefined {
+    return this.interactive.get(sessionId);
+  }
+
+  private async launch(
+    request: RunRequest,
+    onEvent?: InteractiveRunRequest["onEvent"],
+  ): Promise<{ handle: RunHandle; session?: InteractiveSession; active: ActiveRun }> {
     if (this.shuttingDown) throw conflict("GATEWAY_SHUTTING_DOWN", "the gateway is shutting down");
     const { agent, prompt, workdir } = request;
     await this.options.hooks?.beforeRun?.(agent);
@@ -148,6 +203,20 @@ export class RunManager implements RunService {
       usageBaseline: plan.usageIsCumulative ? nativeUsage(session) : undefined,
     });
     const family = this.options.processes?.family("run", runId);
+    const conversation = onEvent
+      ? new InteractiveSession({
+          executor: plan.executor,
+          onEvent,
+          record: (output) => recorder.record(output),
+          recordUserTurn: (text) => recorder.userTurn(text),
+          stop: () => this.stop(sessionId).then(() => undefined),
+          markStopped: () => {
+            active.stopReason ??= "stopped";
+          },
+          newId: this.options.newId,
+          graceMs: limits.stopGraceMs,
+        })
+      : undefined;
     let child: RunProcess;
     try {
       child = await plan.launch({
@@ -155,7 +224,10 @@ export class RunManager implements RunService {
         runId,
         family,
         stopGraceMs: limits.stopGraceMs,
-        onOutput: (output) => recorder.record(output),
+        onOutput: conversation
+          ? (output) => conversation.output(output)
+          : (output) => recorder.record(output),
+        interactive: conversation,
       });
     } catch (error) {
       this.active.delete(sessionId);
@@ -166,6 +238,7 @@ export class RunManager implements RunService {
     // the run, so nothing is reordered, while the process starts without waiting for the disk.
     recorder.begin();
     recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
+    conversation?.started({ sessionId, runId, pid: child.pid, executor: plan.executor, workdir });
 
     const timeout = setTimeout(() => {
       active.stopReason = "timeout";
@@ -183,7 +256,7 @@ export class RunManager implements RunService {
         this.active.delete(sessionId);
       }
     });
-    return { runId, sessionId, pid: child.pid, done: active.done };
+    return { handle: { runId, sessionId, pid: child.pid, done: active.done }, session: conversation, active };
   }
 
   /** Stops the session's run; resolves false when nothing was running. */
@@ -287,8 +360,28 @@ export class RunManager implements RunService {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
-      launch: async ({ session, family, stopGraceMs, onOutput }) => {
-        const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId: session.native_session_id });
+      launch: async ({ session, family, stopGraceMs, onOutput, interactive }) => {
+        const resumeSessionId = session.native_session_id;
+        const protocol = interactive ? descriptor.adapter.interactive?.() : undefined;
+        if (interactive && protocol) {
+          // A two-way CLI: the prompt is the first turn on its open stdin.
+          interactive.useProtocol(protocol);
+          const line = protocol.buildCommand({ ...spec, resumeSessionId });
+          const child = new SupervisedProcess({
+            command,
+            args: [...(override?.args ?? []), ...line.args],
+            cwd: workdir,
+            env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
+            stdin: `${protocol.userTurn(prompt)}\n`,
+            keepStdinOpen: true,
+            parser: interactive.parser(() => descriptor.adapter.createParser()),
+            onOutput,
+            graceMs: stopGraceMs,
+          });
+          interactive.attach(child);
+          return child;
+        }
+        const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId });
         return new SupervisedProcess({
           command,
           args: [...(override?.args ?? []), ...line.args],

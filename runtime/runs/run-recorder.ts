@@ -67,6 +67,13 @@ export class RunRecorder {
     this.publish({ type: "run_started", ...info });
   }
 
+  /** A user message added while the run works (steer): it closes the assistant text before it. */
+  userTurn(text: string): void {
+    this.flushText();
+    this.append({ role: "user", content: text });
+    this.publish({ type: "user_message", content: text });
+  }
+
   record(output: AgentOutput): void {
     switch (output.kind) {
       case "session":

@@ -10,6 +10,8 @@ export interface SupervisedProcessOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   stdin?: string;
+  /** Keep stdin open after `stdin` for `write()` (a two-way CLI); closed by `endInput()` or the exit. */
+  keepStdinOpen?: boolean;
   parser: OutputParser;
   onOutput: (output: AgentOutput) => void;
   /** How long a polite interrupt (SIGINT) gets before SIGTERM, and SIGTERM before SIGKILL. */
@@ -31,6 +33,7 @@ export class SupervisedProcess implements RunProcess {
   private readonly known = new Map<string, ProcessId>();
   private stopping: Promise<void> | undefined;
   private done = false;
+  private readonly input: NodeJS.WritableStream | undefined;
 
   constructor(private readonly options: SupervisedProcessOptions) {
     const child = spawn(options.command, options.args, {
@@ -51,7 +54,10 @@ export class SupervisedProcess implements RunProcess {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
     });
     child.stdin.on("error", () => {});
-    if (options.stdin !== undefined) child.stdin.end(options.stdin);
+    if (options.keepStdinOpen) {
+      if (options.stdin !== undefined) child.stdin.write(options.stdin);
+      this.input = child.stdin;
+    } else if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
 
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
@@ -80,6 +86,18 @@ export class SupervisedProcess implements RunProcess {
       });
     });
     void this.snapshot();
+  }
+
+  /** Writes to the open stdin; false once input has ended or the process is gone. */
+  write(text: string): boolean {
+    if (!this.input || this.done || !this.input.writable) return false;
+    this.input.write(text);
+    return true;
+  }
+
+  /** Closes stdin (a two-way CLI then finishes its queued work and exits). */
+  endInput(): void {
+    if (this.input?.writable) this.input.end();
   }
 
   get running(): boolean {

@@ -1,4 +1,5 @@
-import type { ExecutorAdapter } from "../adapter.js";
+import type { ExecutorAdapter, RunSpec } from "../adapter.js";
+import { claudeControlProtocol } from "../claude-control.js";
 import { createClaudeStreamParser } from "../claude-stream.js";
 import { countEntries, serversAt, valueAt } from "../config-shapes.js";
 import { CODING_AGENT_FEATURES } from "../features.js";
@@ -9,26 +10,32 @@ import type { ExecutorDescriptor } from "../types.js";
 /**
  * `claude -p --output-format stream-json --verbose --include-partial-messages [--model m]
  * [--append-system-prompt text] [--mcp-config json] [--permission-mode mode] [--resume id] -- <prompt>`.
+ * Interactive runs drop the prompt and add `--input-format stream-json --permission-prompt-tool stdio`.
  * One process per run; partial messages give live deltas. Resuming works only from the session's cwd.
  */
 export const claudeCodeAdapter: ExecutorAdapter = {
   buildCommand(spec) {
-    const args = ["-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages"];
-    if (spec.model) args.push("--model", spec.model);
-    const instructions = instructionsOf(spec);
-    // Appended, so Claude Code keeps its own system prompt (tools, environment, conventions).
-    if (instructions) args.push("--append-system-prompt", instructions);
-    const servers = convertMcpServers(spec.mcpServers, claudeMcpServer);
-    if (servers) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
-    if (spec.permissionMode) args.push("--permission-mode", spec.permissionMode);
-    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
     // -p takes no value; after `--` a prompt starting with "-" is not taken for an option.
-    args.push("--", spec.prompt);
-    return { args };
+    return { args: [...claudeOptions(spec), "--", spec.prompt] };
   },
   createParser: () => createClaudeStreamParser(),
   resumeRequiresSameWorkdir: true,
+  // The same options with stdin kept open for turns, interrupts and permission answers.
+  interactive: () => claudeControlProtocol((spec) => ({ args: claudeOptions(spec) })),
 };
+
+function claudeOptions(spec: RunSpec): string[] {
+  const args = ["-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages"];
+  if (spec.model) args.push("--model", spec.model);
+  const instructions = instructionsOf(spec);
+  // Appended, so Claude Code keeps its own system prompt (tools, environment, conventions).
+  if (instructions) args.push("--append-system-prompt", instructions);
+  const servers = convertMcpServers(spec.mcpServers, claudeMcpServer);
+  if (servers) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
+  if (spec.permissionMode) args.push("--permission-mode", spec.permissionMode);
+  if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+  return args;
+}
 
 function claudeMcpServer(server: ResolvedMcpServer) {
   if (server.transport === "stdio") return { command: server.command, args: server.args, env: server.env };
