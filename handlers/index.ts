@@ -6,6 +6,7 @@ import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
 import { agentDefaultRouter } from "./agents/agent-default.js";
+import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
@@ -18,6 +19,7 @@ import { executorsRouter } from "./executors/executors.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
+import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -110,10 +112,23 @@ export function createApp(deps: GatewayDeps) {
   app.use(security);
   app.use(pathEncoding);
 
+  // The agent API's route groups, in matching order; /api/agents (the original Viben's newer spelling)
+  // serves the same groups without a second entry in the OpenAPI document.
+  const agentRouters = [
+    agentDefaultRouter,
+    agentTemplatesRouter,
+    agentsRouter,
+    agentPromoteRouter,
+    agentRunsRouter,
+    agentSessionsRouter,
+    agentHistoryRouter,
+  ] as const;
+  app.route(ORIGINAL_AGENTS_PREFIX, undocumentedAlias(agentRouters));
   const routes = app
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
     .route("/api/agent", agentsRouter)
+    .route("/api/agent", agentPromoteRouter)
     .route("/api/agent", agentRunsRouter)
     .route("/api/agent", agentSessionsRouter)
     .route("/api/agent", agentHistoryRouter)

@@ -2,7 +2,7 @@ import type { EventBus } from "../../handlers/capabilities/events.js";
 import type { ExecutorCatalog } from "../../handlers/capabilities/executors.js";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunHandle, RunOutcome, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
-import type { AgentRecord } from "../../storage/agents.js";
+import { type AgentRecord, mcpServerConfigs } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
@@ -279,7 +279,7 @@ export class RunManager implements RunService {
       model: agent.config.model,
       systemPrompt: agent.config.system_prompt,
       appendPrompt: agent.config.append_prompt,
-      mcpServers: agent.config.mcp_servers,
+      mcpServers: mcpServerConfigs(agent.config),
       permissionMode: agent.config.permission_mode,
     };
     refuseNulInCommandLine(agent, prompt, descriptor.adapter.buildCommand(spec), override);
