@@ -31,6 +31,7 @@ import { queueRouter } from "./queue/queue.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
+import { agentSessionMessagesRouter } from "./sessions/agent-session-messages.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
 import { sessionsRouter } from "./sessions/sessions.js";
 import { mountDocs } from "./system/docs.js";
@@ -121,6 +122,7 @@ export function createApp(deps: GatewayDeps) {
     agentPromoteRouter,
     agentRunsRouter,
     agentSessionsRouter,
+    agentSessionMessagesRouter,
     agentHistoryRouter,
   ] as const;
   app.route(ORIGINAL_AGENTS_PREFIX, undocumentedAlias(agentRouters));
@@ -131,6 +133,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent", agentPromoteRouter)
     .route("/api/agent", agentRunsRouter)
     .route("/api/agent", agentSessionsRouter)
+    .route("/api/agent", agentSessionMessagesRouter)
     .route("/api/agent", agentHistoryRouter)
     .route("/api/sessions", sessionsRouter)
     .route("/api/chat", chatRouter)
