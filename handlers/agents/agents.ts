@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { AgentFieldsSchema, type AgentRecord, stripUndefined } from "../../storage/agents.js";
+import {
+  type AgentConfig,
+  AgentFieldsSchema,
+  type AgentRecord,
+  mcpServerReferences,
+  stripUndefined,
+} from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import { resolveWorkspace, resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
@@ -8,7 +14,12 @@ import type { ExecutorAvailability } from "../capabilities/executors.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
-import { acceptKnownFields, StrictQuerySchema, withWarnings } from "../lib/lenient-body.js";
+import {
+  acceptKnownFields,
+  type InputWarning,
+  StrictQuerySchema,
+  withWarnings,
+} from "../lib/lenient-body.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent, WorkspaceQuerySchema } from "../lib/schemas.js";
 import {
@@ -77,6 +88,14 @@ const AgentPatchBody = AgentPatchSchema.loose().openapi("AgentPatch", {
   description:
     "Fields to change; null removes an optional field. Unknown fields are ignored and listed in `warnings`",
 });
+
+/** Names in a list-form `mcp_servers` refer to servers configured elsewhere: kept, but no executor gets them. */
+function mcpReferenceWarnings(fields: { mcp_servers?: unknown }): InputWarning[] {
+  const names = mcpServerReferences({ mcp_servers: fields.mcp_servers as AgentConfig["mcp_servers"] });
+  if (names.length === 0) return [];
+  const message = `${names.map((n) => `'${n}'`).join(", ")}: a name without a configuration is kept, but the gateway cannot give it to the executor`;
+  return [{ field: "mcp_servers", message }];
+}
 
 /** Folds the original's `provider_id` into `provider`. */
 function withProviderAlias<T extends { provider?: string | null; provider_id?: string | null }>(body: T) {
@@ -244,7 +263,8 @@ export const agentsRouter = createRouter()
         workspacePath,
         services.scopes.listingScopes(workspacePath, true),
       );
-      return c.json(withWarnings(await agentDetail(record, availability), accepted.warnings), 201);
+      const warnings = [...accepted.warnings, ...mcpReferenceWarnings(fields)];
+      return c.json(withWarnings(await agentDetail(record, availability), warnings), 201);
     },
   )
   .openapi(
@@ -305,7 +325,7 @@ export const agentsRouter = createRouter()
         updated,
         new AvailabilityResolver(services, scopes[0]!.workspacePath, scopes),
       );
-      return c.json(withWarnings(detail, warnings), 200);
+      return c.json(withWarnings(detail, [...warnings, ...mcpReferenceWarnings(fields)]), 200);
     },
   )
   .openapi(

@@ -135,7 +135,10 @@ describe("the original Viben desktop client's agent calls", () => {
       plan_mode: false,
       approvals: true,
     });
-    expect(created.body.warnings).toBeUndefined();
+    // Nothing it sent was dropped; the one note is that a bare MCP server name cannot be started here.
+    expect(created.body.warnings).toEqual([
+      { field: "mcp_servers", message: expect.stringContaining("'github'") },
+    ]);
     expect(typeof created.body.created_at).toBe("string");
 
     const updated = await client.updateAgent("reviewer", {

@@ -443,7 +443,10 @@ describe("input from the original clients", () => {
       executor_config: { plan: true, env: { TOKEN: "***" } },
       mcp_servers: ["github", { name: "fs", command: "npx", env: { KEY: "***" } }],
       mcp_server_count: 2,
-      warnings: [{ field: "colour", message: "unknown field; ignored" }],
+      warnings: [
+        { field: "colour", message: "unknown field; ignored" },
+        { field: "mcp_servers", message: expect.stringContaining("'github'") },
+      ],
     });
     const stored = parse((await scopes.global().store.readRaw("agents:orig:config.yaml"))!);
     expect(stored).toMatchObject({
