@@ -37,7 +37,7 @@ const IdParams = z.object({
 const ScopeQuery = WorkspaceQuerySchema.pick({ workspace_path: true });
 
 /** `provider_id` is the original Viben spelling of `provider`; either is accepted, `provider` wins. */
-const providerAlias = { provider_id: AgentFieldsSchema.shape.provider.optional() };
+const providerAlias = { provider_id: idSchema.optional() };
 
 export const AgentCreateSchema = AgentFieldsSchema.partial().extend({
   name: AgentFieldsSchema.shape.name,
@@ -82,7 +82,7 @@ export const AgentPatchSchema = z.object({
   ...(Object.fromEntries(PATCHABLE.map((f) => [f, nullable(AgentFieldsSchema.shape[f])])) as {
     [F in (typeof PATCHABLE)[number]]: z.ZodOptional<z.ZodNullable<(typeof AgentFieldsSchema.shape)[F]>>;
   }),
-  provider_id: nullable(AgentFieldsSchema.shape.provider),
+  provider_id: nullable(idSchema),
 });
 const AgentPatchBody = AgentPatchSchema.loose().openapi("AgentPatch", {
   description:

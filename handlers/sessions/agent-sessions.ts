@@ -24,7 +24,7 @@ const SessionCreateSchema = z.object({
     description: "The workspace to find the agent in (as the query parameter), and the default workdir",
   }),
   prompt: z.string().max(1_000_000).optional().openapi({ description: "Kept on the session; titles it" }),
-  task_id: z.string().min(1).max(200).optional(),
+  task_id: idSchema.optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
 const SessionCreateBody = SessionCreateSchema.loose().openapi("SessionCreate", {
@@ -34,7 +34,7 @@ const SessionCreateBody = SessionCreateSchema.loose().openapi("SessionCreate", {
 const SessionPatchSchema = z.object({
   title: z.string().max(200).optional(),
   prompt: z.string().max(1_000_000).nullable().optional(),
-  task_id: z.string().min(1).max(200).nullable().optional(),
+  task_id: idSchema.nullable().optional(),
   metadata: z.record(z.string(), z.unknown()).nullable().optional().openapi({
     description: "Replaces the session's metadata (null removes it)",
   }),
