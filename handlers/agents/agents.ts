@@ -7,6 +7,7 @@ import {
   stripUndefined,
 } from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
+import { restoreRedacted } from "../../storage/rules/redact.js";
 import { resolveWorkspace, resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import type { Scope } from "../../storage/scopes.js";
@@ -96,6 +97,29 @@ function mcpReferenceWarnings(fields: { mcp_servers?: unknown }): InputWarning[]
   const message = `${names.map((n) => `'${n}'`).join(", ")}: a name without a configuration is kept, but the gateway cannot give it to the executor`;
   return [{ field: "mcp_servers", message }];
 }
+
+/** Masked values sent back (env_variables, executor_config.env) keep the secrets they stand for. */
+function keepStoredSecrets<T extends { env_variables?: unknown; executor_config?: unknown }>(
+  patch: T,
+  record: AgentRecord,
+): T {
+  const next = { ...patch };
+  if (isRecord(next.env_variables)) {
+    next.env_variables = restoreRedacted(next.env_variables, record.config.env_variables);
+  }
+  const config = next.executor_config;
+  if (isRecord(config) && isRecord(config.env)) {
+    const storedEnv = record.config.executor_config?.env;
+    next.executor_config = {
+      ...config,
+      env: restoreRedacted(config.env, isRecord(storedEnv) ? storedEnv : undefined),
+    };
+  }
+  return next;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Folds the original's `provider_id` into `provider`. */
 function withProviderAlias<T extends { provider?: string | null; provider_id?: string | null }>(body: T) {
@@ -320,7 +344,10 @@ export const agentsRouter = createRouter()
       const scopes = await lookupScopes(services, c.req.valid("query").workspace_path);
       const record = await services.agents.get(scopes, id);
       const { fields, warnings } = acceptKnownFields(c, AgentPatchSchema, c.req.valid("json"));
-      const updated = await services.agents.update(record, withProviderAlias(fields));
+      const updated = await services.agents.update(
+        record,
+        keepStoredSecrets(withProviderAlias(fields), record),
+      );
       const detail = await agentDetail(
         updated,
         new AvailabilityResolver(services, scopes[0]!.workspacePath, scopes),

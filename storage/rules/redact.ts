@@ -34,3 +34,16 @@ export function redactSecret(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return isReference(value) ? value : REDACTED;
 }
+
+/**
+ * A client that edits what it read sends redacted values back: `***` where a secret was. Those keep the
+ * stored value instead of overwriting the secret with the mask.
+ */
+export function restoreRedacted(
+  incoming: Record<string, unknown>,
+  stored: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(incoming).map(([k, v]) => [k, v === REDACTED && stored && k in stored ? stored[k] : v]),
+  );
+}

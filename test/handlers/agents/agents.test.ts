@@ -466,6 +466,17 @@ describe("input from the original clients", () => {
       template_description: "t",
       warnings: [{ field: "x" }],
     });
+    // Sending back what was read (secrets masked) keeps the secrets.
+    await app.request(
+      "/api/agent/orig",
+      jsonRequest("PATCH", {
+        env_variables: { API_TOKEN: "***", HOME_REF: "${HOME}", NEW: "n" },
+        executor_config: { plan: false, env: { TOKEN: "***" } },
+      }),
+    );
+    const kept = parse((await scopes.global().store.readRaw("agents:orig:config.yaml"))!);
+    expect(kept.env_variables).toEqual({ API_TOKEN: "hunter2", HOME_REF: "${HOME}", NEW: "n" });
+    expect(kept.executor_config).toEqual({ plan: false, env: { TOKEN: "secret" } });
     const strict = await app.request("/api/agent/orig?strict=true", jsonRequest("PATCH", { x: 1 }));
     expect(strict.status).toBe(400);
     expect(await json(strict)).toMatchObject({ code: "VALIDATION_ERROR" });
