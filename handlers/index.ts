@@ -8,6 +8,7 @@ import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
 import { acpWsRouter } from "./acp/acp-ws.js";
 import { agentDefaultRouter } from "./agents/agent-default.js";
+import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
@@ -21,6 +22,7 @@ import { executorsRouter } from "./executors/executors.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
+import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -40,6 +42,7 @@ import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
+import { agentSessionMessagesRouter } from "./sessions/agent-session-messages.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
 import { sessionsRouter } from "./sessions/sessions.js";
 import { mountDocs } from "./system/docs.js";
@@ -131,13 +134,28 @@ export function createApp(deps: GatewayDeps) {
   app.use(security);
   app.use(pathEncoding);
 
+  // The agent API's route groups, in matching order; /api/agents (the original Viben's newer spelling)
+  // serves the same groups without a second entry in the OpenAPI document.
+  const agentRouters = [
+    agentDefaultRouter,
+    agentTemplatesRouter,
+    agentsRouter,
+    agentPromoteRouter,
+    agentRunsRouter,
+    agentSessionsRouter,
+    agentSessionMessagesRouter,
+    agentHistoryRouter,
+  ] as const;
+  app.route(ORIGINAL_AGENTS_PREFIX, undocumentedAlias(agentRouters));
   const routes = app
     .route("/api/agent", agentDefaultRouter)
     .route("/api/agent", agentTemplatesRouter)
     .route("/api/agent", agentRunRouter)
     .route("/api/agent", agentsRouter)
+    .route("/api/agent", agentPromoteRouter)
     .route("/api/agent", agentRunsRouter)
     .route("/api/agent", agentSessionsRouter)
+    .route("/api/agent", agentSessionMessagesRouter)
     .route("/api/agent", agentHistoryRouter)
     .route("/api/sessions", sessionsRouter)
     .route("/api/chat", chatRouter)

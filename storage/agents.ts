@@ -17,6 +17,19 @@ export const McpServerSchema = z.looseObject({
 
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 
+/**
+ * The original Viben client sends `mcp_servers` as a list: names of servers configured elsewhere, or
+ * entries carrying their own `name`. Both forms are stored as written so they round-trip.
+ */
+export const McpServerEntrySchema = z.union([
+  z.string().min(1).max(200),
+  McpServerSchema.extend({ name: z.string().min(1).max(200) }),
+]);
+export const McpServersSchema = z.union([
+  z.record(z.string(), McpServerSchema),
+  z.array(McpServerEntrySchema).max(1000),
+]);
+
 export const SkillSchema = z.union([z.string(), z.looseObject({ name: z.string() })]);
 
 export const executorTypeSchema = z
@@ -39,10 +52,19 @@ export const AgentFieldsSchema = z.object({
   max_tokens: z.number().int().positive().max(10_000_000),
   max_turns: z.number().int().positive().max(1000),
   permission_mode: z.enum(["default", "acceptEdits", "bypassPermissions", "plan"]),
-  mcp_servers: z.record(z.string(), McpServerSchema),
+  mcp_servers: McpServersSchema,
   skills: z.array(SkillSchema),
   /** Directories (absolute) the agent may run in; defaults to its workspace, or the gateway's workdir_roots. */
   workdirs: z.array(z.string().startsWith("/", "must be an absolute path")),
+  // Fields of the original Viben agent, kept so its clients read back what they wrote.
+  executor_config: z.record(z.string(), z.unknown()),
+  plan_mode: z.boolean(),
+  approvals: z.boolean(),
+  /** An agent marked as a template is offered by /api/agent/templates and can be instantiated. */
+  is_template: z.boolean(),
+  template_description: z.string().max(10_000),
+  custom_variables: z.record(z.string(), z.unknown()),
+  env_variables: z.record(z.string(), z.unknown()),
 });
 
 export type AgentFields = z.infer<typeof AgentFieldsSchema>;
@@ -78,7 +100,32 @@ const CONFIG_FILE = "config.yaml";
 const agentKey = (id: string) => `${AGENTS_BASE}:${id}:${CONFIG_FILE}`;
 
 export function countMcpServers(config: AgentConfig): number {
-  return Object.keys(config.mcp_servers ?? {}).length;
+  const servers = config.mcp_servers ?? {};
+  return Array.isArray(servers) ? servers.length : Object.keys(servers).length;
+}
+
+/**
+ * The MCP servers an executor is given: the map as stored, or from the list form the entries that carry
+ * their own configuration (a bare name refers to a server configured elsewhere, which the gateway does
+ * not know, so it is left out).
+ */
+export function mcpServerConfigs(config: Pick<AgentConfig, "mcp_servers">): Record<string, McpServerConfig> {
+  const servers = config.mcp_servers;
+  if (!servers) return {};
+  if (!Array.isArray(servers)) return servers;
+  const configs: Record<string, McpServerConfig> = {};
+  for (const entry of servers) {
+    if (typeof entry === "string") continue;
+    const { name, ...server } = entry;
+    configs[name] = server;
+  }
+  return configs;
+}
+
+/** Names in the list form of `mcp_servers` that carry no configuration (the gateway cannot start them). */
+export function mcpServerReferences(config: Pick<AgentConfig, "mcp_servers">): string[] {
+  const servers = config.mcp_servers;
+  return Array.isArray(servers) ? servers.filter((e): e is string => typeof e === "string") : [];
 }
 
 export function countSkills(config: AgentConfig): number {

@@ -66,6 +66,8 @@ export const GatewayConfigSchema = z
     queue: QueueSettingsSchema.optional(),
     /** Request body limits per route family: body, prompt_body, webhook_body. */
     limits: LimitsSchema.nullish(),
+    /** Refuse unknown request fields with 400 instead of ignoring them with a warning (`?strict=` overrides). */
+    strict_input: z.boolean().optional(),
   })
   .loose();
 
@@ -94,6 +96,8 @@ export interface GatewayConfig {
   heartbeat?: HeartbeatSettings;
   /** Request body limits per route family, defaults filled in. */
   limits: BodyLimits;
+  /** Refuse unknown request fields (gateway.yaml `strict_input`). */
+  strictInput?: boolean;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -144,6 +148,7 @@ export function compileGatewayConfig(
     queue: compileQueueSettings(parsed.data.queue),
     heartbeat: compileHeartbeat(parsed.data.heartbeat),
     limits: compileBodyLimits(parsed.data.limits),
+    strictInput: parsed.data.strict_input,
     warnings,
   };
 }

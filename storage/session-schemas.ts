@@ -42,6 +42,10 @@ export const SessionMetaSchema = z.looseObject({
   tokens: TokensSchema.default({ input: 0, output: 0 }),
   cost_cents: z.number().nonnegative().default(0),
   last_run: LastRunSchema.optional(),
+  // Fields of the original Viben's sessions, kept for its clients.
+  prompt: z.string().nullable().optional(),
+  task_id: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type SessionRecord = z.infer<typeof SessionMetaSchema>;
@@ -56,6 +60,9 @@ export const CreateSessionSchema = z.object({
   executor_type: z.string().min(1).optional(),
   native_session_id: z.string().min(1).optional(),
   title: z.string().optional(),
+  prompt: z.string().optional(),
+  task_id: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type CreateSessionInput = z.input<typeof CreateSessionSchema>;

@@ -19,13 +19,13 @@ import {
   type Tokens,
   TokensSchema,
 } from "./session-schemas.js";
-import { toUiMessages, type UiMessage } from "./ui-messages.js";
+import { toUiBlocks, toUiMessages, type UiBlock, type UiMessage } from "./ui-messages.js";
 import { parseInput } from "./validate.js";
 import { applyPatch, yamlToObject } from "./yaml.js";
 import { z } from "./zod.js";
 
 export type { SessionMessage, SessionMessageInput, SessionRecord } from "./session-schemas.js";
-export type { UiMessage, UiToolCall } from "./ui-messages.js";
+export type { UiBlock, UiMessage, UiToolCall } from "./ui-messages.js";
 
 export const SESSIONS_BASE = "sessions";
 export const TITLE_LENGTH = 80;
@@ -137,7 +137,10 @@ export class SessionRepository {
       workdir: fields.workdir,
       ...(fields.executor_type === undefined ? {} : { executor_type: fields.executor_type }),
       ...(fields.native_session_id === undefined ? {} : { native_session_id: fields.native_session_id }),
-      title: titleFrom(fields.title ?? ""),
+      title: titleFrom(fields.title ?? fields.prompt ?? ""),
+      ...(fields.prompt === undefined ? {} : { prompt: fields.prompt }),
+      ...(fields.task_id === undefined ? {} : { task_id: fields.task_id }),
+      ...(fields.metadata === undefined ? {} : { metadata: fields.metadata }),
       status: "idle",
       created_at: now,
       last_activity: now,
@@ -208,6 +211,21 @@ export class SessionRepository {
   }
 
   /**
+   * Empties the conversation: the message log goes, the metadata stays with message_count 0, and the next
+   * message starts again at seq 1. Returns how many messages there were.
+   */
+  async clearMessages(sid: string): Promise<number> {
+    const before = await this.get(sid);
+    await this.appends.run(sid, async () => {
+      await this.log.remove(messagesKey(sid));
+      this.lastSeqs.delete(sid);
+      this.pendingMeta.delete(sid);
+    });
+    await this.metaWrites.run(sid, () => this.mutateMeta(sid, () => ({ message_count: 0 })));
+    return before.message_count;
+  }
+
+  /**
    * Appends messages in order, assigning `seq` (1, 2, … per session), `session_id`, and an id and
    * timestamp where missing. The log append is O(1); the metadata (message_count, last_activity, title)
    * is updated once per batch, and concurrent batches share one metadata write.
@@ -271,12 +289,21 @@ export class SessionRepository {
 
   /** The whole conversation as user/assistant turns with tool results folded in (reads the whole log). */
   async uiMessages(sid: string): Promise<UiMessage[]> {
+    return toUiMessages(await this.allMessages(sid));
+  }
+
+  /** The whole conversation as the original Viben's typed blocks (reads the whole log). */
+  async uiBlocks(sid: string): Promise<UiBlock[]> {
+    return toUiBlocks(await this.allMessages(sid));
+  }
+
+  private async allMessages(sid: string): Promise<SessionMessage[]> {
     await this.get(sid);
     const messages: SessionMessage[] = [];
     for await (const page of readAll(this.log, messagesKey(sid))) {
       for (const record of page) messages.push(...parseMessage(record));
     }
-    return toUiMessages(messages);
+    return messages;
   }
 
   /** Marks a run as started: status running, last_run {run_id, status: running, started_at}. */

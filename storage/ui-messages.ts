@@ -78,3 +78,60 @@ export function toUiMessages(messages: readonly SessionMessage[]): UiMessage[] {
   }
   return out;
 }
+
+/** One block of the original Viben's UI messages: a user prompt, assistant text, a tool call or its result. */
+export interface UiBlock {
+  id: string;
+  timestamp: string;
+  type: "user" | "text" | "tool_use" | "tool_result" | "thinking" | "error";
+  content?: string;
+  tool_use_id?: string;
+  tool_name?: string;
+  tool_input?: unknown;
+  tool_output?: string;
+  is_error?: boolean;
+}
+
+/**
+ * The conversation as the original Viben's typed blocks, in order: each message becomes one block per
+ * part (an assistant message with text and a tool call gives a `text` then a `tool_use` block). System
+ * messages show only when they report an error. Block ids are the message id, suffixed per part.
+ */
+export function toUiBlocks(messages: readonly SessionMessage[]): UiBlock[] {
+  const blocks: UiBlock[] = [];
+  const names = new Map<string, string>();
+  for (const message of messages) {
+    const base = { id: message.id, timestamp: message.timestamp };
+    if (message.role === "user") {
+      blocks.push({ ...base, type: "user", content: message.content });
+    } else if (message.role === "assistant") {
+      const thinking = typeof message.thinking === "string" ? message.thinking : "";
+      if (thinking)
+        blocks.push({ ...base, id: `${message.id}:thinking`, type: "thinking", content: thinking });
+      if (message.content) blocks.push({ ...base, type: "text", content: message.content });
+      (message.tool_calls ?? []).forEach((call, i) => {
+        if (call.id) names.set(call.id, call.name);
+        blocks.push({
+          ...base,
+          id: `${message.id}:tool_use:${i}`,
+          type: "tool_use",
+          tool_use_id: call.id,
+          tool_name: call.name,
+          tool_input: call.input,
+        });
+      });
+    } else if (message.role === "tool") {
+      blocks.push({
+        ...base,
+        type: "tool_result",
+        tool_use_id: message.tool_use_id,
+        tool_name: message.tool_name ?? (message.tool_use_id ? names.get(message.tool_use_id) : undefined),
+        tool_output: message.content,
+        is_error: message.is_error ?? false,
+      });
+    } else if (message.is_error) {
+      blocks.push({ ...base, type: "error", content: message.content, is_error: true });
+    }
+  }
+  return blocks;
+}

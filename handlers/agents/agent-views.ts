@@ -8,10 +8,11 @@ import {
 } from "../../storage/agents.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import { BUILTIN_MODELS } from "../../storage/model-catalogue.js";
-import { redactMcpServers } from "../../storage/rules/redact.js";
+import { redactMcpServers, redactRecord } from "../../storage/rules/redact.js";
 import type { Scope } from "../../storage/scopes.js";
 import type { ExecutorAvailability, ExecutorInfo } from "../capabilities/executors.js";
 import type { Services } from "../context.js";
+import { InputWarningSchema } from "../lib/lenient-body.js";
 
 export const AgentSummarySchema = z
   .object({
@@ -24,6 +25,8 @@ export const AgentSummarySchema = z
     executor_type: z.string().optional(),
     model: z.string().optional(),
     provider: z.string().optional(),
+    provider_id: z.string().optional().openapi({ description: "Same as provider (the original Viben name)" }),
+    is_template: z.boolean().optional(),
     source: z.enum(["global", "workspace"]),
     workspace_path: z.string(),
     config_path: z.string(),
@@ -42,8 +45,21 @@ export const AgentDetailSchema = AgentSummarySchema.extend({
   max_tokens: z.number().optional(),
   max_turns: z.number().optional(),
   permission_mode: z.string().optional(),
-  mcp_servers: z.record(z.string(), z.unknown()).optional(),
+  mcp_servers: z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .optional()
+    .openapi({ description: "A map by name, or the original Viben list (names or entries), as written" }),
   skills: z.array(z.unknown()).optional(),
+  executor_config: z.record(z.string(), z.unknown()).optional(),
+  plan_mode: z.boolean().optional(),
+  approvals: z.boolean().optional(),
+  template_description: z.string().optional(),
+  custom_variables: z.record(z.string(), z.unknown()).optional(),
+  env_variables: z.record(z.string(), z.unknown()).optional(),
+  warnings: z
+    .array(InputWarningSchema)
+    .optional()
+    .openapi({ description: "Request fields that were ignored (present only when some were)" }),
 })
   .loose()
   .openapi("AgentDetail");
@@ -117,6 +133,8 @@ export async function agentSummary(
     executor_type: config.executor_type,
     model: config.model,
     provider: config.provider,
+    provider_id: config.provider,
+    is_template: config.is_template,
     source: record.scope.kind,
     workspace_path: record.scope.workspacePath,
     config_path: record.configPath,
@@ -134,5 +152,14 @@ export async function agentDetail(record: AgentRecord, availability: Availabilit
     ...config,
     ...(await agentSummary(record, availability)),
     ...(config.mcp_servers ? { mcp_servers: redactMcpServers(config.mcp_servers) } : {}),
+    ...(config.env_variables ? { env_variables: redactRecord(config.env_variables) } : {}),
+    ...(config.executor_config ? { executor_config: redactExecutorConfig(config.executor_config) } : {}),
   };
+}
+
+/** The original's executor_config may carry an `env` map (ClaudeCodeConfig): its values are secrets. */
+function redactExecutorConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const env = config.env;
+  if (!env || typeof env !== "object" || Array.isArray(env)) return config;
+  return { ...config, env: redactRecord(env as Record<string, unknown>) };
 }

@@ -1,5 +1,6 @@
 import type { ModelMessage } from "ai";
 import type { Logger } from "../../handlers/capabilities/logger.js";
+import { mcpServerConfigs } from "../../storage/agents.js";
 import type { ModelPricing, ResolvedProvider } from "../../storage/provider-types.js";
 import type { AgentOutput } from "../executors/adapter.js";
 import type { NativeRunInput, ProcessExit, RunProcess } from "../runs/run-hooks.js";
@@ -84,7 +85,7 @@ export class NativeRun implements RunProcess {
 
     if (this.abort.signal.aborted) return this.stopped();
 
-    const toolbox = await openMcpToolbox(agent.config.mcp_servers ?? {}, {
+    const toolbox = await openMcpToolbox(mcpServerConfigs(agent.config), {
       workdir,
       signal: this.abort.signal,
       timeoutMs: settings.mcpTimeoutMs,

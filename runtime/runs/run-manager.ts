@@ -9,7 +9,7 @@ import type {
   RunRequest,
   RunService,
 } from "../../handlers/capabilities/runs.js";
-import type { AgentRecord } from "../../storage/agents.js";
+import { type AgentRecord, mcpServerConfigs } from "../../storage/agents.js";
 import { conflict, StorageError } from "../../storage/errors.js";
 import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
@@ -352,7 +352,7 @@ export class RunManager implements RunService {
       model: agent.config.model,
       systemPrompt: agent.config.system_prompt,
       appendPrompt: agent.config.append_prompt,
-      mcpServers: agent.config.mcp_servers,
+      mcpServers: mcpServerConfigs(agent.config),
       permissionMode: agent.config.permission_mode,
     };
     refuseNulInCommandLine(agent, prompt, descriptor.adapter.buildCommand(spec), override);

@@ -32,7 +32,7 @@ const refuse = (code: string, message: string, details: Record<string, unknown>)
 export const ROOTS_SETTING = "workdir_roots";
 
 /** Request fields that name a directory, each with its own error codes. */
-export type DirectoryField = "workdir" | "cwd" | "workspace_path" | "base_path";
+export type DirectoryField = "workdir" | "cwd" | "workspace_path" | "base_path" | "template_workspace_path";
 
 const CODES: Record<DirectoryField, { invalid: string; notFound: string; notAllowed: string }> = {
   workdir: { invalid: "INVALID_WORKDIR", notFound: "WORKDIR_NOT_FOUND", notAllowed: "WORKDIR_NOT_ALLOWED" },
@@ -43,6 +43,11 @@ const CODES: Record<DirectoryField, { invalid: string; notFound: string; notAllo
     notAllowed: "WORKSPACE_NOT_ALLOWED",
   },
   base_path: {
+    invalid: "INVALID_WORKSPACE_PATH",
+    notFound: "WORKSPACE_NOT_FOUND",
+    notAllowed: "WORKSPACE_NOT_ALLOWED",
+  },
+  template_workspace_path: {
     invalid: "INVALID_WORKSPACE_PATH",
     notFound: "WORKSPACE_NOT_FOUND",
     notAllowed: "WORKSPACE_NOT_ALLOWED",

@@ -26,7 +26,7 @@ export interface WorkspaceSelection {
 export async function resolveWorkspace(
   services: WorkspaceDeps,
   query: { workspace_path?: string | undefined; include_global?: boolean | undefined },
-  field: "workspace_path" | "base_path" = "workspace_path",
+  field: "workspace_path" | "base_path" | "template_workspace_path" = "workspace_path",
 ): Promise<WorkspaceSelection> {
   const workspacePath = await resolveWorkspacePath(services, query.workspace_path, field);
   const includeGlobal = query.include_global ?? true;
@@ -47,7 +47,7 @@ export async function resolveWorkspace(
 export async function resolveWorkspacePath(
   services: WorkspaceDeps,
   raw: string | undefined,
-  field: "workspace_path" | "base_path" = "workspace_path",
+  field: "workspace_path" | "base_path" | "template_workspace_path" = "workspace_path",
 ): Promise<string> {
   if (raw === undefined) return services.scopes.home;
   if (!pathProblem(raw) && services.scopes.isGlobalWorkspace(normalizeAbsolutePath(raw))) {

@@ -41,11 +41,13 @@ function operationsOf(doc: Document): Map<string, Operation> {
 }
 
 /**
- * The one accepted warning: the seeds put `/api/agent/templates/{id}` beside `/api/agent/{id}/<action>`,
- * which Redocly's no-ambiguous-paths rule reports once per `/api/agent/{id}/<segment>` path family.
+ * The accepted warnings: the seeds put `/api/agent/templates/{id}` beside `/api/agent/{id}/<action>`,
+ * which Redocly's no-ambiguous-paths rule reports once per `/api/agent/{id}/<segment>` path family; and
+ * the original Viben's `POST /api/agent/stop/{sessionId}`, which its desktop client calls, overlaps the
+ * same family once more.
  */
 const ACCEPTED_OVERLAP =
-  /^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`\.$/;
+  /^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/(templates\/\{id\}|stop\/\{sessionId\})` and `\/api\/agent\/\{id\}\/[a-z-]+`\.$|^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/\{id\}\/[a-z-]+` and `\/api\/agent\/stop\/\{sessionId\}`\.$/;
 
 const describeProblem = (p: NormalizedProblem) =>
   `${p.severity} ${p.ruleId}: ${p.message} (${p.location[0]?.pointer ?? "?"})`;

@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, type Pair, parseDocument, Scalar } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type Pair, parseDocument, Scalar } from "yaml";
 import { REDACTED, redactSecret } from "../../../storage/rules/redact.js";
 
 /** Where secrets sit in published files: a key pattern and the document paths to mask under it. */
@@ -14,12 +14,20 @@ const SECRET_PLACES: { key: RegExp; mask: (doc: Document) => void }[] = [
     key: /^agents:[^:]+:config\.yaml$/,
     mask: (doc) => {
       const servers = doc.get("mcp_servers", true);
-      if (!isMap(servers)) return;
-      for (const server of servers.items) {
-        if (!isMap(server.value)) continue;
-        maskMapValues(server.value.get("env", true));
-        maskMapValues(server.value.get("headers", true));
+      // The map form ({name: server}) or the original Viben list form ([name | {name, ...server}]).
+      const entries = isMap(servers)
+        ? servers.items.map((p) => p.value)
+        : isSeq(servers)
+          ? servers.items
+          : [];
+      for (const server of entries) {
+        if (!isMap(server)) continue;
+        maskMapValues(server.get("env", true));
+        maskMapValues(server.get("headers", true));
       }
+      maskMapValues(doc.get("env_variables", true));
+      const executorConfig = doc.get("executor_config", true);
+      if (isMap(executorConfig)) maskMapValues(executorConfig.get("env", true));
     },
   },
   { key: /^executors:[^:]+\.yaml$/, mask: (doc) => maskMapValues(doc.get("env", true)) },

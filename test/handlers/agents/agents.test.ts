@@ -270,8 +270,8 @@ describe("bad input is a 400 naming the problem", () => {
     ],
     ["missing name", "/api/agent", jsonRequest("POST", { model: "m" }), "VALIDATION_ERROR", /name/],
     [
-      "unknown field",
-      "/api/agent",
+      "unknown field in strict mode",
+      "/api/agent?strict=true",
       jsonRequest("POST", { name: "x", colour: "red" }),
       "VALIDATION_ERROR",
       /colour/,
@@ -346,6 +346,7 @@ describe("default agent", () => {
     const { app } = createTestApp();
     expect(await json(await app.request("/api/agent/default"))).toEqual({
       agent_id: null,
+      default_agent_id: null,
       source: null,
       agent: null,
     });
@@ -414,5 +415,180 @@ describe("templates", () => {
       system_prompt: "Be terse.",
       source: "workspace",
     });
+  });
+});
+
+describe("input from the original clients", () => {
+  it("keeps the original Viben's agent fields, reads provider_id, and reports unknown fields", async () => {
+    const { app, scopes } = createTestApp();
+    const res = await create(app, {
+      name: "Orig",
+      provider_id: "anthropic",
+      executor_config: { plan: true, env: { TOKEN: "secret" } },
+      plan_mode: true,
+      approvals: false,
+      custom_variables: { team: "core" },
+      env_variables: { API_TOKEN: "hunter2", HOME_REF: "${HOME}" },
+      mcp_servers: ["github", { name: "fs", command: "npx", env: { KEY: "k" } }],
+      colour: "red",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      provider: "anthropic",
+      provider_id: "anthropic",
+      plan_mode: true,
+      approvals: false,
+      custom_variables: { team: "core" },
+      env_variables: { API_TOKEN: "***", HOME_REF: "${HOME}" },
+      executor_config: { plan: true, env: { TOKEN: "***" } },
+      mcp_servers: ["github", { name: "fs", command: "npx", env: { KEY: "***" } }],
+      mcp_server_count: 2,
+      warnings: [
+        { field: "colour", message: "unknown field; ignored" },
+        { field: "mcp_servers", message: expect.stringContaining("'github'") },
+      ],
+    });
+    const stored = parse((await scopes.global().store.readRaw("agents:orig:config.yaml"))!);
+    expect(stored).toMatchObject({
+      provider: "anthropic",
+      plan_mode: true,
+      env_variables: { API_TOKEN: "hunter2" },
+    });
+    expect(stored.colour).toBeUndefined();
+
+    const patched = await app.request(
+      "/api/agent/orig",
+      jsonRequest("PATCH", { provider_id: "openai", is_template: true, template_description: "t", x: 1 }),
+    );
+    expect(await json(patched)).toMatchObject({
+      provider: "openai",
+      is_template: true,
+      template_description: "t",
+      warnings: [{ field: "x" }],
+    });
+    // Sending back what was read (secrets masked) keeps the secrets.
+    await app.request(
+      "/api/agent/orig",
+      jsonRequest("PATCH", {
+        env_variables: { API_TOKEN: "***", HOME_REF: "${HOME}", NEW: "n" },
+        executor_config: { plan: false, env: { TOKEN: "***" } },
+      }),
+    );
+    const kept = parse((await scopes.global().store.readRaw("agents:orig:config.yaml"))!);
+    expect(kept.env_variables).toEqual({ API_TOKEN: "hunter2", HOME_REF: "${HOME}", NEW: "n" });
+    expect(kept.executor_config).toEqual({ plan: false, env: { TOKEN: "secret" } });
+    const strict = await app.request("/api/agent/orig?strict=true", jsonRequest("PATCH", { x: 1 }));
+    expect(strict.status).toBe(400);
+    expect(await json(strict)).toMatchObject({ code: "VALIDATION_ERROR" });
+  });
+
+  it("honours strict_input in gateway.yaml, which ?strict=false overrides", async () => {
+    const { app, scopes } = createTestApp();
+    await scopes.global().store.writeRaw("gateway.yaml", "strict_input: true\n");
+    expect((await create(app, { name: "a", colour: "red" })).status).toBe(400);
+    const res = await app.request(
+      "/api/agent?strict=false",
+      jsonRequest("POST", { name: "a", colour: "red" }),
+    );
+    expect(res.status).toBe(201);
+  });
+
+  it("answers availability with the original's top-level type", async () => {
+    const { app } = createTestApp();
+    expect(await json(await app.request("/api/agent/CLAUDE_CODE/availability"))).toMatchObject({
+      type: "LOGIN_DETECTED",
+      last_auth_timestamp: 1770741923,
+      available: true,
+    });
+    expect(await json(await app.request("/api/agent/CODEX/availability"))).toMatchObject({
+      type: "NOT_FOUND",
+      available: false,
+    });
+    await create(app, { name: "Native", provider: "anthropic" });
+    expect(await json(await app.request("/api/agent/native/availability"))).toMatchObject({
+      type: "VIBEN_AGENT",
+      name: "Native",
+    });
+  });
+
+  it("clears the default when the default agent is deleted", async () => {
+    const { app } = createTestApp();
+    await create(app, { name: "Main" });
+    await app.request("/api/agent/default", jsonRequest("PUT", { agent_id: "main" }));
+    const del = await json(await app.request("/api/agent/main", { method: "DELETE" }));
+    expect(del).toMatchObject({ success: true, deleted: "main", default_cleared: true });
+    expect(await json(await app.request("/api/agent/default"))).toMatchObject({ default_agent_id: null });
+  });
+
+  it("marks agents as templates, lists and instantiates them, and promotes a workspace agent", async () => {
+    const { app } = createTestApp();
+    await create(app, {
+      name: "Tpl",
+      base_path: PROJECT,
+      executor_type: "CLAUDE_CODE",
+      system_prompt: "be kind",
+    });
+    const mark = await app.request(
+      "/api/agent/templates",
+      jsonRequest("POST", {
+        agent_id: "tpl",
+        is_template: true,
+        template_description: "kind",
+        workspace_path: PROJECT,
+      }),
+    );
+    expect(mark.status).toBe(200);
+    expect(await json(mark)).toMatchObject({ id: "tpl", is_template: true, template_description: "kind" });
+    const list = await json<{ templates: Record<string, unknown>[] }>(
+      await app.request(`/api/agent/templates?workspace_path=${PROJECT}`),
+    );
+    expect(list.templates.find((t) => t.id === "tpl")).toMatchObject({
+      source: "workspace",
+      is_template: true,
+      executor_type: "CLAUDE_CODE",
+      config: { system_prompt: "be kind" },
+    });
+    const made = await app.request(
+      "/api/agent/templates/tpl/instantiate",
+      jsonRequest("POST", { agent_id: "kind-one", name: "Kind One", base_path: PROJECT }),
+    );
+    expect(made.status).toBe(201);
+    const madeBody = await json<Agent>(made);
+    expect(madeBody).toMatchObject({ id: "kind-one", system_prompt: "be kind", source: "workspace" });
+    expect(madeBody.is_template).toBeUndefined();
+    const fromCreate = await create(app, { name: "Two", base_path: PROJECT, from_template: "tpl" });
+    expect(fromCreate.body).toMatchObject({ id: "two", system_prompt: "be kind" });
+
+    const promoted = await app.request(
+      "/api/agent/tpl/promote",
+      jsonRequest("POST", { workspace_path: PROJECT, new_id: "global-tpl" }),
+    );
+    expect(promoted.status).toBe(201);
+    expect(await json(promoted)).toMatchObject({ id: "global-tpl", source: "global", is_template: true });
+    const missing = await app.request("/api/agent/tpl/promote", jsonRequest("POST", {}));
+    expect(missing.status).toBe(400);
+
+    const unmark = await app.request(
+      "/api/agent/templates",
+      jsonRequest("POST", { agent_id: "tpl", is_template: false, workspace_path: PROJECT }),
+    );
+    expect(await json(unmark)).toMatchObject({ is_template: false });
+    const old = await app.request(
+      "/api/agent/templates",
+      jsonRequest("POST", { agent_id: "two", template_id: "two-tpl", workspace_path: PROJECT }),
+    );
+    expect(old.status).toBe(201);
+    expect(await json(old)).toMatchObject({ id: "two-tpl", source: "global" });
+  });
+
+  it("serves /api/agents/... as an alias of /api/agent/...", async () => {
+    const { app } = createTestApp();
+    await create(app, { name: "Alias" });
+    expect((await json<AgentList>(await app.request("/api/agents"))).agents.map((a) => a.id)).toEqual([
+      "alias",
+    ]);
+    expect(await json(await app.request("/api/agents/alias"))).toMatchObject({ id: "alias" });
+    const doc = await json<{ paths: Record<string, unknown> }>(await app.request("/openapi.json"));
+    expect(Object.keys(doc.paths).some((p) => p.startsWith("/api/agents"))).toBe(false);
   });
 });

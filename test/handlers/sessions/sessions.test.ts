@@ -182,3 +182,100 @@ describe("agent history", () => {
     });
   });
 });
+
+describe("sessions as the original Viben clients use them", () => {
+  it("creates from the original's body, patches, clears and answers its fields", async () => {
+    const { app } = await setup();
+    const res = await app.request(
+      "/api/agent/coder/sessions",
+      jsonRequest("POST", { session_id: "orig-1", prompt: "Fix the bug", task_id: "t-9", agent_config: {} }),
+    );
+    expect(res.status).toBe(201);
+    const created = await json(res);
+    expect(created).toMatchObject({
+      id: "orig-1",
+      prompt: "Fix the bug",
+      title: "Fix the bug",
+      task_id: "t-9",
+      metadata: {},
+      workdir: HOME,
+      warnings: [{ field: "agent_config" }],
+    });
+    expect(created.updated_at).toBe(created.last_activity);
+    const inWorkspace = await app.request(
+      "/api/agent/coder/sessions",
+      jsonRequest("POST", { workspace_path: PROJECT }),
+    );
+    expect(await json(inWorkspace)).toMatchObject({ workdir: PROJECT });
+
+    const patched = await app.request(
+      "/api/agent/coder/sessions/orig-1",
+      jsonRequest("PATCH", { metadata: { pinned: true }, status: "completed" }),
+    );
+    expect(patched.status).toBe(200);
+    expect(await json(patched)).toMatchObject({
+      metadata: { pinned: true },
+      status: "idle",
+      warnings: [{ field: "status" }],
+    });
+    expect((await app.request("/api/agent/other/sessions/orig-1", jsonRequest("PATCH", {}))).status).toBe(
+      404,
+    );
+
+    await app.request(
+      "/api/agent/coder/sessions/orig-1/messages",
+      jsonRequest("POST", { role: "user", content: "hi", tool_calls: { odd: true } }),
+    );
+    const messages = await json<{ messages: Json[]; total: number }>(
+      await app.request("/api/agent/coder/sessions/orig-1/messages"),
+    );
+    expect(messages.total).toBe(1);
+    const cleared = await app.request("/api/agent/coder/sessions/orig-1/messages", { method: "DELETE" });
+    expect(await json(cleared)).toMatchObject({ success: true, cleared: 1 });
+    expect(await json(await app.request("/api/agent/coder/sessions/orig-1/messages"))).toMatchObject({
+      messages: [],
+      total: 0,
+    });
+    expect(await json(await app.request("/api/agent/coder/sessions/orig-1"))).toMatchObject({
+      message_count: 0,
+    });
+  });
+
+  it("answers typed blocks at /api/agents/... and with ?format=blocks, tool results on messages", async () => {
+    const { app, sessions } = await setup();
+    await sessions.appendMessages("s-1", [
+      { role: "user", content: "list files" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id: "t1", name: "Bash", input: { command: "ls" } }],
+      },
+      { role: "tool", content: "a.txt", tool_use_id: "t1", tool_name: "Bash", is_error: false },
+      { role: "assistant", content: "There is a.txt." },
+    ]);
+    const blocks = await json<{ messages: Json[]; total: number }>(
+      await app.request("/api/agents/coder/sessions/s-1/ui-messages"),
+    );
+    expect(blocks.messages).toMatchObject([
+      { type: "user", content: "list files" },
+      { type: "text", content: "Let me look." },
+      { type: "tool_use", tool_use_id: "t1", tool_name: "Bash", tool_input: { command: "ls" } },
+      { type: "tool_result", tool_use_id: "t1", tool_name: "Bash", tool_output: "a.txt", is_error: false },
+      { type: "text", content: "There is a.txt." },
+    ]);
+    expect(blocks.total).toBe(5);
+    const same = await json(await app.request("/api/agent/coder/sessions/s-1/ui-messages?format=blocks"));
+    expect(same).toEqual(blocks);
+    const turns = await json<{ messages: Json[] }>(
+      await app.request("/api/agent/coder/sessions/s-1/ui-messages"),
+    );
+    expect(turns.messages[0]).toMatchObject({ role: "user" });
+    const page = await json<{ messages: Json[] }>(
+      await app.request("/api/agent/coder/sessions/s-1/messages"),
+    );
+    expect(page.messages[2]).toMatchObject({
+      role: "tool",
+      tool_result: { tool_use_id: "t1", content: "a.txt", is_error: false },
+    });
+  });
+});
