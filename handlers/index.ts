@@ -23,6 +23,7 @@ import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
+import { availableModelsRouter, defaultModelRouter } from "./providers/default-model.js";
 import { modelsRouter } from "./providers/models.js";
 import { providersRouter } from "./providers/providers.js";
 import { queueRouter } from "./queue/queue.js";
@@ -30,11 +31,14 @@ import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
+import { sessionChatRouter } from "./sessions/session-chat.js";
 import { sessionsRouter } from "./sessions/sessions.js";
 import { mountDocs } from "./system/docs.js";
 import { createHealthRouter } from "./system/health.js";
 import { kanbanRouter } from "./tasks/kanban.js";
 import { tasksRouter } from "./tasks/tasks.js";
+import { budgetRouter } from "./telemetry/budget.js";
+import { dashboardRouter } from "./telemetry/dashboard.js";
 import { telemetryRouter } from "./telemetry/telemetry.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
 import { terminalsRouter } from "./terminals/terminals.js";
@@ -93,6 +97,7 @@ export function createApp(deps: GatewayDeps) {
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
   const healthRouter = createHealthRouter(services);
   app.route("/health", healthRouter);
+  app.route("/api/health", createHealthRouter(services, "getApiHealth"));
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       c.set("services", services);
@@ -118,9 +123,12 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent", agentSessionsRouter)
     .route("/api/agent", agentHistoryRouter)
     .route("/api/sessions", sessionsRouter)
+    .route("/api/sessions", sessionChatRouter)
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/models", modelsRouter)
+    .route("/api/models", availableModelsRouter)
+    .route("/api/model", defaultModelRouter)
     .route("/api/providers", providersRouter)
     .route("/api/queue", queueRouter)
     .route("/api/cron", cronRouter)
@@ -131,6 +139,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)
     .route("/api/telemetry", telemetryRouter)
+    .route("/api", dashboardRouter)
+    .route("/api/budget", budgetRouter)
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter);
