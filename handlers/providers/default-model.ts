@@ -31,7 +31,13 @@ const DefaultModelSchema = z
 
 const ModelUpdateSchema = z
   .object({
-    model_id: z.string().trim().min(1).max(200).optional(),
+    model_id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, "must not contain control characters")
+      .optional(),
     temperature: z.number().min(0).max(2).optional(),
     max_tokens: z.number().int().positive().max(10_000_000).optional(),
     thinking: z.string().min(1).max(50).optional(),
