@@ -113,4 +113,6 @@ export interface CronService {
   resume(id: string): Promise<CronJobView>;
   /** Run history, newest first. */
   runs(id: string, limit: number): Promise<CronRunRecord[]>;
+  /** Forgets the job's run history (runs still going are recorded afresh when they end). */
+  clearRuns?(id: string): Promise<void>;
 }

@@ -360,4 +360,26 @@ export const cronRouter = createRouter()
       const runs = await requireCapability(c.get("services"), "cron").runs(id, limit + offset);
       return c.json({ logs: runs.slice(offset, offset + limit) }, 200);
     },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "delete",
+      path: "/{id}/logs",
+      operationId: "clearCronJobLogs",
+      tags: TAGS,
+      summary: "Forget the job's run history (Viben); runs still going are recorded when they end",
+      request: { params: CronIdParams },
+      responses: {
+        200: jsonContent(z.object({ success: z.boolean(), cleared: z.string() }), "Cleared"),
+        ...errorResponses(400, 404, 501),
+      },
+    }),
+    async (c) => {
+      const cron = requireCapability(c.get("services"), "cron");
+      const { id } = c.req.valid("param");
+      if (!cron.clearRuns)
+        throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", "this runtime cannot clear cron run history");
+      await cron.clearRuns(id);
+      return c.json({ success: true, cleared: id }, 200);
+    },
   );

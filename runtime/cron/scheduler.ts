@@ -255,6 +255,14 @@ export class CronScheduler implements CronService {
     return this.runLog.recent(id, limit);
   }
 
+  async clearRuns(id: string): Promise<void> {
+    await this.ready();
+    await this.runner.withJob(id, async () => {
+      this.entry(id);
+      await this.runLog.remove(id);
+    });
+  }
+
   /** API calls made while jobs load wait for them (the server listens before the scheduler starts). */
   private async ready(): Promise<void> {
     await this.loading?.catch(() => undefined);

@@ -108,6 +108,10 @@ describe("cron in the original Viben server's shapes", () => {
       .toBe("succeeded");
     const [, page] = await call("GET", `/api/cron/${id}/logs?limit=10&offset=1`);
     expect(page.logs).toEqual([]);
+    const [s2, cleared] = await call("DELETE", `/api/cron/${id}/logs`);
+    expect(s2).toBe(200);
+    expect(cleared).toEqual({ success: true, cleared: id });
+    expect((await call("GET", `/api/cron/${id}/logs`))[1].logs).toEqual([]);
   });
 
   it("accepts Ryvos's body (default agent) and deletes by name", async () => {
