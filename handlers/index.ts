@@ -28,6 +28,7 @@ import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
+import { availableModelsRouter, defaultModelRouter } from "./providers/default-model.js";
 import { modelDefaultRouter } from "./providers/model-default.js";
 import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
 import { modelRouter, modelsRouter } from "./providers/models.js";
@@ -44,11 +45,14 @@ import { chatRouter } from "./runs/chat.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
 import { agentSessionMessagesRouter } from "./sessions/agent-session-messages.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
+import { sessionChatRouter } from "./sessions/session-chat.js";
 import { sessionsRouter } from "./sessions/sessions.js";
 import { mountDocs } from "./system/docs.js";
 import { createHealthRouter } from "./system/health.js";
 import { kanbanRouter } from "./tasks/kanban.js";
 import { tasksRouter } from "./tasks/tasks.js";
+import { budgetRouter } from "./telemetry/budget.js";
+import { dashboardRouter } from "./telemetry/dashboard.js";
 import { telemetryRouter } from "./telemetry/telemetry.js";
 import { terminalVibenRouter } from "./terminals/terminal-viben.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
@@ -117,6 +121,7 @@ export function createApp(deps: GatewayDeps) {
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
   const healthRouter = createHealthRouter(services);
   app.route("/health", healthRouter);
+  app.route("/api/health", createHealthRouter(services, "getApiHealth"));
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       c.set("services", services);
@@ -158,14 +163,17 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent", agentSessionMessagesRouter)
     .route("/api/agent", agentHistoryRouter)
     .route("/api/sessions", sessionsRouter)
+    .route("/api/sessions", sessionChatRouter)
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/executors", executorSessionsRouter)
     .route("/api/models", modelsRouter)
-    // The fixed paths (`default`) before `{id}`, which would take them.
+    // The fixed paths (`available`, `default`) before `{id}`, which would take them.
+    .route("/api/models", availableModelsRouter)
     .route("/api/models", modelDefaultRouter)
     .route("/api/models", modelRouter)
     .route("/api/models", modelSwitchesRouter)
+    .route("/api/model", defaultModelRouter)
     .route("/api/providers", providerDefaultRouter)
     .route("/api/providers", providerKeyStatusRouter)
     .route("/api/providers", providersRouter)
@@ -181,6 +189,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/kanban", kanbanRouter)
     .route("/api/events", eventsRouter)
     .route("/api/telemetry", telemetryRouter)
+    .route("/api", dashboardRouter)
+    .route("/api/budget", budgetRouter)
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter)

@@ -38,9 +38,11 @@ export const GatewayConfigSchema = z
     hooks: z
       .object({
         tokens: z.array(z.object({ name: z.string().min(1), token: z.string().min(1) }).loose()).default([]),
+        /** Hosts besides loopback that webhook callbacks may be sent to ("*": any); see rules/callback-url.ts. */
+        callback_hosts: z.array(z.string().min(1)).default([]),
       })
       .loose()
-      .default({ tokens: [] }),
+      .default({ tokens: [], callback_hosts: [] }),
     cors: z
       .object({ origins: z.array(z.string().min(1)).default([]) })
       .loose()
@@ -82,6 +84,8 @@ export interface GatewayConfig {
   port?: number;
   apiKeys: ApiKey[];
   hookTokens: { name: string; token: string }[];
+  /** Hosts besides loopback that webhook callbacks may go to. */
+  hookCallbackHosts: string[];
   corsOrigins: string[];
   allowedHosts: string[];
   workdirRoots?: string[];
@@ -138,6 +142,7 @@ export function compileGatewayConfig(
     port: parsed.data.port,
     apiKeys,
     hookTokens,
+    hookCallbackHosts: parsed.data.hooks.callback_hosts,
     corsOrigins: parsed.data.cors.origins,
     allowedHosts: parsed.data.allowed_hosts,
     workdirRoots: parsed.data.workdir_roots,

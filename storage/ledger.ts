@@ -108,6 +108,18 @@ export class Ledger {
     return finishReport(report);
   }
 
+  /** Every row recorded over the UTC days `from`..`to` (both included), oldest month first, read from the files. */
+  async rows(from: Day, to: Day): Promise<LedgerRow[]> {
+    const rows: LedgerRow[] = [];
+    for (const month of monthsBetween(from, to)) {
+      await this.readMonth(month, (row) => {
+        const day = row.ts.slice(0, 10);
+        if (day >= from && day <= to) rows.push(row);
+      });
+    }
+    return rows;
+  }
+
   /** Resolves once every row recorded so far is written. */
   async flush(): Promise<void> {
     await this.writes;

@@ -103,7 +103,8 @@ export type CronJobUpdate = z.infer<typeof CronJobPatchSchema>;
 export interface CronService {
   list(): Promise<{ jobs: CronJobView[]; problems: CronJobProblem[] }>;
   get(id: string, nextCount?: number): Promise<CronJobView>;
-  create(input: CronJobInput): Promise<CronJobView>;
+  /** `extra`: fields kept in the job file as they are (an original server's `channel`, `job_type`, …). */
+  create(input: CronJobInput, extra?: Record<string, unknown>): Promise<CronJobView>;
   update(id: string, patch: CronJobUpdate): Promise<CronJobView>;
   remove(id: string): Promise<void>;
   /** Fires the job now (its overlap policy applies). */
@@ -112,4 +113,6 @@ export interface CronService {
   resume(id: string): Promise<CronJobView>;
   /** Run history, newest first. */
   runs(id: string, limit: number): Promise<CronRunRecord[]>;
+  /** Forgets the job's run history (runs still going are recorded afresh when they end). */
+  clearRuns?(id: string): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { UsageReportSchema } from "../../storage/ledger-aggregates.js";
+import type { LedgerRow } from "../../storage/ledger-rows.js";
 
 /** One HTTP request as the request-metrics middleware saw it. */
 export interface RequestSample {
@@ -58,4 +59,6 @@ export interface Telemetry {
   report(range: { from: string; to: string }): Promise<TelemetryReport>;
   /** The Prometheus text exposition format, version 0.0.4. */
   prometheus(): string;
+  /** Ledger rows (provider calls and finished runs) over UTC days `from`..`to`, both included. */
+  ledgerRows?(from: string, to: string): Promise<LedgerRow[]>;
 }

@@ -6,14 +6,26 @@ import {
   CronJobCreateSchema,
   type CronJobInput,
   CronJobPatchSchema,
-  CronJobSchema,
+  type CronJobUpdate,
   CronRunSchema,
+  type CronService,
 } from "../capabilities/cron.js";
 import type { Services } from "../context.js";
+import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "../lib/schemas.js";
+import {
+  CompatCronCreateSchema,
+  CompatCronPatchSchema,
+  fromCompatCreate,
+  fromCompatPatch,
+  isCompatCreate,
+  isCompatPatch,
+  twoFormBodyHook,
+} from "./cron-compat-requests.js";
+import { CronJobCompatSchema, cronJobAnswer, cronListEntry } from "./cron-compat-views.js";
 
 const CronIdParams = z.object({
   id: idSchema.openapi({ param: { name: "id", in: "path" }, example: "nightly-report" }),
@@ -60,6 +72,62 @@ const LimitQuery = z.object({
 });
 const TAGS = ["Cron"];
 
+const LogsQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ type: "integer", description: "Default 100" }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .openapi({ type: "integer", description: "Default 0" }),
+});
+
+/** Pause and resume, and their Viben names disable and enable: the same change, the same answer. */
+const toggleRoute = (action: string, operationId: string, summary: string) =>
+  defineRoute("operator", {
+    method: "post",
+    path: `/{id}/${action}`,
+    operationId,
+    tags: TAGS,
+    summary,
+    request: { params: CronIdParams },
+    responses: { 200: jsonContent(CronJobCompatSchema, "The job"), ...errorResponses(400, 404, 501) },
+  });
+
+async function setEnabled(services: Services, id: string, enabled: boolean) {
+  const cron = requireCapability(services, "cron");
+  return cronJobAnswer(await (enabled ? cron.resume(id) : cron.pause(id)));
+}
+
+/**
+ * A job named by id, or by name as Ryvos's UI deletes it (`DELETE /api/cron/{name}`): an id wins; a name
+ * must match exactly one job.
+ */
+async function resolveJobRef(cron: CronService, ref: string): Promise<string> {
+  const { jobs } = await cron.list();
+  if (jobs.some((j) => j.id === ref)) return ref;
+  const named = jobs.filter((j) => j.name === ref);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) {
+    throw new ApiError(
+      409,
+      "CRON_JOB_AMBIGUOUS",
+      `${named.length} cron jobs are named '${ref}': delete by id`,
+      {
+        ids: named.map((j) => j.id),
+      },
+    );
+  }
+  throw new ApiError(404, "CRON_JOB_NOT_FOUND", `cron job '${ref}' not found`, { job_id: ref });
+}
+
 /** /api/cron: scheduled agent runs (operators manage them, viewers read them). */
 export const cronRouter = createRouter()
   .openapi(
@@ -72,7 +140,7 @@ export const cronRouter = createRouter()
       responses: {
         200: jsonContent(
           z.object({
-            jobs: z.array(CronJobSchema),
+            jobs: z.array(CronJobCompatSchema.omit({ job: true })),
             total: z.number(),
             problems: z.array(z.object({ id: z.string(), path: z.string(), error: z.string() })),
           }),
@@ -83,7 +151,7 @@ export const cronRouter = createRouter()
     }),
     async (c) => {
       const { jobs, problems } = await requireCapability(c.get("services"), "cron").list();
-      return c.json({ jobs, total: jobs.length, problems }, 200);
+      return c.json({ jobs: jobs.map(cronListEntry), total: jobs.length, problems }, 200);
     },
   )
   .openapi(
@@ -92,18 +160,27 @@ export const cronRouter = createRouter()
       path: "/",
       operationId: "createCronJob",
       tags: TAGS,
-      summary: "Create a cron job",
-      request: { body: jsonBody(CronJobCreateSchema) },
-      responses: { 201: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 409, 501) },
+      summary:
+        "Create a cron job (ours, or Viben's form: job_type, message, cron/every, agent, channel, enabled)",
+      request: { body: jsonBody(z.union([CronJobCreateSchema, CompatCronCreateSchema])) },
+      responses: {
+        201: jsonContent(CronJobCompatSchema, "The job (Viben's wrapper in `job`)"),
+        ...errorResponses(400, 404, 409, 501),
+      },
     }),
     async (c) => {
       const services = c.get("services");
       const cron = requireCapability(services, "cron");
       const body = c.req.valid("json");
-      const target = await checkTarget(services, body, c.get("gatewayConfig").workdirRoots);
-      const input: CronJobInput = { ...body, schedule: body.schedule, ...target };
-      return c.json(await cron.create(input), 201);
+      const { input: asked, extra } =
+        "agent_id" in body && !isCompatCreate(body)
+          ? { input: body as CronJobInput, extra: {} }
+          : await fromCompatCreate(services, CompatCronCreateSchema.parse(body));
+      const target = await checkTarget(services, asked, c.get("gatewayConfig").workdirRoots);
+      const input: CronJobInput = { ...asked, schedule: asked.schedule, ...target };
+      return c.json(cronJobAnswer(await cron.create(input, extra)), 201);
     },
+    (result) => twoFormBodyHook(result),
   )
   .openapi(
     defineRoute("viewer", {
@@ -113,14 +190,12 @@ export const cronRouter = createRouter()
       tags: TAGS,
       summary: "A cron job with its next run times",
       request: { params: CronIdParams, query: CountQuery },
-      responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
+      responses: { 200: jsonContent(CronJobCompatSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(
-        await requireCapability(c.get("services"), "cron").get(id, c.req.valid("query").count ?? 5),
-        200,
-      );
+      const cron = requireCapability(c.get("services"), "cron");
+      return c.json(cronJobAnswer(await cron.get(id, c.req.valid("query").count ?? 5)), 200);
     },
   )
   .openapi(
@@ -131,14 +206,20 @@ export const cronRouter = createRouter()
       tags: TAGS,
       summary:
         "Change a cron job (a new schedule or timezone counts from now: earlier times are not misfires)",
-      request: { params: CronIdParams, body: jsonBody(CronJobPatchSchema) },
-      responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
+      request: {
+        params: CronIdParams,
+        body: jsonBody(z.union([CronJobPatchSchema, CompatCronPatchSchema])),
+      },
+      responses: { 200: jsonContent(CronJobCompatSchema, "The job"), ...errorResponses(400, 404, 501) },
     }),
     async (c) => {
       const services = c.get("services");
       const cron = requireCapability(services, "cron");
       const { id } = c.req.valid("param");
-      const patch = c.req.valid("json");
+      const body = c.req.valid("json");
+      const patch: CronJobUpdate = isCompatPatch(body)
+        ? fromCompatPatch(CompatCronPatchSchema.parse(body))
+        : (body as CronJobUpdate);
       const current = await cron.get(id, 1);
       if (patch.agent_id !== undefined || patch.workdir !== undefined || patch.workspace_path !== undefined) {
         const pick = <T>(next: T | null | undefined, now: T | undefined) =>
@@ -155,8 +236,9 @@ export const cronRouter = createRouter()
         if (typeof patch.workdir === "string") patch.workdir = target.workdir;
         if (typeof patch.workspace_path === "string") patch.workspace_path = target.workspace_path;
       }
-      return c.json(await cron.update(id, patch), 200);
+      return c.json(cronJobAnswer(await cron.update(id, patch)), 200);
     },
+    (result) => twoFormBodyHook(result),
   )
   .openapi(
     defineRoute("operator", {
@@ -164,17 +246,37 @@ export const cronRouter = createRouter()
       path: "/{id}",
       operationId: "deleteCronJob",
       tags: TAGS,
-      summary: "Delete a cron job and its history (runs already queued go on; cancel them in /api/queue)",
-      request: { params: CronIdParams },
+      summary:
+        "Delete a cron job (by id, or by name as Ryvos does) and its history (queued runs go on; cancel them in /api/queue)",
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .min(1)
+            .max(200)
+            .openapi({ param: { name: "id", in: "path" }, description: "The job's id, or its name" }),
+        }),
+      },
       responses: {
-        200: jsonContent(z.object({ success: z.boolean(), id: z.string() }), "Deleted"),
-        ...errorResponses(400, 404, 501),
+        200: jsonContent(
+          z.object({
+            success: z.boolean(),
+            id: z.string(),
+            deleted: z.string().optional().openapi({ description: "Deleted by name: the job's id (Viben)" }),
+            ok: z.boolean().optional().openapi({ description: "Deleted by name: true (Ryvos)" }),
+          }),
+          "Deleted",
+        ),
+        ...errorResponses(400, 404, 409, 501),
       },
     }),
     async (c) => {
-      const { id } = c.req.valid("param");
-      await requireCapability(c.get("services"), "cron").remove(id);
-      return c.json({ success: true, id }, 200);
+      const cron = requireCapability(c.get("services"), "cron");
+      const ref = c.req.valid("param").id;
+      const id = await resolveJobRef(cron, ref);
+      await cron.remove(id);
+      // By id: today's answer, unchanged. By name (Ryvos's form): also Ryvos's `ok` and Viben's `deleted`.
+      return c.json(id === ref ? { success: true, id } : { success: true, id, deleted: id, ok: true }, 200);
     },
   )
   .openapi(
@@ -185,36 +287,37 @@ export const cronRouter = createRouter()
       tags: TAGS,
       summary: "Run the job now (its overlap policy applies: 409 CRON_JOB_BUSY when it would be skipped)",
       request: { params: CronIdParams },
-      responses: { 202: jsonContent(CronRunSchema, "The run record"), ...errorResponses(400, 404, 409, 501) },
+      responses: {
+        202: jsonContent(
+          CronRunSchema.extend({ success: z.boolean(), triggered: z.string() }),
+          "The run record (with Viben's success and triggered)",
+        ),
+        ...errorResponses(400, 404, 409, 501),
+      },
     }),
-    async (c) =>
-      c.json(await requireCapability(c.get("services"), "cron").runNow(c.req.valid("param").id), 202),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const run = await requireCapability(c.get("services"), "cron").runNow(id);
+      return c.json({ ...run, success: true, triggered: id }, 202);
+    },
+  )
+  .openapi(toggleRoute("pause", "pauseCronJob", "Stop firing the job (a run in progress goes on)"), (c) =>
+    setEnabled(c.get("services"), c.req.valid("param").id, false).then((job) => c.json(job, 200)),
   )
   .openapi(
-    defineRoute("operator", {
-      method: "post",
-      path: "/{id}/pause",
-      operationId: "pauseCronJob",
-      tags: TAGS,
-      summary: "Stop firing the job (a run in progress goes on)",
-      request: { params: CronIdParams },
-      responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
-    }),
-    async (c) =>
-      c.json(await requireCapability(c.get("services"), "cron").pause(c.req.valid("param").id), 200),
+    toggleRoute(
+      "resume",
+      "resumeCronJob",
+      "Fire the job again from now on (times while paused are not misfires)",
+    ),
+    (c) => setEnabled(c.get("services"), c.req.valid("param").id, true).then((job) => c.json(job, 200)),
+  )
+  .openapi(toggleRoute("disable", "disableCronJob", "Stop firing the job (Viben's name for pause)"), (c) =>
+    setEnabled(c.get("services"), c.req.valid("param").id, false).then((job) => c.json(job, 200)),
   )
   .openapi(
-    defineRoute("operator", {
-      method: "post",
-      path: "/{id}/resume",
-      operationId: "resumeCronJob",
-      tags: TAGS,
-      summary: "Fire the job again from now on (times while paused are not misfires)",
-      request: { params: CronIdParams },
-      responses: { 200: jsonContent(CronJobSchema, "The job"), ...errorResponses(400, 404, 501) },
-    }),
-    async (c) =>
-      c.json(await requireCapability(c.get("services"), "cron").resume(c.req.valid("param").id), 200),
+    toggleRoute("enable", "enableCronJob", "Fire the job again from now on (Viben's name for resume)"),
+    (c) => setEnabled(c.get("services"), c.req.valid("param").id, true).then((job) => c.json(job, 200)),
   )
   .openapi(
     defineRoute("viewer", {
@@ -236,5 +339,47 @@ export const cronRouter = createRouter()
         c.req.valid("query").limit ?? 50,
       );
       return c.json({ runs }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("viewer", {
+      method: "get",
+      path: "/{id}/logs",
+      operationId: "listCronJobLogs",
+      tags: TAGS,
+      summary: "Run history, newest first, paged with limit and offset (Viben's logs)",
+      request: { params: CronIdParams, query: LogsQuery },
+      responses: {
+        200: jsonContent(z.object({ logs: z.array(CronRunSchema) }), "Runs"),
+        ...errorResponses(400, 404, 501),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { limit = 100, offset = 0 } = c.req.valid("query");
+      const runs = await requireCapability(c.get("services"), "cron").runs(id, limit + offset);
+      return c.json({ logs: runs.slice(offset, offset + limit) }, 200);
+    },
+  )
+  .openapi(
+    defineRoute("operator", {
+      method: "delete",
+      path: "/{id}/logs",
+      operationId: "clearCronJobLogs",
+      tags: TAGS,
+      summary: "Forget the job's run history (Viben); runs still going are recorded when they end",
+      request: { params: CronIdParams },
+      responses: {
+        200: jsonContent(z.object({ success: z.boolean(), cleared: z.string() }), "Cleared"),
+        ...errorResponses(400, 404, 501),
+      },
+    }),
+    async (c) => {
+      const cron = requireCapability(c.get("services"), "cron");
+      const { id } = c.req.valid("param");
+      if (!cron.clearRuns)
+        throw new ApiError(501, "NOT_SUPPORTED_IN_RUNTIME", "this runtime cannot clear cron run history");
+      await cron.clearRuns(id);
+      return c.json({ success: true, cleared: id }, 200);
     },
   );

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyDigest, HookDeliveryRepository } from "../../storage/hooks-idempotency.js";
+import { callbackUrlProblem } from "../../storage/rules/callback-url.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import type { QueueJob } from "../capabilities/queue.js";
 import type { Services } from "../context.js";
@@ -24,6 +25,16 @@ const WakeSchema = z
       .optional()
       .openapi({ description: "The agent to wake; the session's, else the default agent" }),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    callback_url: z
+      .string()
+      .max(2048)
+      .optional()
+      .openapi({
+        description:
+          "POSTed {session_id, response | error, metadata, run_id, job_id, status} when the run ends (Ryvos). " +
+          "http(s) only; loopback hosts unless gateway.yaml hooks.callback_hosts lists the host",
+        example: "http://127.0.0.1:9000/ryvos-done",
+      }),
   })
   .strict()
   .openapi("HookWake");
@@ -151,6 +162,11 @@ export const hooksRouter = createRouter().openapi(
     const key = c.req.valid("header")["idempotency-key"];
     const token = c.get("hookToken") ?? `key:${c.get("keyName") ?? "loopback"}`;
     const roots = c.get("gatewayConfig").workdirRoots;
+    if (body.callback_url !== undefined) {
+      const problem = callbackUrlProblem(body.callback_url, c.get("gatewayConfig").hookCallbackHosts);
+      if (problem)
+        throw badRequest("INVALID_CALLBACK_URL", `callback_url: ${problem}`, { field: "callback_url" });
+    }
     const agentId = await wakeAgent(services, body);
     // Checked before anything is reserved: a bad agent or session is a 4xx, not a remembered key.
     const input = await checkedJobInput(
@@ -165,6 +181,8 @@ export const hooksRouter = createRouter().openapi(
           hook: token,
           ...(body.channel ? { channel: body.channel } : {}),
           ...(body.metadata ? { metadata: body.metadata } : {}),
+          // The runtime POSTs the result here when the job ends (runtime/hooks/callbacks.ts).
+          ...(body.callback_url ? { callback_url: body.callback_url } : {}),
           ...(key ? { idempotency_key: key } : {}),
         },
       },

@@ -37,14 +37,15 @@ const HealthSchema = z
 
 /**
  * /health: public liveness check. Built around the services rather than reading them from the context,
- * so it can answer ahead of every middleware (see handlers/index.ts).
+ * so it can answer ahead of every middleware (see handlers/index.ts). Also mounted at /api/health, where
+ * the Ryvos web UI probes (its own operationId, as every operation's must be unique).
  */
-export const createHealthRouter = (services: Services) =>
+export const createHealthRouter = (services: Services, operationId = "getHealth") =>
   createRouter().openapi(
     defineRoute("public", {
       method: "get",
       path: "/",
-      operationId: "getHealth",
+      operationId,
       tags: ["Health"],
       summary: "Liveness, version and runtime (public)",
       security: [],

@@ -159,11 +159,13 @@ export class CronScheduler implements CronService {
     return this.view(this.entry(id), nextCount);
   }
 
-  async create(input: CronJobInput): Promise<CronJobView> {
+  async create(input: CronJobInput, extra: Record<string, unknown> = {}): Promise<CronJobView> {
     await this.ready();
     const timezone = input.timezone === undefined ? this.defaultTimezone : resolveTimeZone(input.timezone);
     const schedule = this.compileChecked(input.schedule, timezone, this.now());
     const job = await this.jobs.create({
+      // Kept as they are; the known fields below always win.
+      ...extra,
       ...(input.id === undefined ? {} : { id: input.id }),
       name: input.name,
       schedule: schedule.text,
@@ -251,6 +253,14 @@ export class CronScheduler implements CronService {
     await this.ready();
     this.entry(id);
     return this.runLog.recent(id, limit);
+  }
+
+  async clearRuns(id: string): Promise<void> {
+    await this.ready();
+    await this.runner.withJob(id, async () => {
+      this.entry(id);
+      await this.runLog.remove(id);
+    });
   }
 
   /** API calls made while jobs load wait for them (the server listens before the scheduler starts). */

@@ -26,6 +26,7 @@ import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
 import { createNativeSessionStore } from "../executors/native-sessions/store.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
+import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createGatewayNativeRunner } from "../native/index.js";
 import { createProviderChecker } from "../providers/checker.js";
@@ -177,6 +178,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     paths: nodePaths,
   });
   await queue.open();
+  // Webhook wakes with a callback_url hear the result when their job ends.
+  const hookCallbacks = attachHookCallbacks({ queue: queue.queue, sessions, gatewayConfig, logger });
   // Cron and the heartbeat enqueue through the queue; both start once the server listens.
   const cron = new CronScheduler({ scope: scopes.global(), log, queue: queue.queue, events, logger });
   const heartbeat = new HeartbeatMonitor({
@@ -262,6 +265,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         await Promise.all([cron.stop(), heartbeat.stop()]);
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
+        hookCallbacks.detach();
+        await hookCallbacks.settled();
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
         await Promise.all([runs.shutdown(), terminals.shutdown()]);

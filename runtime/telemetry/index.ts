@@ -10,7 +10,10 @@ export { createAccountingHooks } from "./accounting-hooks.js";
 
 export interface GatewayTelemetryOptions {
   /** Tokens and cost over a range of UTC days (the ledger). */
-  usage: { usage(from: string, to: string): Promise<UsageReport> };
+  usage: {
+    usage(from: string, to: string): Promise<UsageReport>;
+    rows?(from: string, to: string): Promise<LedgerRow[]>;
+  };
   now?: () => Date;
 }
 
@@ -48,6 +51,10 @@ export class GatewayTelemetry implements Telemetry {
       runs: this.runs.report(),
       tokens_and_cost: await this.options.usage.usage(range.from, range.to),
     };
+  }
+
+  async ledgerRows(from: string, to: string): Promise<LedgerRow[]> {
+    return (await this.options.usage.rows?.(from, to)) ?? [];
   }
 
   prometheus(): string {

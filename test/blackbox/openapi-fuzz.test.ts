@@ -318,6 +318,7 @@ describe("fuzz of every /openapi.json operation with malformed input", () => {
         headers: [],
         bodyRequired: false,
         websocket: true,
+        public: false,
       }),
     );
     const operations = [...documented, ...upgrades].sort(

@@ -47,6 +47,8 @@ export interface FuzzOperation {
   bodyRequired: boolean;
   /** Documented as a WebSocket upgrade (a 101 answer): sent plain GETs only. */
   websocket: boolean;
+  /** Public (`x-required-role: public`): served ahead of the Origin and Host checks. */
+  public: boolean;
 }
 
 export interface FuzzCase {
@@ -97,6 +99,9 @@ export const workspaceField = /^(workspace_path|base_path|workdir|cwd)$/;
 const FRESH_FIELDS = ["id", "name", "session_id"];
 /** Top-level body fields that name a resource by id (and so may become a file name). */
 export const idField = /^(id|[a-z]+_id|from_template)$/;
+/** Fields named like ids that never name a file: a model's id at its provider may hold `/` and `:`. */
+const NOT_FILE_IDS = new Set(["model_id"]);
+const namesFileId = (name: string) => idField.test(name) && !NOT_FILE_IDS.has(name);
 /** An id-like string that tries to leave its folder: it must be refused (400) or found nowhere (404). */
 const TRAVERSAL = /\.\.|[/\\:\u0000]/;
 /**
@@ -250,6 +255,7 @@ export function operationsOf(doc: OpenApiDocument): FuzzOperation[] {
             parameters?: ParameterObject[];
             requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
             responses?: Record<string, unknown>;
+            "x-required-role"?: string;
           }
         | undefined;
       if (!raw) continue;
@@ -265,6 +271,7 @@ export function operationsOf(doc: OpenApiDocument): FuzzOperation[] {
         body: jsonBody ? resolveSchema(doc, jsonBody.schema) : undefined,
         bodyRequired: raw.requestBody?.required === true,
         websocket: Object.keys(raw.responses ?? {}).includes("101"),
+        public: raw["x-required-role"] === "public",
       });
     }
   }
@@ -646,7 +653,7 @@ export function generateCases(
     withBody({ label: "valid request", target: target() });
 
     // Request-level hostility: a foreign page or DNS-rebound host name, a bogus key, HEAD.
-    const guarded = !op.path.startsWith("/health");
+    const guarded = !op.public;
     const plain = baseText === undefined ? {} : { ...JSON_HEADERS };
     add({
       label: "foreign Origin",
@@ -936,13 +943,10 @@ function bodyCases(
     }
     const leafName = String(site.path[site.path.length - 1]);
     const namesFile =
-      idField.test(leafName) || workspaceField.test(leafName) || FRESH_FIELDS.includes(leafName);
+      namesFileId(leafName) || workspaceField.test(leafName) || FRESH_FIELDS.includes(leafName);
     for (const value of hostileValues(kinds, ctx, random, { top: site.path.length === 1, namesFile })) {
       const traversal =
-        site.path.length === 1 &&
-        idField.test(leafName) &&
-        typeof value === "string" &&
-        TRAVERSAL.test(value);
+        site.path.length === 1 && namesFileId(leafName) && typeof value === "string" && TRAVERSAL.test(value);
       add(
         `${where}=${describeValue(value)}`,
         mutate(value),
