@@ -81,7 +81,7 @@ export const defaultModelRouter = createRouter()
     defineRoute("viewer", {
       method: "get",
       path: "/",
-      operationId: "getDefaultModel",
+      operationId: "getModelSettings",
       tags: ["Models"],
       summary: "The default agent's model, temperature and max_tokens (Ryvos)",
       responses: { 200: jsonContent(DefaultModelSchema, "The settings"), ...errorResponses(422) },
@@ -95,7 +95,7 @@ export const defaultModelRouter = createRouter()
     defineRoute("operator", {
       method: "put",
       path: "/",
-      operationId: "updateDefaultModel",
+      operationId: "updateModelSettings",
       tags: ["Models"],
       summary: "Change the default agent's model settings (Ryvos); applies to its next run",
       request: { body: jsonBody(ModelUpdateSchema) },

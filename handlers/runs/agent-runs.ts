@@ -156,6 +156,9 @@ export const agentRunsRouter = createRouter()
     defineRoute("operator", {
       method: "post",
       path: "/stop/{sessionId}",
+      // Served, not documented: the original client's spelling overlaps `/api/agent/{id}/…`, and the
+      // seeds' templates paths are the one overlap the document keeps (the `/api/agents` alias likewise).
+      hide: true,
       operationId: "stopSession",
       tags: ["Runs"],
       summary: "Stop a session's run by session id alone (the original Viben's route)",

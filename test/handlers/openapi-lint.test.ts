@@ -47,7 +47,7 @@ function operationsOf(doc: Document): Map<string, Operation> {
  * same family once more.
  */
 const ACCEPTED_OVERLAP =
-  /^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/(templates\/\{id\}|stop\/\{sessionId\})` and `\/api\/agent\/\{id\}\/[a-z-]+`\.$|^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/\{id\}\/[a-z-]+` and `\/api\/agent\/stop\/\{sessionId\}`\.$/;
+  /^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`\.$/;
 
 const describeProblem = (p: NormalizedProblem) =>
   `${p.severity} ${p.ruleId}: ${p.message} (${p.location[0]?.pointer ?? "?"})`;
