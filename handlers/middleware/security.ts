@@ -28,6 +28,9 @@ export function isAllowedOrigin(origin: string, config: GatewayConfig): boolean 
   if (config.corsOrigins.includes(origin) || config.corsOrigins.includes("*")) return true;
   try {
     const url = new URL(origin);
+    // The Viben desktop's webview (Tauri) sends `tauri://localhost` on macOS and Linux; only the app's own
+    // webview can use that scheme, so no web page can present it.
+    if (url.protocol === "tauri:") return url.host === "localhost";
     return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.host);
   } catch {
     return false;

@@ -203,6 +203,19 @@ describe("no-key mode", () => {
     }
   });
 
+  it("serves the Viben desktop's webview origins (Tauri), with CORS headers for them", async () => {
+    const { app } = createTestApp();
+    for (const origin of ["tauri://localhost", "http://tauri.localhost"]) {
+      const res = await app.request("/api/agent", { headers: { host: "127.0.0.1:18790", origin } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("access-control-allow-origin")).toBe(origin);
+    }
+    for (const origin of ["tauri://evil.example", "tauri://localhost.evil.example"]) {
+      const res = await app.request("/api/agent", { headers: { origin } });
+      expect(res.status).toBe(403);
+    }
+  });
+
   it("refuses a foreign browser Origin", async () => {
     const { app } = createTestApp();
     const res = await app.request("/api/agent", { headers: { origin: "https://evil.example" } });

@@ -138,8 +138,10 @@ describe("OpenAPI", () => {
       expect(op.responses).toBeTypeOf("object");
     }
     expect(doc.paths["/api/agent"]?.post?.requestBody).toBeTruthy();
+    // Liveness only: the seed's /health and the Ryvos web UI's spelling of it.
     expect(operations.filter((o) => o.op["x-required-role"] === "public").map((o) => o.path)).toEqual([
       "/health",
+      "/api/health",
     ]);
     const page = await app.request("/docs");
     expect(page.status).toBe(200);
