@@ -29,7 +29,7 @@ import {
   startResponsesStub,
 } from "../fixtures/openai-responses-stub.js";
 import { type Json, jsonClient } from "../helpers/clients.js";
-import { configureRealClaudeHome, REAL_CLAUDE } from "../helpers/real-claude-home.js";
+import { configureRealClaudeHome, REAL_CLAUDE, realClaudeEnv } from "../helpers/real-claude-home.js";
 
 const CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
 
@@ -83,17 +83,7 @@ describe("Claude Code's own sessions through the gateway (the Viben desktop clie
     await mkdir(workdir);
     await configureRealClaudeHome(home, 120);
     stub = await startAnthropicStub(claudeReply);
-    env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      TMPDIR: join(home, "tmp"),
-      CLAUDE_CONFIG_DIR: join(home, ".claude"),
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: "test-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      IS_SANDBOX: "1",
-      VIBEN_LOG_LEVEL: "silent",
-    };
+    env = realClaudeEnv(home, stub.url);
     // The user works with Claude Code directly, outside the gateway: it logs its own session.
     const out = await runCli(
       REAL_CLAUDE,

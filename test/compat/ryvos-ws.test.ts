@@ -19,7 +19,7 @@ import {
   toolResults,
 } from "../fixtures/anthropic-stub.js";
 import { jsonClient, openWs, type WsClient } from "../helpers/clients.js";
-import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "../helpers/real-claude-home.js";
 
 type Frame = WsClient["frames"][number];
 type RyvosEvent = { kind: string; text?: string; tool?: string; data?: Record<string, unknown> };
@@ -52,17 +52,7 @@ describe("/ws in Ryvos's RPC dialect, through the real Claude Code CLI", () => {
     stub = await startAnthropicStub((body) => reply(body));
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        TMPDIR: join(home, "tmp"),
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: stub.url,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        IS_SANDBOX: "1",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: realClaudeEnv(home, stub.url),
     });
     const created = await post("/api/agent", {
       name: "Claude",

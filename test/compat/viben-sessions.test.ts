@@ -23,7 +23,7 @@ import {
   startAnthropicStub,
   toolResults,
 } from "../fixtures/anthropic-stub.js";
-import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "../helpers/real-claude-home.js";
 
 type Json = Record<string, unknown>;
 
@@ -97,17 +97,7 @@ describe("the original Viben desktop client's sessions and runs, with the real C
     stub = await startAnthropicStub((body) => reply(body));
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        TMPDIR: join(home, "tmp"),
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: stub.url,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        IS_SANDBOX: "1",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: realClaudeEnv(home, stub.url),
     });
     const created = await call("POST", "/api/agent", {
       name: "Claude",

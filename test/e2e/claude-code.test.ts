@@ -13,7 +13,7 @@ import {
   toolResults,
 } from "../fixtures/anthropic-stub.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
-import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "../helpers/real-claude-home.js";
 
 const lastUserText = (body: MessagesRequest) =>
   contentText(body.messages.findLast((m) => m.role === "user")?.content);
@@ -53,17 +53,7 @@ describe("the real Claude Code CLI through the gateway, against a local Anthropi
     stub = await startAnthropicStub((body) => reply(body));
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        TMPDIR: join(home, "tmp"),
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: stub.url,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        IS_SANDBOX: "1",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: realClaudeEnv(home, stub.url),
     });
     const created = await post("/api/agent", {
       name: "Claude",

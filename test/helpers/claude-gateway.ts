@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { type AnthropicStub, type StubScript, startAnthropicStub } from "../fixtures/anthropic-stub.js";
-import { configureRealClaudeHome } from "./real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "./real-claude-home.js";
 
 export interface ClaudeGateway {
   gw: RunningGateway;
@@ -27,17 +27,7 @@ export async function startClaudeGateway(script: StubScript, gatewayYaml = ""): 
   const stub = await startAnthropicStub(script);
   const gw = await startGateway({
     port: 0,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      TMPDIR: join(home, "tmp"),
-      CLAUDE_CONFIG_DIR: join(home, ".claude"),
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: "test-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      IS_SANDBOX: "1",
-      VIBEN_LOG_LEVEL: "silent",
-    },
+    env: realClaudeEnv(home, stub.url),
   });
   const post = (path: string, body: unknown, method = "POST") =>
     fetch(`${gw.url}${path}`, {

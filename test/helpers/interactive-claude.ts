@@ -12,7 +12,7 @@ import {
   toolResults,
 } from "../fixtures/anthropic-stub.js";
 import { jsonClient } from "./clients.js";
-import { configureRealClaudeHome } from "./real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "./real-claude-home.js";
 
 export const lastUserText = (body: MessagesRequest) =>
   contentText(body.messages.findLast((m) => m.role === "user")?.content);
@@ -99,17 +99,7 @@ export async function startInteractiveHarness(): Promise<InteractiveHarness> {
   const stub = await startAnthropicStub(interactiveScript(steerGate));
   const gw = await startGateway({
     port: 0,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      TMPDIR: join(home, "tmp"),
-      CLAUDE_CONFIG_DIR: join(home, ".claude"),
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: "test-key",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      IS_SANDBOX: "1",
-      VIBEN_LOG_LEVEL: "silent",
-    },
+    env: realClaudeEnv(home, stub.url),
   });
   const { post } = jsonClient(() => gw.url);
   for (const [id, mode] of [

@@ -17,3 +17,21 @@ export async function configureRealClaudeHome(home: string, timeoutSeconds: numb
     `runs:\n  stop_grace_ms: 1500\n  timeout_seconds: ${timeoutSeconds}\n`,
   );
 }
+
+/**
+ * The environment a gateway (and so the real CLI it spawns) gets in these tests: the temporary HOME, the
+ * CLI's own folders inside it, the local Anthropic stub as its API, and no traffic beyond it.
+ */
+export function realClaudeEnv(home: string, stubUrl: string): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    TMPDIR: join(home, "tmp"),
+    CLAUDE_CONFIG_DIR: join(home, ".claude"),
+    ANTHROPIC_BASE_URL: stubUrl,
+    ANTHROPIC_API_KEY: "test-key",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    IS_SANDBOX: "1",
+    VIBEN_LOG_LEVEL: "silent",
+  };
+}

@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTestApp, HOME, json, jsonRequest } from "../../helpers/app.js";
-
-type Json = Record<string, unknown>;
-
-async function setup() {
-  const ctx = createTestApp();
-  await ctx.app.request("/api/agent", jsonRequest("POST", { name: "Coder", executor_type: "CLAUDE_CODE" }));
-  await ctx.app.request("/api/agent", jsonRequest("POST", { name: "Other", executor_type: "CODEX" }));
-  const res = await ctx.app.request(
-    "/api/agent/coder/sessions",
-    jsonRequest("POST", { workdir: HOME, title: "First", id: "s-1" }),
-  );
-  expect(res.status).toBe(201);
-  return ctx;
-}
+import { json, jsonRequest } from "../../helpers/app.js";
+import { type Json, setup } from "./session-fixture.js";
 
 describe("agent history", () => {
   it("adds, searches, counts and clears records", async () => {
