@@ -18,12 +18,13 @@ import {
 import type { Role } from "../../storage/gateway-config.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import type { SessionRecord } from "../../storage/sessions.js";
-import type { RunHandle } from "../capabilities/runs.js";
+import type { InteractiveRun, RunHandle, RunRequest, RunService } from "../capabilities/runs.js";
 import type { Services } from "../context.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { RANK } from "../lib/roles.js";
 import { prepareChatRun, requireSessions } from "../runs/run-requests.js";
 import { toRequestError } from "./acp-errors.js";
+import { PermissionForwarder } from "./permissions.js";
 import { SessionUpdateMapper, transcriptUpdates } from "./session-updates.js";
 
 /** Page size of session/list (its cursor is the offset of the next page). */
@@ -41,21 +42,28 @@ export interface AcpConnectionContext {
 /** One prompt turn in flight on this connection. */
 interface Turn {
   run?: RunHandle;
+  /** Set when the turn runs through the interactive capability: cancel interrupts it. */
+  interactive?: InteractiveRun;
   cancelled: boolean;
 }
 
 /**
  * The gateway as an ACP agent. An ACP session is a gateway session (the same id, listed under
  * /api/sessions); each prompt is one run of the session's agent through the run manager, resumed with the
- * executor's own session id, and its events stream back as session/update notifications.
+ * executor's own session id, and its events stream back as session/update notifications. Where the
+ * runtime has interactive runs, a prompt runs through them: an executor with a control channel (Claude
+ * Code) then asks before using tools, and each question becomes a session/request_permission to the client.
  */
 export class GatewayAcpAgent implements Agent {
   private readonly turns = new Map<string, Turn>();
+  private readonly permissions: PermissionForwarder;
 
   constructor(
     private readonly client: AgentSideConnection,
     private readonly context: AcpConnectionContext,
-  ) {}
+  ) {
+    this.permissions = new PermissionForwarder(client);
+  }
 
   initialize(): InitializeResponse {
     return {
@@ -164,13 +172,13 @@ export class GatewayAcpAgent implements Agent {
         const events = bus.subscribe({ session_id: sessionId }, { afterSeq: bus.lastSeq });
         let run: RunHandle;
         try {
-          run = await runs.start(request);
+          run = await this.startRun(runs, request, turn);
         } catch (error) {
           events.close("run did not start");
           throw error;
         }
         turn.run = run;
-        if (turn.cancelled) void runs.stop(sessionId);
+        if (turn.cancelled) void this.stopTurn(sessionId, turn);
         const mapper = new SessionUpdateMapper(run.runId);
         try {
           for (;;) {
@@ -219,13 +227,46 @@ export class GatewayAcpAgent implements Agent {
     const turn = this.turns.get(params.sessionId);
     if (!turn) return;
     turn.cancelled = true;
-    if (turn.run) await requireCapability(this.context.services, "runs").stop(params.sessionId);
+    if (turn.run) await this.stopTurn(params.sessionId, turn);
+  }
+
+  /**
+   * Starts the turn's run: interactive where the runtime has it (its permission questions go to the client;
+   * an executor without a control channel asks none and runs exactly as a plain run), else a plain run.
+   */
+  private async startRun(runs: RunService, request: RunRequest, turn: Turn): Promise<RunHandle> {
+    if (!runs.startInteractive) return runs.start(request);
+    const sessionId = request.sessionId!;
+    // Questions only come from the process's output, after the start resolved; the promise keeps it so.
+    let ready!: (run: InteractiveRun) => void;
+    const started = new Promise<InteractiveRun>((resolve) => {
+      ready = resolve;
+    });
+    const run = await runs.startInteractive({
+      ...request,
+      onEvent: (event) => {
+        if (event.type !== "question") return;
+        void started.then((live) => {
+          if (live.features.questions) return this.permissions.forward(sessionId, live, event.question);
+        });
+      },
+    });
+    ready(run);
+    turn.interactive = run;
+    return run;
+  }
+
+  /** Stops a turn's run: an interactive run is interrupted (the turn ends, then its process). */
+  private async stopTurn(sessionId: string, turn: Turn): Promise<void> {
+    if (turn.interactive) await turn.interactive.interrupt();
+    else await requireCapability(this.context.services, "runs").stop(sessionId);
   }
 
   /** session/close: stops what this connection runs in the session; the stored session stays. */
   closeSession(params: CloseSessionRequest): Promise<Record<string, never>> {
     return this.guard("operator", async () => {
       await this.cancel({ sessionId: params.sessionId });
+      this.permissions.forget(params.sessionId);
       return {};
     });
   }

@@ -44,7 +44,7 @@ const textContent = (text: string) => [
 ];
 
 /** A short title an editor can show for the call: the command or path where the input names one. */
-function toolTitle(tool: string, input: unknown): string {
+export function toolTitle(tool: string, input: unknown): string {
   if (input && typeof input === "object") {
     const fields = input as Record<string, unknown>;
     for (const key of ["description", "command", "file_path", "path", "pattern", "url", "query"]) {

@@ -7,6 +7,7 @@
  *   LinXueyuanStdio/viben packages/core/src/gateway/routes/agent-acp.integration.test.ts (initialize,
  *     session/new with a cwd, JSON-RPC errors for what is not found)
  */
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +39,12 @@ function reply(body: MessagesRequest) {
         name: "Bash",
         input: { command: "echo from-acp > proof.txt", description: "write proof" },
       },
+    };
+  }
+  if (prompt.includes("ASK_PERM")) {
+    const file = prompt.includes("ASK_PERM_B") ? "perm-b.txt" : "perm-a.txt";
+    return {
+      toolUse: { name: "Bash", input: { command: `echo allowed > ${file}`, description: `write ${file}` } },
     };
   }
   if (prompt.includes("HANG_NOW")) return { text: "Working on it", hang: true };
@@ -95,6 +102,15 @@ describe("ACP over /ws/agent/acp with the SDK's client and the real Claude Code 
       body: JSON.stringify({ agent_id: "claude" }),
     });
     expect(setDefault.status).toBe(200);
+    // Permission mode `default`: Claude Code asks before running Bash, and the client is asked in turn.
+    const asking = await post("/api/agent", {
+      id: "claude-ask",
+      name: "Claude (asks)",
+      executor_type: "CLAUDE_CODE",
+      model: "claude-sonnet-4-5",
+      permission_mode: "default",
+    });
+    expect(asking.status).toBe(201);
   }, 60_000);
 
   afterAll(async () => {
@@ -170,6 +186,59 @@ describe("ACP over /ws/agent/acp with the SDK's client and the real Claude Code 
       expect(updates.indexOf(call!)).toBeLessThan(updates.indexOf(done!));
       expect(chunkText(updates, "agent_message_chunk")).toContain("The command ran.");
       expect((await readFile(join(workdir, "proof.txt"), "utf8")).trim()).toBe("from-acp");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("forwards a tool's permission question as session/request_permission: allowed, the tool runs", async () => {
+    const client = await connectAcp(acpUrl);
+    try {
+      await client.agent.initialize({ protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await client.agent.newSession({
+        cwd: workdir,
+        mcpServers: [],
+        _meta: { agent_id: "claude-ask" },
+      });
+      client.onPermission = "allow_once";
+      const answer = await client.agent.prompt({ sessionId, prompt: [{ type: "text", text: "ASK_PERM_A" }] });
+      expect(answer.stopReason).toBe("end_turn");
+      expect(client.permissionRequests).toHaveLength(1);
+      const asked = client.permissionRequests[0]!;
+      expect(asked).toMatchObject({
+        sessionId,
+        toolCall: {
+          kind: "execute",
+          title: expect.stringContaining("perm-a.txt"),
+          rawInput: { command: "echo allowed > perm-a.txt" },
+        },
+      });
+      expect(asked.options.map((o) => o.optionId)).toEqual(["allow_once", "allow_always", "reject_once"]);
+      // The permission names the same tool call the session updates report.
+      const call = ofSession(client, sessionId).find((u) => u.sessionUpdate === "tool_call");
+      expect(call).toMatchObject({ toolCallId: asked.toolCall.toolCallId });
+      expect((await readFile(join(workdir, "perm-a.txt"), "utf8")).trim()).toBe("allowed");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("forwards a tool's permission question: rejected, the tool does not run and the turn ends", async () => {
+    const client = await connectAcp(acpUrl);
+    try {
+      await client.agent.initialize({ protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await client.agent.newSession({
+        cwd: workdir,
+        mcpServers: [],
+        _meta: { agent_id: "claude-ask" },
+      });
+      client.onPermission = "reject_once";
+      const answer = await client.agent.prompt({ sessionId, prompt: [{ type: "text", text: "ASK_PERM_B" }] });
+      expect(answer.stopReason).toBe("end_turn");
+      expect(client.permissionRequests).toHaveLength(1);
+      expect(existsSync(join(workdir, "perm-b.txt"))).toBe(false);
+      const done = ofSession(client, sessionId).find((u) => u.sessionUpdate === "tool_call_update");
+      expect(done).toMatchObject({ status: "failed" });
     } finally {
       await client.close();
     }

@@ -2,6 +2,7 @@ import {
   type AnyMessage,
   ClientSideConnection,
   type RequestPermissionRequest,
+  type RequestPermissionResponse,
   type SessionNotification,
   type Stream,
 } from "@agentclientprotocol/sdk";
@@ -36,6 +37,11 @@ export interface AcpTestClient {
   agent: ClientSideConnection;
   updates: Inbox<SessionNotification>;
   permissionRequests: RequestPermissionRequest[];
+  /**
+   * How session/request_permission is answered (set it before the prompt): an option id to select, or a
+   * function of the request; unset, every request is answered `cancelled`.
+   */
+  onPermission?: string | ((request: RequestPermissionRequest) => RequestPermissionResponse);
   close(): Promise<void>;
 }
 
@@ -51,18 +57,8 @@ export async function connectAcp(url: string): Promise<AcpTestClient> {
   });
   const updates = new Inbox<SessionNotification>();
   const permissionRequests: RequestPermissionRequest[] = [];
-  const agent = new ClientSideConnection(
-    () => ({
-      sessionUpdate: (params) => updates.push(params),
-      requestPermission: (params) => {
-        permissionRequests.push(params);
-        return { outcome: { outcome: "cancelled" } };
-      },
-    }),
-    webSocketStream(socket),
-  );
-  return {
-    agent,
+  const client: AcpTestClient = {
+    agent: undefined as unknown as ClientSideConnection,
     updates,
     permissionRequests,
     close: () =>
@@ -72,4 +68,18 @@ export async function connectAcp(url: string): Promise<AcpTestClient> {
         socket.close();
       }),
   };
+  client.agent = new ClientSideConnection(
+    () => ({
+      sessionUpdate: (params) => updates.push(params),
+      requestPermission: (params): RequestPermissionResponse => {
+        permissionRequests.push(params);
+        const answer = client.onPermission;
+        if (typeof answer === "function") return answer(params);
+        if (answer !== undefined) return { outcome: { outcome: "selected", optionId: answer } };
+        return { outcome: { outcome: "cancelled" } };
+      },
+    }),
+    webSocketStream(socket),
+  );
+  return client;
 }

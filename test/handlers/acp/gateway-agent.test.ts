@@ -9,12 +9,21 @@ import {
   AgentSideConnection,
   type AnyMessage,
   ClientSideConnection,
+  type RequestPermissionRequest,
+  type RequestPermissionResponse,
   type SessionNotification,
 } from "@agentclientprotocol/sdk";
 import { describe, expect, it } from "vitest";
 import { GatewayAcpAgent } from "../../../handlers/acp/gateway-agent.js";
 import type { EventBus } from "../../../handlers/capabilities/events.js";
-import type { RunOutcome, RunRequest, RunService } from "../../../handlers/capabilities/runs.js";
+import type {
+  InteractiveRun,
+  PendingQuestion,
+  QuestionAnswer,
+  RunOutcome,
+  RunRequest,
+  RunService,
+} from "../../../handlers/capabilities/runs.js";
 import { createEventBus } from "../../../runtime/event-bus.js";
 import type { Role } from "../../../storage/gateway-config.js";
 import { createTestApp, PROJECT } from "../../helpers/app.js";
@@ -54,9 +63,96 @@ function scriptedRuns(bus: EventBus, script: Script) {
   return { runs, requests };
 }
 
-function connect(script: Script, role: Role = "admin") {
+/**
+ * A RunService with interactive runs, as Claude Code's: each run asks `questions` one after the other and
+ * completes once all are answered; an interrupt withdraws what is pending and ends the run as stopped.
+ */
+function interactiveRuns(bus: EventBus, questions: PendingQuestion[]) {
+  const answers: { id: string; answer: QuestionAnswer }[] = [];
+  const log = { answers, interrupts: 0, plainStarts: 0 };
+  const runs: RunService = {
+    async start() {
+      log.plainStarts += 1;
+      throw new Error("the plain run path is not for interactive runtimes");
+    },
+    stop: async () => false,
+    isRunning: () => false,
+    async startInteractive(request) {
+      const runId = "run-i";
+      const sessionId = request.sessionId!;
+      const pending = new Map<string, PendingQuestion>();
+      let finish!: (outcome: RunOutcome) => void;
+      const done = new Promise<RunOutcome>((resolve) => {
+        finish = resolve;
+      });
+      let ended = false;
+      const end = (status: RunOutcome["status"]) => {
+        if (ended) return;
+        ended = true;
+        pending.clear();
+        bus.publish({
+          type: status === "completed" ? "run_complete" : "run_error",
+          session_id: sessionId,
+          run_id: runId,
+        });
+        const tokens = { input: 1, output: 2 };
+        finish({ runId, sessionId, status, response: "", toolsUsed: [], tokens, costCents: 0 });
+      };
+      let next = 0;
+      const ask = () => {
+        const question = questions[next++];
+        if (!question) return end("completed");
+        pending.set(question.id, question);
+        request.onEvent({ type: "question", question });
+      };
+      const run: InteractiveRun = {
+        runId,
+        sessionId,
+        pid: 1,
+        done,
+        features: { steer: true, interrupt: true, questions: true },
+        get pendingQuestions() {
+          return [...pending.values()];
+        },
+        steer() {},
+        answer(id, answer) {
+          if (!pending.delete(id)) throw new Error(`question '${id}' is not pending`);
+          answers.push({ id, answer });
+          ask();
+        },
+        interrupt: async () => {
+          log.interrupts += 1;
+          end("stopped");
+        },
+      };
+      setTimeout(ask, 0);
+      return run;
+    },
+    findInteractive: () => undefined,
+  };
+  return { runs, log };
+}
+
+const question = (id: string, toolName: string, kind: PendingQuestion["kind"] = "permission") => ({
+  id,
+  kind,
+  toolName,
+  toolUseId: `toolu_${id}`,
+  input: { command: `echo ${id}` },
+});
+
+function connect(
+  script: Script,
+  role: Role = "admin",
+  custom?: {
+    runs: (bus: EventBus) => RunService;
+    onPermission?: (r: RequestPermissionRequest) => RequestPermissionResponse;
+  },
+) {
   const bus = createEventBus();
-  const { runs, requests } = scriptedRuns(bus, script);
+  const scripted = scriptedRuns(bus, script);
+  const runs = custom?.runs(bus) ?? scripted.runs;
+  const requests = scripted.requests;
   const { app, sessions } = createTestApp({ events: bus, runs });
   const toAgent = new TransformStream<AnyMessage, AnyMessage>();
   const toClient = new TransformStream<AnyMessage, AnyMessage>();
@@ -65,16 +161,20 @@ function connect(script: Script, role: Role = "admin") {
     writable: toClient.writable,
   });
   const updates: SessionNotification[] = [];
+  const permissionRequests: RequestPermissionRequest[] = [];
   const client = new ClientSideConnection(
     () => ({
       sessionUpdate: (params) => {
         updates.push(params);
       },
-      requestPermission: () => ({ outcome: { outcome: "cancelled" } }),
+      requestPermission: (params) => {
+        permissionRequests.push(params);
+        return custom?.onPermission?.(params) ?? { outcome: { outcome: "cancelled" } };
+      },
     }),
     { readable: toClient.readable, writable: toAgent.writable },
   );
-  return { client, updates, requests, sessions };
+  return { client, updates, requests, sessions, permissionRequests, bus };
 }
 
 const newSession = (client: ClientSideConnection) =>
@@ -195,5 +295,83 @@ describe("GatewayAcpAgent", () => {
     await expect(
       client.newSession({ cwd: PROJECT, mcpServers: [], _meta: { agent_id: "a/b" } }),
     ).rejects.toMatchObject({ code: -32602 });
+  });
+
+  it("forwards an interactive run's permission questions and answers the run with the client's choice", async () => {
+    let log!: ReturnType<typeof interactiveRuns>["log"];
+    const choices = ["allow_always", "reject_once", "allow_once"];
+    const { client, permissionRequests, requests } = connect(() => ({}), "admin", {
+      runs: (bus) => {
+        const made = interactiveRuns(bus, [
+          question("q1", "Bash"),
+          question("q2", "Write"),
+          question("q3", "Bash"),
+          question("q4", "AskUserQuestion", "question"),
+          question("q5", "Edit"),
+          question("q6", "Read"),
+        ]);
+        log = made.log;
+        return made.runs;
+      },
+      onPermission: () => {
+        const choice = choices.shift();
+        return choice
+          ? { outcome: { outcome: "selected", optionId: choice } }
+          : { outcome: { outcome: "cancelled" } };
+      },
+    });
+    const { sessionId } = await newSession(client);
+    const answer = await client.prompt({ sessionId, prompt: [{ type: "text", text: "go" }] });
+    expect(answer).toMatchObject({ stopReason: "end_turn", _meta: { run_id: "run-i" } });
+    expect(requests).toEqual([]);
+    expect(log.plainStarts).toBe(0);
+    // q3 (Bash again) is allowed without asking after allow_always; q4 (AskUserQuestion) is not asked.
+    expect(permissionRequests.map((r) => r.toolCall.toolCallId)).toEqual([
+      "toolu_q1",
+      "toolu_q2",
+      "toolu_q5",
+      "toolu_q6",
+    ]);
+    expect(permissionRequests[0]).toMatchObject({
+      sessionId,
+      toolCall: { kind: "execute", rawInput: { command: "echo q1" }, _meta: { question_id: "q1" } },
+      options: [
+        { optionId: "allow_once", kind: "allow_once" },
+        { optionId: "allow_always", kind: "allow_always" },
+        { optionId: "reject_once", kind: "reject_once" },
+      ],
+    });
+    expect(log.answers.map((a) => [a.id, a.answer.behavior])).toEqual([
+      ["q1", "allow"],
+      ["q2", "deny"],
+      ["q3", "allow"],
+      ["q4", "deny"],
+      ["q5", "allow"],
+      ["q6", "deny"],
+    ]);
+  });
+
+  it("cancels an interactive turn while the client is asked: the run is interrupted, stopReason cancelled", async () => {
+    let log!: ReturnType<typeof interactiveRuns>["log"];
+    let sessionId = "";
+    let cancelled!: Promise<void>;
+    const { client } = connect(() => ({}), "admin", {
+      runs: (bus) => {
+        const made = interactiveRuns(bus, [question("q1", "Bash")]);
+        log = made.log;
+        return made.runs;
+      },
+      onPermission: () => {
+        // The user pressed stop while the question was shown: the client cancels, then answers `cancelled`.
+        cancelled = client.cancel({ sessionId });
+        return { outcome: { outcome: "cancelled" } };
+      },
+    });
+    ({ sessionId } = await newSession(client));
+    const answer = await client.prompt({ sessionId, prompt: [{ type: "text", text: "go" }] });
+    await cancelled;
+    expect(answer.stopReason).toBe("cancelled");
+    expect(log.interrupts).toBe(1);
+    expect(log.answers).toEqual([]);
   });
 });
