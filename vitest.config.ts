@@ -18,6 +18,7 @@ export default defineConfig({
           // In-process tests share one module graph per worker: importing the app once per worker instead
           // of once per file is most of the tier's time. Each test builds its own app, so nothing leaks.
           isolate: false,
+          pool: "threads",
           include: [
             "test/handlers/**/*.test.ts",
             "test/storage/**/*.test.ts",
