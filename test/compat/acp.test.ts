@@ -23,7 +23,7 @@ import {
 } from "../fixtures/anthropic-stub.js";
 import { type AcpTestClient, connectAcp } from "../helpers/acp-client.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
-import { configureRealClaudeHome } from "../helpers/real-claude-home.js";
+import { configureRealClaudeHome, realClaudeEnv } from "../helpers/real-claude-home.js";
 
 const lastUserText = (body: MessagesRequest) =>
   contentText(body.messages.findLast((m) => m.role === "user")?.content);
@@ -76,17 +76,7 @@ describe("ACP over /ws/agent/acp with the SDK's client and the real Claude Code 
     stub = await startAnthropicStub((body) => reply(body));
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        TMPDIR: join(home, "tmp"),
-        CLAUDE_CONFIG_DIR: join(home, ".claude"),
-        ANTHROPIC_BASE_URL: stub.url,
-        ANTHROPIC_API_KEY: "test-key",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        IS_SANDBOX: "1",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: realClaudeEnv(home, stub.url),
     });
     acpUrl = `${gw.url.replace("http", "ws")}/ws/agent/acp`;
     const created = await post("/api/agent", {

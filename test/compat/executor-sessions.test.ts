@@ -9,7 +9,7 @@
  * lists them, reads them, imports one as a gateway session and resumes it.
  */
 import { spawn } from "node:child_process";
-import { appendFile, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +30,7 @@ import {
 } from "../fixtures/openai-responses-stub.js";
 import { type Json, jsonClient } from "../helpers/clients.js";
 import { configureRealClaudeHome, REAL_CLAUDE, realClaudeEnv } from "../helpers/real-claude-home.js";
+import { configureRealCodexHome } from "../helpers/real-codex-home.js";
 
 const CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
 
@@ -267,32 +268,7 @@ describe("Codex's own sessions (rollouts) through the gateway", () => {
     await mkdir(join(home, ".codex"), { recursive: true });
     await mkdir(join(home, ".viben/executors"), { recursive: true });
     stub = await startResponsesStub(codexReply);
-    await writeFile(
-      join(home, ".codex/config.toml"),
-      [
-        'model_provider = "local"',
-        "check_for_update_on_startup = false",
-        "[model_providers.local]",
-        'name = "local"',
-        `base_url = "${stub.url}/v1"`,
-        'wire_api = "responses"',
-        'env_key = "LOCAL_API_KEY"',
-        "request_max_retries = 0",
-        "stream_max_retries = 0",
-        "[analytics]",
-        "enabled = false",
-        "[features]",
-        "plugins = false",
-      ].join("\n"),
-    );
-    await writeFile(join(home, ".viben/executors/CODEX.yaml"), `command: ${CODEX}\n`);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      CODEX_HOME: join(home, ".codex"),
-      LOCAL_API_KEY: "sk-test",
-      VIBEN_LOG_LEVEL: "silent",
-    };
+    const env = await configureRealCodexHome(home, stub.url);
     const out = await runCli(
       CODEX,
       [

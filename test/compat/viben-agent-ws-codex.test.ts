@@ -3,7 +3,7 @@
 //     "No active proxy to steer"-style refusals come back as `error` frames and the socket stays open)
 // The run is the real Codex CLI against the local Responses API stub (test/fixtures/openai-responses-stub.ts):
 // it takes one prompt per process, so steer and approvals are refused clearly while the run goes on.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,8 +11,9 @@ import { type RunningGateway, startGateway } from "../../runtime/node/server.js"
 import { type ResponsesStub, startResponsesStub } from "../fixtures/openai-responses-stub.js";
 import { jsonClient, openWs } from "../helpers/clients.js";
 import { gate } from "../helpers/interactive-claude.js";
+import { configureRealCodexHome } from "../helpers/real-codex-home.js";
 
-const CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
+const _CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
 
 describe("/ws/agent/run with the real Codex CLI (no control channel)", () => {
   let home: string;
@@ -29,34 +30,10 @@ describe("/ws/agent/run with the real Codex CLI (no control channel)", () => {
       await held.opened;
       return { text: "Hello from Codex." };
     });
-    await writeFile(
-      join(home, ".codex/config.toml"),
-      [
-        'model_provider = "local"',
-        "check_for_update_on_startup = false",
-        "[model_providers.local]",
-        'name = "local"',
-        `base_url = "${stub.url}/v1"`,
-        'wire_api = "responses"',
-        'env_key = "LOCAL_API_KEY"',
-        "request_max_retries = 0",
-        "stream_max_retries = 0",
-        "[analytics]",
-        "enabled = false",
-        "[features]",
-        "plugins = false",
-      ].join("\n"),
-    );
-    await writeFile(join(home, ".viben/executors/CODEX.yaml"), `command: ${CODEX}\n`);
+    const codexEnv = await configureRealCodexHome(home, stub.url);
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        CODEX_HOME: join(home, ".codex"),
-        LOCAL_API_KEY: "sk-test",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: codexEnv,
     });
     const created = await jsonClient(() => gw.url).post("/api/agent", {
       id: "codex",

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,8 +11,9 @@ import {
   startResponsesStub,
 } from "../fixtures/openai-responses-stub.js";
 import { type Json, jsonClient, openSse } from "../helpers/clients.js";
+import { configureRealCodexHome } from "../helpers/real-codex-home.js";
 
-const CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
+const _CODEX = resolve(import.meta.dirname, "../../node_modules/.bin/codex");
 
 /** Marker words in the newest user message choose the stub's answer. */
 function reply(body: ResponsesRequest) {
@@ -43,34 +44,10 @@ describe("the real Codex CLI through the gateway, against a local Responses API 
     await mkdir(join(home, ".viben/executors"), { recursive: true });
     stub = await startResponsesStub((body) => reply(body));
     // The user's own Codex configuration points it at the local provider, as a real setup would.
-    await writeFile(
-      join(home, ".codex/config.toml"),
-      [
-        'model_provider = "local"',
-        "check_for_update_on_startup = false",
-        "[model_providers.local]",
-        'name = "local"',
-        `base_url = "${stub.url}/v1"`,
-        'wire_api = "responses"',
-        'env_key = "LOCAL_API_KEY"',
-        "request_max_retries = 0",
-        "stream_max_retries = 0",
-        "[analytics]",
-        "enabled = false",
-        "[features]",
-        "plugins = false",
-      ].join("\n"),
-    );
-    await writeFile(join(home, ".viben/executors/CODEX.yaml"), `command: ${CODEX}\n`);
+    const codexEnv = await configureRealCodexHome(home, stub.url);
     gw = await startGateway({
       port: 0,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        CODEX_HOME: join(home, ".codex"),
-        LOCAL_API_KEY: "sk-test",
-        VIBEN_LOG_LEVEL: "silent",
-      },
+      env: codexEnv,
     });
     const created = await post("/api/agent", {
       name: "Codex",
