@@ -1,13 +1,11 @@
-import { AgentSideConnection } from "@agentclientprotocol/sdk";
-import type { WSContext, WSEvents } from "hono/ws";
+import type { WSEvents } from "hono/ws";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { ApiError } from "../errors.js";
 import { createDocumentedRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, switchingProtocols, webSocketHandshake } from "../lib/schemas.js";
-import { type AcpConnectionContext, GatewayAcpAgent } from "./gateway-agent.js";
-import { WebSocketAcpStream } from "./socket-stream.js";
+import type { AcpConnectionContext } from "./gateway-agent.js";
 
 const ACP_DESCRIPTION = [
   "The Agent Client Protocol (https://agentclientprotocol.com, protocol version 1): JSON-RPC 2.0, one message",
@@ -39,25 +37,6 @@ const acpWsRoute = defineRoute("viewer", {
   },
 });
 
-/** One socket: the SDK's connection over it, and the gateway agent behind that. */
-function openConnection(ws: WSContext, context: AcpConnectionContext) {
-  const socket = new WebSocketAcpStream(ws);
-  let agent: GatewayAcpAgent | undefined;
-  const connection = new AgentSideConnection((client) => {
-    agent = new GatewayAcpAgent(client, context);
-    return agent;
-  }, socket.stream);
-  // The connection ends with its socket; a failure there is the socket's, already seen by onError.
-  void connection.closed.catch(() => undefined);
-  return {
-    receive: (data: unknown) => socket.receive(data),
-    close: () => {
-      socket.end();
-      void agent?.disconnect();
-    },
-  };
-}
-
 /** /ws/agent/acp: the gateway's agents as one ACP agent, where the runtime can upgrade (501 elsewhere). */
 export const acpWsRouter = createDocumentedRouter(acpWsRoute).get("/", async (c, next) => {
   const services = c.get("services");
@@ -75,6 +54,8 @@ export const acpWsRouter = createDocumentedRouter(acpWsRoute).get("/", async (c,
     workdirRoots: c.get("gatewayConfig").workdirRoots,
     ...(agentId ? { agentId } : {}),
   };
+  // The ACP SDK loads with the first ACP connection, not at start-up.
+  const { openConnection } = await import("./acp-connection.js");
   return upgradeWebSocket((): WSEvents => {
     let connection: ReturnType<typeof openConnection> | undefined;
     return {

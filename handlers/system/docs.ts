@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.js";
 
@@ -52,5 +51,10 @@ export function mountDocs(app: OpenAPIHono<AppEnv>, version: string): void {
     tags: API_TAGS,
     security: [{ bearer: [] }],
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Viben Gateway API" }));
+  // The page's module loads on the first visit, not at start-up.
+  app.get("/docs", async (c, next) => {
+    const { swaggerUI } = await import("@hono/swagger-ui");
+    // biome-ignore lint/suspicious/noExplicitAny: swaggerUI is typed for the default Env, ours has bindings.
+    return swaggerUI({ url: "/openapi.json", title: "Viben Gateway API" })(c as any, next);
+  });
 }

@@ -14,7 +14,7 @@ export async function countMcpServers(
     locateAll(sources, roots).map(async ({ location, path }) => {
       const text = await readTextOrNull(path);
       if (text === null) return 0;
-      const parsed = parseConfigText(text, location.format);
+      const parsed = await parseConfigText(text, location.format);
       if (parsed === undefined) return 0;
       try {
         return location.countServers(parsed, { workspacePath });

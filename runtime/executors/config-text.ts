@@ -1,14 +1,15 @@
-import { parse as parseToml } from "smol-toml";
 import type { ConfigFormat } from "./types.js";
 
 /**
  * Parses a configuration file's text, or returns undefined when it is malformed: a broken hand edit must
  * make a count 0, never fail a listing. JSON files may carry comments and trailing commas, as several CLIs
- * (Gemini, OpenCode, VS Code-style settings) accept them.
+ * (Gemini, OpenCode, VS Code-style settings) accept them. The TOML parser loads with the first TOML file.
  */
-export function parseConfigText(text: string, format: ConfigFormat): unknown {
+export async function parseConfigText(text: string, format: ConfigFormat): Promise<unknown> {
   try {
-    return format === "toml" ? parseToml(text) : parseJsonWithComments(text);
+    if (format !== "toml") return parseJsonWithComments(text);
+    const { parse } = await import("smol-toml");
+    return parse(text);
   } catch {
     return undefined;
   }

@@ -28,7 +28,7 @@ import { createNativeSessionStore } from "../executors/native-sessions/store.js"
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
-import { createGatewayNativeRunner } from "../native/index.js";
+import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
@@ -159,7 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return { timeoutMs: config.runTimeoutMs, stopGraceMs: config.stopGraceMs };
     },
     // Agents without an executor run inside the gateway against their provider (runtime/native).
-    native: createGatewayNativeRunner({ globalScope: scopes.global(), env, logger }),
+    native: createLazyNativeRunner({ globalScope: scopes.global(), env, logger }),
     // Executors that report tokens but no cost (Codex, Gemini, ...) are priced from the price table.
     pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,

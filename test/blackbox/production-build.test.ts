@@ -22,6 +22,29 @@ function childrenOf(pid: number): string[] {
   }
 }
 
+interface Metafile {
+  outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+}
+
+/** The npm packages in the output files that load with `entry` itself (static imports, transitively). */
+function packagesLoadedAtStart(meta: Metafile, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const output = meta.outputs[file];
+    if (!output) return;
+    for (const input of Object.keys(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      if (name) packages.add(name);
+    }
+    for (const imported of output.imports) if (imported.kind === "import-statement") visit(imported.path);
+  };
+  visit(entry);
+  return packages;
+}
+
 describe("the production build (npm start's plain JavaScript)", () => {
   afterAll(() => rm(OUT, { recursive: true, force: true }));
 
@@ -30,6 +53,23 @@ describe("the production build (npm start's plain JavaScript)", () => {
     const stamp = (await stat(join(OUT, ".build-stamp"))).mtimeMs;
     await build();
     expect((await stat(join(OUT, ".build-stamp"))).mtimeMs).toBe(stamp);
+
+    // What a request may never need loads on first use, not at start.
+    const meta = JSON.parse(readFileSync(join(OUT, "meta.json"), "utf8")) as Metafile;
+    const entry = Object.keys(meta.outputs).find((file) => file.endsWith("/node.js"));
+    const atStart = packagesLoadedAtStart(meta, entry as string);
+    expect(atStart).toContain("hono");
+    for (const lazy of [
+      "ai",
+      "@ai-sdk/anthropic",
+      "@ai-sdk/openai",
+      "@modelcontextprotocol/sdk",
+      "@agentclientprotocol/sdk",
+      "smol-toml",
+      "@hono/swagger-ui",
+    ]) {
+      expect(atStart, lazy).not.toContain(lazy);
+    }
 
     const home = await makeTempHome();
     const child = spawn(process.execPath, ["--enable-source-maps", join(OUT, "node.js"), "--port", "0"], {
@@ -56,9 +96,22 @@ describe("the production build (npm start's plain JavaScript)", () => {
       const agent = await fetch(`${url}/api/agent`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Built" }),
+        body: JSON.stringify({ name: "Built", provider: "missing", model: "some-model" }),
       });
       expect(agent.status).toBe(201);
+      // Lazily loaded chunks load from the bundle: the docs page and the native runner (which refuses an
+      // agent without a provider only after loading).
+      const docs = await fetch(`${url}/docs`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain("/openapi.json");
+      const { id } = (await agent.json()) as { id: string };
+      const spawned = await fetch(`${url}/api/agent/${id}/spawn`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "hello", workdir: home }),
+      });
+      expect(spawned.status).toBe(400);
+      expect(await spawned.json()).toMatchObject({ code: "PROVIDER_NOT_CONFIGURED" });
       // No wrapper process: the gateway is the process npm start runs.
       expect(childrenOf(child.pid as number)).toEqual([]);
     } finally {
