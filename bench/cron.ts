@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,11 +8,12 @@ import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";
 import { Scopes } from "../storage/scopes.js";
 import { ROOT } from "./lib.js";
+import { buildGateway, GATEWAY_ENTRY } from "./startup.js";
 
 export interface CronBenchRow {
   scenario: string;
   jobs: number;
-  /** Spawn to "listening" (tsx and module loading included), median of the runs. */
+  /** Spawn to "listening" (module loading included), median of the runs. */
   listeningMs: number;
   /** Spawn to the scheduler's "cron jobs scheduled" (it loads in the background once the server listens). */
   cronReadyMs: number;
@@ -29,7 +30,6 @@ export interface CronBench {
 }
 
 const CLK_TCK = 100;
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 
 /** 10,000 jobs that will not fire during the measurement: daily times half a day away, and 6-hour intervals. */
 async function writeJobs(home: string, count: number): Promise<void> {
@@ -59,7 +59,7 @@ async function writeJobs(home: string, count: number): Promise<void> {
   await Promise.all(writes);
 }
 
-/** The gateway process and its tsx parent: utime+stime in ms, and resident memory. */
+/** The gateway process: utime+stime in ms, and resident memory. */
 async function usage(pids: number[]): Promise<{ cpuMs: number; rssMb: number }> {
   let ticks = 0;
   let rssKb = 0;
@@ -89,7 +89,7 @@ interface StartedGateway {
 /** `npm start`'s entry as its own process, timing its two milestones from the spawn. */
 async function spawnGateway(home: string): Promise<StartedGateway> {
   const started = performance.now();
-  const child = spawn(TSX, ["runtime/node.ts", "--port", "0"], {
+  const child = spawn(process.execPath, [GATEWAY_ENTRY, "--port", "0"], {
     cwd: ROOT,
     env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -135,17 +135,12 @@ async function measureGateway(
     listening.push(gateway.listeningMs);
     ready.push(await gateway.cronReadyMs);
     if (run === runs - 1) {
-      const tsx = gateway.child.pid!;
-      const node = Number(
-        execFileSync("ps", ["-o", "pid=", "--ppid", String(tsx)], { encoding: "utf8" })
-          .trim()
-          .split(/\s+/)[0],
-      );
+      const node = gateway.child.pid!;
       // Let start-up work (watchers, first reads) settle, then measure a quiet gateway.
       await new Promise((r) => setTimeout(r, 2000));
-      const before = await usage([tsx, node]);
+      const before = await usage([node]);
       await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-      const after = await usage([tsx, node]);
+      const after = await usage([node]);
       idleCpuMsPerSec = (after.cpuMs - before.cpuMs) / idleSeconds;
       rssMb = after.rssMb;
     }
@@ -200,6 +195,7 @@ export async function benchCron(
   const jobs = options.jobs ?? 10_000;
   const idleSeconds = options.idleSeconds ?? 5;
   const runs = options.runs ?? 3;
+  buildGateway();
   const empty = await mkdtemp(join(tmpdir(), "viben-bench-cron-empty-"));
   const loaded = await mkdtemp(join(tmpdir(), "viben-bench-cron-jobs-"));
   try {
@@ -233,6 +229,16 @@ export function printCronBench(bench: CronBench): void {
   console.log(
     `CronScheduler.start() over the same jobs, in process: ${bench.schedulerStartMs.toFixed(0)} ms`,
   );
+  const [empty, loaded] = bench.rows;
+  if (empty && loaded) {
+    // Issue 12's targets: ready ≤ 1 s after listening, ≤ +30 MB over the empty gateway.
+    const readyAfterListen = loaded.cronReadyMs - loaded.listeningMs;
+    const extraMb = loaded.rssMb - empty.rssMb;
+    console.log(
+      `cron ready ${readyAfterListen.toFixed(0)} ms after listening (target <= 1000) ${readyAfterListen <= 1000 ? "OK" : "ABOVE TARGET"}; ` +
+        `memory +${extraMb.toFixed(0)} MB (target <= +30) ${extraMb <= 30 ? "OK" : "ABOVE TARGET"}`,
+    );
+  }
 }
 
 // `npx tsx bench/cron.ts`: this bench on its own (it is not part of `npm run bench`).

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Figures, load, printTable, startServer } from "./lib.js";
+import { buildGateway, GATEWAY_ENTRY } from "./startup.js";
 
 /**
  * Issue 2's figures: GET /health on the gateway beside a bare node:http server, and GET /api/agent over
@@ -23,8 +24,9 @@ export async function benchFoundation(duration: number): Promise<Figures[]> {
       );
     }
   }
-  const bare = await startServer("bench/bare-health.ts", [], {});
-  const gateway = await startServer("runtime/node.ts", ["--port", "0"], {
+  const bare = await startServer("bench/bare-health.mjs", [], {});
+  buildGateway();
+  const gateway = await startServer(GATEWAY_ENTRY, ["--port", "0"], {
     HOME: home,
     VIBEN_LOG_LEVEL: "silent",
   });
@@ -37,8 +39,14 @@ export async function benchFoundation(duration: number): Promise<Figures[]> {
     await load("warmup", `${gateway.url}/health`, { duration: 1 });
     await load("warmup", agentsUrl, { duration: 1 });
     const rows = [
-      await load("bare node:http GET /health", `${bare.url}/health`, { duration }),
-      await load("gateway GET /health", `${gateway.url}/health`, { duration }),
+      await load("bare node:http GET /health, 50 connections", `${bare.url}/health`, {
+        duration,
+        connections: 50,
+      }),
+      await load("gateway GET /health, 50 connections", `${gateway.url}/health`, {
+        duration,
+        connections: 50,
+      }),
       await load("gateway GET /api/agent (400 agents), 1 connection", agentsUrl, {
         duration,
         connections: 1,

@@ -1,15 +1,29 @@
+import { availableParallelism } from "node:os";
 import { benchCron, printCronBench } from "./cron.js";
 import { benchFanout, printFanout } from "./fanout.js";
 import { benchFoundation, printTable, summariseFoundation } from "./foundation.js";
-import { benchNative } from "./native.js";
+import { describeMachine, watchMachine } from "./machine.js";
+import { benchNative, printNative } from "./native.js";
 import { benchQueue, printQueueBench } from "./queue.js";
 import { benchSessionLog } from "./session-log.js";
 import { benchSpawnLatency } from "./spawn-latency.js";
+import { benchStartup, printStartup } from "./startup.js";
 import { benchTerminal, printTerminal } from "./terminal.js";
 import { benchWorkerColdStart, printWorkerColdStart } from "./worker.js";
 
-/** `npm run bench [-- seconds]`: every figure beside its baseline, measured in the same run. */
-const duration = Number(process.argv[2] ?? 5);
+/**
+ * `npm run bench [-- --quick] [-- seconds]`: every figure beside its baseline, measured in the same run.
+ * `--quick` shortens every part (1 s of load, one start, fewer jobs) for a look during development; the
+ * README's figures come from a full run on a quiet machine.
+ */
+const quick = process.argv.includes("--quick");
+const seconds = process.argv.slice(2).find((arg) => /^\d+$/.test(arg));
+const duration = Number(seconds ?? (quick ? 1 : 5));
+const machine = watchMachine(availableParallelism());
+console.log(quick ? "Quick run (--quick): short measurements, rough figures.\n" : "");
+
+console.log("Start-up: process start → first /health 200, and idle memory (npm start's build)\n");
+printStartup(await benchStartup(quick ? 1 : 3));
 
 const foundation = await benchFoundation(duration);
 console.log(`\nHTTP (${duration}s each, 10 connections unless noted, autocannon)\n`);
@@ -38,23 +52,20 @@ console.log(
   `gateway overhead: ${spawn.overheadMedianMs.toFixed(1)} ms (target < 20 ms) ${spawn.overheadMedianMs < 20 ? "OK" : "ABOVE TARGET"}`,
 );
 
-const native = await benchNative();
-console.log("\nNative run streaming: stub chunk → delta (2,000 chunks)\n");
-console.log("| path | deltas | events/s | p50 ms | p99 ms |\n|---|---|---|---|---|");
-for (const r of native) {
-  console.log(
-    `| ${r.scenario} | ${r.chunks} | ${r.eventsPerSec} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`,
-  );
-}
+const tokens = quick ? 250 : 1000;
+console.log(`\nNative run streaming: stub chunk → delta (${tokens} chunks, one every 4 ms)\n`);
+printNative(await benchNative(tokens));
 
 console.log("\nQueue throughput: enqueue → run → done with a trivial fixture executor\n");
-printQueueBench(await benchQueue());
+printQueueBench(await benchQueue(quick ? 50 : 200));
 
 console.log("\nTerminal echo round trip\n");
 printTerminal(await benchTerminal());
 
 console.log("\nCron: 10,000 scheduled jobs on disk beside an empty gateway\n");
-printCronBench(await benchCron());
+printCronBench(await benchCron(quick ? { runs: 1, idleSeconds: 2 } : {}));
 
 console.log("\nCold start to the first /health answer\n");
 printWorkerColdStart(await benchWorkerColdStart());
+
+console.log(`\n${describeMachine(machine.stop())}`);

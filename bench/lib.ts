@@ -13,13 +13,20 @@ export interface Figures {
   errors: number;
 }
 
-/** Starts a TypeScript entry as its own process (so load generator and server do not share a core). */
+/** Starts an entry (JavaScript, or TypeScript through tsx) as its own process (so load generator and server do not share a core). */
 export async function startServer(
   entry: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(TSX, [entry, ...args], {
+  // JavaScript runs on plain node (as npm start does); TypeScript through tsx.
+  const [command, argv] = entry.endsWith(".ts")
+    ? [TSX, [entry, ...args]]
+    : [
+        process.execPath,
+        [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), entry, ...args],
+      ];
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],

@@ -97,12 +97,24 @@ export async function benchQueue(jobs = 200): Promise<QueueBench> {
   return { directRunsPerSec: direct, rows };
 }
 
+/** Issue 12's target: one lane runs jobs at ≥ half the rate of spawning the executor directly. */
+export const QUEUE_RATIO_TARGET = 0.5;
+
 export function printQueueBench(bench: QueueBench): void {
   console.log("| path | concurrency | jobs | jobs/s | median enqueue → done ms |\n|---|---|---|---|---|");
   console.log(`| fixture spawned directly, in a loop | 1 | – | ${bench.directRunsPerSec.toFixed(1)} | – |`);
   for (const row of bench.rows) {
     console.log(
       `| POST /api/queue → run → done | ${row.concurrency} | ${row.jobs} | ${row.jobsPerSec.toFixed(1)} | ${row.medianLatencyMs.toFixed(1)} |`,
+    );
+  }
+  const lane = bench.rows.find((row) => row.concurrency === 1);
+  if (lane) {
+    const ratio = lane.jobsPerSec / bench.directRunsPerSec;
+    // Per job, what the queue adds to the executor's own time (enqueue request, bookkeeping, spawn).
+    const addedMs = 1000 / lane.jobsPerSec - 1000 / bench.directRunsPerSec;
+    console.log(
+      `one lane vs direct spawning: ${ratio.toFixed(2)}x (target >= ${QUEUE_RATIO_TARGET}x) ${ratio >= QUEUE_RATIO_TARGET ? "OK" : "BELOW TARGET"}; the queue adds ${addedMs.toFixed(1)} ms per job`,
     );
   }
 }

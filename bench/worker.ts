@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startWranglerDev } from "../test/shared/wrangler-dev.js";
 import { ROOT } from "./lib.js";
+import { buildGateway, GATEWAY_ENTRY } from "./startup.js";
 
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 const RUNS = 3;
 const POLL_MS = 10;
 
@@ -24,12 +24,12 @@ export interface WorkerColdStartBench {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** `npm start`'s entry (tsx runtime/node.ts) on a fresh HOME: spawn to the first /health answer. */
+/** `npm start`'s entry (node dist/node.js) on a fresh HOME: spawn to the first /health answer. */
 async function nodeColdStart(): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), "viben-bench-cold-"));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(TSX, ["runtime/node.ts", "--port", String(port)], {
+  const child = spawn(process.execPath, [GATEWAY_ENTRY, "--port", String(port)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: home, VIBEN_LOG_LEVEL: "warn" },
     stdio: "ignore",
@@ -73,7 +73,8 @@ async function measure(label: string, once: () => Promise<number>): Promise<Cold
 
 /** Cold start to the first /health answer, median of 3: `wrangler dev` beside the Node gateway, same run. */
 export async function benchWorkerColdStart(): Promise<WorkerColdStartBench> {
-  const node = await measure("Node gateway (tsx runtime/node.ts)", nodeColdStart);
+  buildGateway();
+  const node = await measure("Node gateway (npm start: node dist/node.js)", nodeColdStart);
   const workerd = await measure("wrangler dev --local (workerd)", workerdColdStart);
   return { node, workerd };
 }
