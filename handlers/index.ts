@@ -86,6 +86,7 @@ export function createServices(deps: GatewayDeps): Services {
     events: deps.events,
     sseHeartbeatMs: deps.sseHeartbeatMs,
     runs: deps.runs,
+    runRegistry: deps.runRegistry,
     queue: deps.queue,
     cron: deps.cron,
     heartbeat: deps.heartbeat,
