@@ -22,12 +22,9 @@ export const OpenVesperRunSchema = z
       .openapi({ description: "Names the conversation; a new key starts a session (created on first use)" }),
     session_key: z.string().min(1, "must not be empty").max(512).optional(),
     session_id: idSchema.optional().openapi({ description: "Our session id (instead of a key)" }),
-    agent: idSchema
-      .optional()
-      .openapi({
-        description:
-          "Agent id; `auto` (the original's default) or absent: the session's or the default agent",
-      }),
+    agent: idSchema.optional().openapi({
+      description: "Agent id; `auto` (the original's default) or absent: the session's or the default agent",
+    }),
     agent_id: idSchema.optional(),
     channel: z
       .string()

@@ -121,6 +121,8 @@ export class GatewayRunRegistry implements RunRegistry, RunLifecycle {
     const live = this.memory.get(record.run_id);
     // A record that says running but is not live here was cut off before recovery could see it.
     if (!live) return { record, done: false, timedOut: false };
+    // It may have ended while the record was read.
+    if (isFinalRunStatus(live.status)) return { record: withJob(live, record), done: true, timedOut: false };
     const final = await new Promise<RunRecord | undefined>((resolve) => {
       const waiting = this.waiters.get(record.run_id) ?? new Set();
       this.waiters.set(record.run_id, waiting);
