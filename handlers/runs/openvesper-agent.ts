@@ -6,7 +6,7 @@ import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "../lib/schemas.js";
 import { IdempotencyHeaders, startIdempotent } from "./idempotent-start.js";
-import { prepareOpenVesperRun, OpenVesperRunSchema as RunBody } from "./openvesper-requests.js";
+import { prepareOpenVesperRun, OpenVesperRunRequestSchema as RunBody } from "./openvesper-requests.js";
 import { openVesperStream } from "./openvesper-stream.js";
 import { awaitRecord } from "./run-wait.js";
 

@@ -11,7 +11,7 @@ import { prepareChatRun, requireSessions } from "./run-requests.js";
  * `{sessionKey, message, channel:"cli"}`), with our snake_case spellings beside: a run of `agent` (else
  * the session's agent, else the default one) in the session `sessionKey` names (storage/session-keys.ts).
  */
-export const OpenVesperRunSchema = z
+export const OpenVesperRunRequestSchema = z
   .object({
     message: z.string().min(1, "must not be empty").max(1_000_000),
     sessionKey: z
@@ -36,7 +36,7 @@ export const OpenVesperRunSchema = z
   })
   .openapi("OpenVesperRunRequest");
 
-export type OpenVesperRunBody = z.infer<typeof OpenVesperRunSchema>;
+export type OpenVesperRunBody = z.infer<typeof OpenVesperRunRequestSchema>;
 
 /** The run a body asks for; `channel` defaults to what the route is (`rest`, `sse`, `ws`). */
 export async function prepareOpenVesperRun(
