@@ -20,6 +20,7 @@ import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
 import type { RunQueue } from "./capabilities/queue.js";
+import type { RunRegistry } from "./capabilities/run-registry.js";
 import type { RunService } from "./capabilities/runs.js";
 import type { GatewayStartup } from "./capabilities/startup.js";
 import type { Telemetry } from "./capabilities/telemetry.js";
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   /** Interval of `: ping` comments on idle SSE streams (default 15 s). */
   sseHeartbeatMs?: number;
   runs?: RunService;
+  /** Every run by its id (Node); /agent/run/* and /api/runs/{id} answer 501 without it. */
+  runRegistry?: RunRegistry;
   /** The durable run queue (Node); /api/queue and task starts answer 501 without it. */
   queue?: RunQueue;
   /** Scheduled runs (Node); /api/cron answers 501 without it. */
@@ -83,6 +86,7 @@ export interface Services {
   events?: EventBus;
   sseHeartbeatMs?: number;
   runs?: RunService;
+  runRegistry?: RunRegistry;
   queue?: RunQueue;
   cron?: CronService;
   heartbeat?: HeartbeatService;

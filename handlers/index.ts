@@ -42,6 +42,9 @@ import { agentRunRouter } from "./runs/agent-run.js";
 import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
 import { chatRouter } from "./runs/chat.js";
+import { openVesperAgentRouter } from "./runs/openvesper-agent.js";
+import { openVesperRunsRouter } from "./runs/openvesper-runs.js";
+import { runsByIdRouter } from "./runs/runs-by-id.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
 import { agentSessionMessagesRouter } from "./sessions/agent-session-messages.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
@@ -86,6 +89,7 @@ export function createServices(deps: GatewayDeps): Services {
     events: deps.events,
     sseHeartbeatMs: deps.sseHeartbeatMs,
     runs: deps.runs,
+    runRegistry: deps.runRegistry,
     queue: deps.queue,
     cron: deps.cron,
     heartbeat: deps.heartbeat,
@@ -190,6 +194,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/events", eventsRouter)
     .route("/api/telemetry", telemetryRouter)
     .route("/api", dashboardRouter)
+    .route("/api/runs", runsByIdRouter)
+    // OpenVesper's run routes at its literal paths (no /api prefix, camelCase).
+    .route("/agent", openVesperAgentRouter)
+    .route("/agent", openVesperRunsRouter)
     .route("/api/budget", budgetRouter)
     .route(WEBSOCKET_ROUTES[0], wsRouter)
     .route("/api/terminals", terminalsRouter)

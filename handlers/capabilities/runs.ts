@@ -8,6 +8,9 @@ export interface RunRequest {
   sessionId?: string;
   /** Who asked: "spawn", "chat", "ws", "cron", ... */
   source: string;
+  /** OpenVesper's channel and session key, kept in the run's record (GET /agent/run/:runId). */
+  channel?: string;
+  sessionKey?: string;
 }
 
 export interface RunOutcome {

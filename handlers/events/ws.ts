@@ -13,6 +13,7 @@ import { errorResponses, switchingProtocols, webSocketHandshake } from "../lib/s
 import { prepareChatRun } from "../runs/run-requests.js";
 import { eventJson } from "./event-json.js";
 import { WsLink } from "./ws-link.js";
+import { OPENVESPER_FRAME_TYPES, OpenVesperDialect } from "./ws-openvesper.js";
 import { RyvosDialect } from "./ws-ryvos.js";
 import { VIBEN_FRAME_TYPES, VibenDialect } from "./ws-viben.js";
 
@@ -44,13 +45,14 @@ const ClientFrame = z.discriminatedUnion("type", [
 ]);
 
 type Frame = z.infer<typeof ClientFrame>;
-type Dialect = "gateway" | "viben" | "ryvos";
+type Dialect = "gateway" | "viben" | "ryvos" | "openvesper";
 
 /** Which protocol a frame speaks: Viben's PascalCase types, Ryvos's `request`, else ours. */
 function dialectOf(json: unknown): Dialect {
   const type = (json as { type?: unknown } | null)?.type;
   if (typeof type !== "string") return "gateway";
   if (VIBEN_FRAME_TYPES.has(type)) return "viben";
+  if (OPENVESPER_FRAME_TYPES.has(type)) return "openvesper";
   return type === "request" ? "ryvos" : "gateway";
 }
 
@@ -67,6 +69,7 @@ class WsClient {
   private dialect: Dialect = "gateway";
   private viben: VibenDialect | undefined;
   private ryvos: RyvosDialect | undefined;
+  private openVesper: OpenVesperDialect | undefined;
 
   constructor(services: Services, role: Role, config: GatewayConfig, ws: WSContext) {
     this.link = new WsLink(services, role, config, ws);
@@ -92,6 +95,10 @@ class WsClient {
       if (dialect === "ryvos") {
         this.ryvos ??= new RyvosDialect(this.link);
         return await this.ryvos.handle(json);
+      }
+      if (dialect === "openvesper") {
+        this.openVesper ??= new OpenVesperDialect(this.link);
+        return await this.openVesper.handle(json);
       }
     } catch (error) {
       return this.fail(error, undefined, dialect);
@@ -173,6 +180,7 @@ class WsClient {
   private textError(code: string, message: string): void {
     if (this.dialect === "viben") this.viben?.error(message, code);
     else if (this.dialect === "ryvos") this.ryvos?.parseError(message);
+    else if (this.dialect === "openvesper") this.openVesper?.error(message, code);
     else this.error(code, message);
   }
 
@@ -186,6 +194,7 @@ class WsClient {
       this.link.services.logger.error({ msg: "websocket frame failed", error: (error as Error).message });
     const [code, message] = known ? [error.code, error.message] : ["INTERNAL_ERROR", "internal error"];
     if (dialect === "viben") this.viben?.error(message, code);
+    else if (dialect === "openvesper") this.openVesper?.error(message, code);
     else this.error(code, message, id);
   }
 }
@@ -205,7 +214,10 @@ const WS_DESCRIPTION = [
   'every event arrives as `{"type":"Event","data":{"channel","payload":{"type":<PascalCase>,"data":<envelope>}}}`)',
   'and Ryvos\'s RPC dialect (`{"type":"request","id","method","params"}` with `agent.send`, `agent.cancel`,',
   '`session.list`, `session.history`, `approval.respond`, answered by `{"type":"response","id","result"|"error"}`;',
-  'from the first request every event is pushed as `{"type":"event","session_id","event":{"kind","text"?,"tool"?,"data"?}}`).',
+  'from the first request every event is pushed as `{"type":"event","session_id","event":{"kind","text"?,"tool"?,"data"?}}`),',
+  'and OpenVesper\'s (`{"type":"register","sessionKey","channel"?}` → `registered`; `{"type":"message","sessionKey"?,"message","agent"?,"channel"?}`',
+  "(operator) runs the agent in the key's session: `start {sessionId, agent, runId}`, `token {text}`…, `tool-call`, `tool-result`,",
+  "then `done {reply, durationMs}` or `error {error}`).",
 ].join(" ");
 
 /** How /ws appears in the OpenAPI document (the handler below serves it). */

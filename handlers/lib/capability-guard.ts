@@ -4,6 +4,7 @@ import type { Services } from "../context.js";
 /** The runtime capabilities a runtime may leave out: routes that need one answer 501 without it. */
 export type CapabilityName =
   | "runs"
+  | "runRegistry"
   | "sessions"
   | "history"
   | "queue"
@@ -27,6 +28,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   runs: on("running agents is"),
   sessions: on("sessions are"),
   history: on("sessions are"),
+  runRegistry: on("the run registry is"),
   queue: on("the run queue is"),
   terminals: (runtime) => notSupported(`terminals are not available on ${runtime}`, { runtime }),
   cron: on("cron jobs are"),

@@ -22,7 +22,7 @@ export const WorkspaceQuerySchema = z.object({
     .openapi({ type: "boolean", description: "Include global resources (default true)" }),
 });
 
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 426 | 429 | 501 | 502 | 504;
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 408 | 409 | 413 | 422 | 426 | 429 | 501 | 502 | 504;
 
 /** The JSON error envelope under each status, described once for every route that can answer it. */
 export const errorResponses = (...statuses: ErrorStatus[]) =>
@@ -44,6 +44,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   504: "The run timed out",
   403: "Role, origin or host not allowed",
   404: "Not found",
+  408: "Waited longer than the timeout given (RUN_WAIT_TIMEOUT)",
   409: "Conflict",
   422: "Stored configuration is invalid",
   501: "Not supported in this runtime",

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
@@ -19,6 +20,7 @@ import {
 import { HistoryRepository } from "../../storage/history.js";
 import { findPricing } from "../../storage/model-pricing.js";
 import { isLoopbackAddress } from "../../storage/rules/loopback.js";
+import { RunRecordRepository } from "../../storage/run-records.js";
 import { Scopes } from "../../storage/scopes.js";
 import { SessionRepository } from "../../storage/sessions.js";
 import { CronScheduler } from "../cron/scheduler.js";
@@ -33,6 +35,7 @@ import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
 import { RunManager } from "../runs/run-manager.js";
+import { GatewayRunRegistry } from "../runs/run-registry.js";
 import { createAccounting } from "../telemetry/accounting.js";
 import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.js";
 import { VERSION } from "../version.js";
@@ -145,6 +148,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (interrupted > 0)
     logger.warn({ msg: "sessions interrupted by the last shutdown marked failed", count: interrupted });
   const accounting = await createAccounting({ log, gatewayConfig, events, logger });
+  // Every run by its id; runs the last gateway left live read as interrupted before any run starts.
+  const runRegistry = new GatewayRunRegistry({
+    records: new RunRecordRepository(scopes.global()),
+    now: () => new Date(),
+    logger,
+    stop: (sessionId): Promise<boolean> => runs.stop(sessionId),
+    queue: (): RunQueue => queue.queue,
+  });
+  const cutOff = await runRegistry.recover();
+  if (cutOff.length > 0)
+    logger.warn({ msg: "runs cut off by the last shutdown marked interrupted", count: cutOff.length });
   const runs = new RunManager({
     sessions,
     events,
@@ -164,6 +178,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,
     processes,
+    lifecycle: runRegistry,
   });
   const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
@@ -203,6 +218,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     nativeSessions: createNativeSessionStore({ home, env }),
     gatewayConfig,
     runs,
+    runRegistry,
     queue: queue.queue,
     cron,
     heartbeat,
@@ -275,6 +291,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         if (stragglers.length > 0)
           logger.warn({ msg: "killed processes left at shutdown", processes: describe(stragglers) });
         await accounting.ledger.flush();
+        await runRegistry.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
         events.close("gateway shutting down");
         for (const client of wss.clients) client.terminate();

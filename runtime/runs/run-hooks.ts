@@ -1,3 +1,4 @@
+import type { RunOutcome, RunRequest } from "../../handlers/capabilities/runs.js";
 import type { AgentRecord } from "../../storage/agents.js";
 import type { SessionMessage } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
@@ -80,4 +81,20 @@ export interface RunHooks {
   afterRun?(summary: RunSummary): Promise<void>;
   /** Called for every provider call of a native run. */
   onProviderCall?(usage: ProviderCallUsage): void;
+}
+
+/** A run that has just started, as the run registry records it. */
+export interface RunStart {
+  runId: string;
+  sessionId: string;
+  pid: number;
+  executor: string;
+  workdir: string;
+  request: RunRequest;
+}
+
+/** Where every run's start and end is reported (the run registry); called synchronously, never throws. */
+export interface RunLifecycle {
+  started(run: RunStart): void;
+  finished(outcome: RunOutcome): void;
 }

@@ -20,7 +20,7 @@ import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
 import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
-import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
+import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
@@ -45,6 +45,8 @@ export interface RunManagerOptions {
    * still found and killed when the run ends. Without it only the process tree is followed.
    */
   processes?: GatewayProcesses;
+  /** Told of every run's start and end, whatever started it (the run registry). */
+  lifecycle?: RunLifecycle;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -239,6 +241,14 @@ export class RunManager implements RunService {
     recorder.begin();
     recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
     conversation?.started({ sessionId, runId, pid: child.pid, executor: plan.executor, workdir });
+    this.options.lifecycle?.started({
+      runId,
+      sessionId,
+      pid: child.pid,
+      executor: plan.executor,
+      workdir,
+      request,
+    });
 
     const timeout = setTimeout(() => {
       active.stopReason = "timeout";
@@ -251,7 +261,9 @@ export class RunManager implements RunService {
       // The run is over only once nothing it started runs: stop, timeout and a normal end alike.
       if (family) await this.killLeftovers(family, runId);
       try {
-        return await recorder.finish(exit, active.stopReason);
+        const outcome = await recorder.finish(exit, active.stopReason);
+        this.options.lifecycle?.finished(outcome);
+        return outcome;
       } finally {
         this.active.delete(sessionId);
       }
