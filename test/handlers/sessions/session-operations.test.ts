@@ -45,7 +45,10 @@ describe("session operations: both spellings over one implementation", () => {
       "second answer",
     ]);
     const stored = await sessions.get(fork.id as string);
-    expect(stored).toMatchObject({ fork_native_session_id: "claude-native-1", forked_from: { session_id: "s-1" } });
+    expect(stored).toMatchObject({
+      fork_native_session_id: "claude-native-1",
+      forked_from: { session_id: "s-1" },
+    });
     expect(stored.native_session_id).toBeUndefined();
     // The key now names the fork; it cannot be taken twice.
     expect(await json(await app.request("/sessions/telegram%3A42"))).toMatchObject({ id: fork.id });
@@ -129,7 +132,9 @@ describe("session operations: both spellings over one implementation", () => {
       shouldAutoCompact: false,
     });
     expect(tokens.estimatedTokens).toBeGreaterThan(0);
-    expect(await json(await app.request("/api/sessions/s-1/tokens"))).toMatchObject({ context_window: 200_000 });
+    expect(await json(await app.request("/api/sessions/s-1/tokens"))).toMatchObject({
+      context_window: 200_000,
+    });
   });
 });
 
