@@ -3,6 +3,7 @@
  * The gateway's transcript is the truth for native agents; an executor CLI keeps its own conversation, so
  * each operation also leaves the session a way to continue in the CLI:
  * - `fork_native_session_id`: a CLI session to fork on the next run (Claude Code `--resume --fork-session`);
+ * - `fork_on_resume`: the session's own CLI session was forked from, so its next run forks it as well;
  * - `carry_over`: the live transcript as text, handed to a CLI that starts a fresh conversation (a branch,
  *   a compacted or reset session, or a CLI without a fork of its own).
  * Both matter only while the session has no `native_session_id` of its own (the runtime reads them then).
@@ -68,6 +69,11 @@ export async function copySession(
     title: source.title,
   });
   if (messages.length > 0) await sessions.appendMessages(created.id, messages.map(asInput));
+  // Both sides of a fork leave the CLI conversation they shared as it was: the source's next run forks
+  // it too (where the CLI can), else its later turns would show up in the fork's first run.
+  if (options.reason === "fork" && source.native_session_id) {
+    await sessions.update(source.id, { fork_on_resume: true });
+  }
   const archived = options.reason === "reset" || options.reason === "compact";
   // A whole copy can fork the CLI's own conversation; a partial one can only be told what was said.
   const nativeFork = options.reason === "fork" && source.native_session_id ? source.native_session_id : null;

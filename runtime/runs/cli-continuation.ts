@@ -11,7 +11,10 @@ export function cliContinuation(
   prompt: string,
   canFork: boolean,
 ): { prompt: string; resumeSessionId?: string; forkSession?: boolean } {
-  if (session.native_session_id) return { prompt, resumeSessionId: session.native_session_id };
+  if (session.native_session_id) {
+    const fork = canFork && session.fork_on_resume === true;
+    return { prompt, resumeSessionId: session.native_session_id, ...(fork ? { forkSession: true } : {}) };
+  }
   const forkFrom = session.fork_native_session_id;
   if (canFork && typeof forkFrom === "string" && forkFrom.length > 0) {
     return { prompt, resumeSessionId: forkFrom, forkSession: true };

@@ -381,6 +381,13 @@ export class RunManager implements RunService {
         // Resume the CLI's conversation, fork one (a forked session), or start one with the transcript.
         const continued = cliContinuation(session, prompt, descriptor.adapter.forkSession === true);
         const runSpec = { ...spec, ...continued };
+        // Forked once: the run records its own new CLI session, which later runs resume.
+        if (continued.forkSession) {
+          await this.options.sessions.update(session.id, {
+            fork_on_resume: null,
+            fork_native_session_id: null,
+          });
+        }
         const protocol = interactive ? descriptor.adapter.interactive?.() : undefined;
         if (interactive && protocol) {
           // A two-way CLI: the prompt is the first turn on its open stdin.
