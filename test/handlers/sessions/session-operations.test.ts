@@ -50,6 +50,11 @@ describe("session operations: both spellings over one implementation", () => {
       forked_from: { session_id: "s-1" },
     });
     expect(stored.native_session_id).toBeUndefined();
+    // The source keeps its CLI session but forks it on its next run, so the two never share later turns.
+    expect(await sessions.get("s-1")).toMatchObject({
+      native_session_id: "claude-native-1",
+      fork_on_resume: true,
+    });
     // The key now names the fork; it cannot be taken twice.
     expect(await json(await app.request("/sessions/telegram%3A42"))).toMatchObject({ id: fork.id });
     const again = await app.request("/sessions/s-1/fork", post({ newSessionKey: "telegram:42" }));
