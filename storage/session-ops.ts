@@ -110,7 +110,12 @@ export async function checkBranchPoint(sessions: SessionRepository, sid: string,
 }
 
 /** Fields that tie a session to a CLI conversation; cleared when the gateway's transcript is rewritten. */
-const CLI_STATE = { native_session_id: null, fork_native_session_id: null, native_usage: null } as const;
+const CLI_STATE = {
+  native_session_id: null,
+  fork_native_session_id: null,
+  fork_on_resume: null,
+  native_usage: null,
+} as const;
 
 /**
  * Clears the conversation and keeps the session (its id, key and agent); the old transcript goes to an

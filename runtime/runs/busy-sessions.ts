@@ -1,5 +1,5 @@
 import type { InteractiveRun, RunHandle, RunRequest } from "../../handlers/capabilities/runs.js";
-import { conflict } from "../../storage/errors.js";
+import { conflict, DomainError } from "../../storage/errors.js";
 import type { QueueMode } from "../../storage/session-queue-mode.js";
 
 /** A message waiting for its session's current run to end (GET /sessions/:key/queue lists them). */
@@ -45,8 +45,13 @@ export class BusySessions {
     if (mode === "steer") {
       const live = this.deps.findInteractive(sid);
       if (live?.features.steer && this.deps.running(sid)) {
-        live.steer(request.prompt);
-        return { runId: live.runId, sessionId: live.sessionId, pid: live.pid, done: live.done };
+        try {
+          live.steer(request.prompt);
+          return { runId: live.runId, sessionId: live.sessionId, pid: live.pid, done: live.done };
+        } catch (error) {
+          // The run is ending (its turns are done): the message runs after it instead.
+          if (!(error instanceof DomainError && error.kind === "conflict")) throw error;
+        }
       }
     }
     if (mode === "interrupt") {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { InteractiveRun, RunHandle, RunRequest } from "../../handlers/capabilities/runs.js";
 import { BusySessions } from "../../runtime/runs/busy-sessions.js";
 import { cliContinuation } from "../../runtime/runs/cli-continuation.js";
+import { conflict } from "../../storage/errors.js";
 import type { QueueMode } from "../../storage/session-queue-mode.js";
 import type { SessionRecord } from "../../storage/sessions.js";
 
@@ -95,6 +96,29 @@ describe("BusySessions: a message to a running session follows the session's que
     plain.running.get("s")!.finish();
     await queued;
     expect(plain.launched).toEqual(["one", "two"]);
+  });
+});
+
+describe("BusySessions: a steer the live run refuses (its turns are done)", () => {
+  it("is queued after the run instead", async () => {
+    const ending = {
+      runId: "live",
+      sessionId: "s",
+      pid: 7,
+      done: Promise.resolve(),
+      features: { steer: true, interrupt: true, questions: true },
+      steer: () => {
+        throw conflict("RUN_ENDING", "the run is ending");
+      },
+    };
+    const h = harness("steer", ending as unknown as InteractiveRun);
+    await h.busy.start(h.request("one"));
+    const queued = h.busy.start(h.request("two"));
+    await Promise.resolve();
+    expect(h.busy.pending("s")).toHaveLength(1);
+    h.running.get("s")!.finish();
+    await queued;
+    expect(h.launched).toEqual(["one", "two"]);
   });
 });
 
