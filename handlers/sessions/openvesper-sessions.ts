@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { idSchema } from "../../storage/schema-helpers.js";
 import type { SessionMessage, SessionRecord } from "../../storage/sessions.js";
 import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -26,12 +27,13 @@ import {
  * (apps/cli/src/commands/monitor.ts) reads GET /sessions as an array.
  */
 
+// In a path a key follows the id rules (no `/`, `\`, `:`, `..`, control characters): a key that breaks
+// them (e.g. `cli:direct`, fine in a body) is reached here by its session id, which GET /sessions lists.
 const KeyParams = z.object({
-  key: z
-    .string()
-    .min(1)
-    .max(512)
-    .openapi({ param: { name: "key", in: "path" }, description: "A sessionKey or a session id" }),
+  key: idSchema.openapi({
+    param: { name: "key", in: "path" },
+    description: "A sessionKey or a session id (a key with / \\ or : is reached by its session id)",
+  }),
 });
 
 /** How many messages GET /sessions/:key shows (the original keeps at most 200 a session). */

@@ -55,8 +55,13 @@ describe("session operations: both spellings over one implementation", () => {
       native_session_id: "claude-native-1",
       fork_on_resume: true,
     });
-    // The key now names the fork; it cannot be taken twice.
-    expect(await json(await app.request("/sessions/telegram%3A42"))).toMatchObject({ id: fork.id });
+    // The key names the fork (in a path a key with ":" is refused: the fork is reached by its id there);
+    // it cannot be taken twice.
+    const list = await json<Json[]>(await app.request("/sessions"));
+    expect(list.find((s) => s.id === fork.id)).toMatchObject({ sessionKey: "telegram:42" });
+    expect((await app.request("/sessions/telegram%3A42")).status).toBe(400);
+    await app.request("/sessions/s-1/fork", post({ newSessionKey: "tg-42" }));
+    expect(await json(await app.request("/sessions/tg-42"))).toMatchObject({ sessionKey: "tg-42" });
     const again = await app.request("/sessions/s-1/fork", post({ newSessionKey: "telegram:42" }));
     expect(again.status).toBe(409);
     // Our spelling: no key needed, 201 with the session view.
