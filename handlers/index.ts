@@ -48,6 +48,8 @@ import { runsByIdRouter } from "./runs/runs-by-id.js";
 import { agentHistoryRouter } from "./sessions/agent-history.js";
 import { agentSessionMessagesRouter } from "./sessions/agent-session-messages.js";
 import { agentSessionsRouter } from "./sessions/agent-sessions.js";
+import { openVesperSessionsRouter } from "./sessions/openvesper-sessions.js";
+import { sessionActionsRouter } from "./sessions/session-actions.js";
 import { sessionChatRouter } from "./sessions/session-chat.js";
 import { sessionsRouter } from "./sessions/sessions.js";
 import { mountDocs } from "./system/docs.js";
@@ -168,6 +170,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent", agentHistoryRouter)
     .route("/api/sessions", sessionsRouter)
     .route("/api/sessions", sessionChatRouter)
+    .route("/api/sessions", sessionActionsRouter)
+    .route("/sessions", openVesperSessionsRouter)
     .route("/api/chat", chatRouter)
     .route("/api/executors", executorsRouter)
     .route("/api/executors", executorSessionsRouter)

@@ -1,79 +1,121 @@
+/*
+ * OpenVesper names a conversation by a `sessionKey` the client chooses (a chat id, "cli_user", …); ours are
+ * session ids. One index maps the one onto the other so both spellings reach the same session: a key that
+ * is an existing session's id is that session; any other key is looked up in `session-keys.yaml` (global
+ * scope) and, when asked to, given a fresh session id on first use (the session itself is created by its
+ * first run, under that id).
+ */
 import { invalid } from "./errors.js";
 import { idProblem } from "./ids.js";
-import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import type { SessionRepository } from "./sessions.js";
-import { z } from "./zod.js";
+import { applyPatch, yamlToObject } from "./yaml.js";
 
-/*
- * OpenVesper names a conversation by a free-form `sessionKey` ("alice", "telegram:42", "cli"); ours are
- * session ids. One rule maps the first onto the second, shared by every route that takes a key (runs,
- * /sessions/:key, /ws): a key equal to an existing session id is that session; any other key is looked up
- * in a small index `session-keys/<sha256 of key>.yaml`, and given a new session id on first use (the
- * session itself is created by its first run, under that id).
- */
-
-export const SESSION_KEYS_BASE = "session-keys";
-export const MAX_SESSION_KEY_LENGTH = 512;
-
-const SessionKeyEntrySchema = z.looseObject({
-  key: z.string(),
-  session_id: z.string().min(1),
-  created_at: isoTimestamp,
-});
-
-export type SessionKeyEntry = z.infer<typeof SessionKeyEntrySchema>;
+export const SESSION_KEYS_KEY = "session-keys.yaml";
+const MAX_KEY_LENGTH = 512;
 
 export interface SessionKeyDeps {
-  /** The global scope (the index lives there, beside the sessions). */
+  /** The global scope (the index lives in its document store). */
   scope: Scope;
   sessions: Pick<SessionRepository, "find">;
   newId?: () => string;
-  now?: () => Date;
 }
 
-async function keyOf(sessionKey: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(sessionKey));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${SESSION_KEYS_BASE}:${hex}.yaml`;
+export interface ResolvedSessionKey {
+  sessionId: string;
+  /** False until a session with that id exists (a key indexed but never run, or just created). */
+  exists: boolean;
+  /** True when this call added the key to the index. */
+  created: boolean;
 }
 
-/** Refuses a key no client could mean (empty, too long, control characters), naming the field. */
-export function checkSessionKey(sessionKey: unknown, field = "sessionKey"): string {
-  if (typeof sessionKey !== "string" || sessionKey.length === 0) throw invalid(field, "must not be empty");
-  if (sessionKey.length > MAX_SESSION_KEY_LENGTH)
-    throw invalid(field, `must be at most ${MAX_SESSION_KEY_LENGTH} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(sessionKey)) throw invalid(field, "must not contain control characters");
-  return sessionKey;
-}
-
-/** The session id a key stands for, without creating an index entry (null when the key is new). */
-export async function findSessionKey(deps: SessionKeyDeps, sessionKey: string): Promise<string | null> {
-  checkSessionKey(sessionKey);
-  if (idProblem(sessionKey) === undefined && (await deps.sessions.find(sessionKey))) return sessionKey;
-  const stored = await deps.scope.store.read(await keyOf(sessionKey));
-  const parsed = stored ? SessionKeyEntrySchema.safeParse(stored.data) : undefined;
-  return parsed?.success ? parsed.data.session_id : null;
+/** A key must be printable text of reasonable length (it is a map key, never a file name). */
+export function checkSessionKey(key: unknown, field = "sessionKey"): string {
+  if (typeof key !== "string" || key.length === 0) throw invalid(field, "must be a non-empty string");
+  if (key.length > MAX_KEY_LENGTH) throw invalid(field, `must be at most ${MAX_KEY_LENGTH} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid(field, "must not contain control characters");
+  return key;
 }
 
 /**
- * The session id for a key: an existing session of that id, else the indexed one, else a new id that is
- * indexed at once (two first uses at the same moment agree: the index file is created only if absent).
+ * The session a key names: the session whose id it is, else the indexed one; null when neither and
+ * `create` is not set. With `create`, an unknown key is indexed to a new id (atomically: two concurrent
+ * first uses get the same id).
  */
-export async function resolveSessionKey(deps: SessionKeyDeps, sessionKey: string): Promise<string> {
-  const found = await findSessionKey(deps, sessionKey);
-  if (found) return found;
-  const entry: SessionKeyEntry = {
-    key: sessionKey,
-    session_id: (deps.newId ?? (() => crypto.randomUUID()))(),
-    created_at: (deps.now?.() ?? new Date()).toISOString(),
-  };
-  const key = await keyOf(sessionKey);
-  const created = await deps.scope.store.createIfAbsent(key, entry);
-  if (created) return entry.session_id;
-  // Another request indexed the key first: use its session.
-  const stored = await deps.scope.store.read(key);
-  const parsed = stored ? SessionKeyEntrySchema.safeParse(stored.data) : undefined;
-  if (parsed?.success) return parsed.data.session_id;
-  return entry.session_id;
+export async function resolveSessionKey(
+  deps: SessionKeyDeps,
+  key: string,
+  options: { create?: boolean } = {},
+): Promise<ResolvedSessionKey | null> {
+  checkSessionKey(key);
+  if (idProblem(key) === undefined && (await deps.sessions.find(key))) {
+    return { sessionId: key, exists: true, created: false };
+  }
+  const indexed = await lookupSessionKey(deps.scope, key);
+  if (indexed)
+    return { sessionId: indexed, exists: (await deps.sessions.find(indexed)) !== null, created: false };
+  if (!options.create) return null;
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const candidate = newId();
+  let sessionId = candidate;
+  await deps.scope.store.update(SESSION_KEYS_KEY, (doc) => {
+    const current = doc ? yamlToObject(doc) : {};
+    const keys = (current.keys ?? {}) as Record<string, unknown>;
+    const existing = keys[key];
+    if (typeof existing === "string") {
+      sessionId = existing;
+      return null;
+    }
+    const next = doc ?? deps.scope.store.emptyDocument();
+    applyPatch(next, { keys: { ...keys, [key]: candidate } });
+    return next;
+  });
+  return { sessionId, exists: false, created: sessionId === candidate };
+}
+
+/** Points a key at a session (a fork or branch given a new key); refuses a key already taken. */
+export async function bindSessionKey(scope: Scope, key: string, sessionId: string): Promise<void> {
+  checkSessionKey(key);
+  let taken: string | undefined;
+  await scope.store.update(SESSION_KEYS_KEY, (doc) => {
+    const current = doc ? yamlToObject(doc) : {};
+    const keys = (current.keys ?? {}) as Record<string, unknown>;
+    if (typeof keys[key] === "string" && keys[key] !== sessionId) {
+      taken = keys[key] as string;
+      return null;
+    }
+    const next = doc ?? scope.store.emptyDocument();
+    applyPatch(next, { keys: { ...keys, [key]: sessionId } });
+    return next;
+  });
+  if (taken) throw invalid("newSessionKey", `session key '${key}' is already in use`, { session_id: taken });
+}
+
+/** The keys that name each session (for views). */
+export async function sessionKeysBySession(scope: Scope): Promise<Map<string, string>> {
+  const stored = await scope.store.read(SESSION_KEYS_KEY);
+  const keys = (stored?.data.keys ?? {}) as Record<string, unknown>;
+  const bySession = new Map<string, string>();
+  for (const [key, sid] of Object.entries(keys)) if (typeof sid === "string") bySession.set(sid, key);
+  return bySession;
+}
+
+async function lookupSessionKey(scope: Scope, key: string): Promise<string | undefined> {
+  const stored = await scope.store.read(SESSION_KEYS_KEY);
+  const keys = stored?.data.keys;
+  if (!keys || typeof keys !== "object") return undefined;
+  const value = (keys as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The session id a key names, without indexing it (null when the key is new). */
+export async function findSessionKey(deps: SessionKeyDeps, key: string): Promise<string | null> {
+  return (await resolveSessionKey(deps, key))?.sessionId ?? null;
+}
+
+/** The session id for a key, indexing a new key to a fresh id on first use (for runs that name a key). */
+export async function ensureSessionKey(deps: SessionKeyDeps, key: string): Promise<string> {
+  const resolved = await resolveSessionKey(deps, key, { create: true });
+  // With `create`, resolveSessionKey always answers; the fallback only satisfies the type.
+  return resolved?.sessionId ?? key;
 }

@@ -297,6 +297,27 @@ export class SessionRepository {
     return toUiBlocks(await this.allMessages(sid));
   }
 
+  /** Every message of the conversation, oldest first (reads the whole log). */
+  async transcript(sid: string): Promise<SessionMessage[]> {
+    return this.allMessages(sid);
+  }
+
+  /**
+   * Hands the session to another agent (OpenVesper's agent switch): agent_id is managed, so it changes only
+   * here, together with where the agent lives and how it runs.
+   */
+  async reassignAgent(
+    sid: string,
+    agent: { agent_id: string; agent_source: "global" | "workspace"; executor_type?: string },
+  ): Promise<SessionRecord> {
+    assertValidId(agent.agent_id, "agent_id");
+    return this.mutateMeta(sid, () => ({
+      agent_id: agent.agent_id,
+      agent_source: agent.agent_source,
+      executor_type: agent.executor_type ?? null,
+    }));
+  }
+
   private async allMessages(sid: string): Promise<SessionMessage[]> {
     await this.get(sid);
     const messages: SessionMessage[] = [];
@@ -343,6 +364,8 @@ export class SessionRepository {
           status: run.status,
           started_at: startedAt,
           ended_at: ended.toISOString(),
+          // The last run's usage is the best measure of how full the context window is (GET …/tokens).
+          tokens: run.tokens,
           ...(run.error === undefined ? {} : { error: run.error }),
           ...(run.exit_code === undefined ? {} : { exit_code: run.exit_code }),
         },

@@ -38,6 +38,8 @@ export interface RunService {
   /** Stops the session's run; resolves false when nothing was running. */
   stop(sessionId: string): Promise<boolean>;
   isRunning(sessionId: string): boolean;
+  /** Messages waiting for the session's current run (its queue mode is `queue` or `steer`); absent: none. */
+  pending?(sessionId: string): Array<{ message: string; source: string; enqueuedAt: string }>;
   /** Starts a run the caller talks to (see InteractiveRun below); absent where a runtime has none. */
   startInteractive?(request: InteractiveRunRequest): Promise<InteractiveRun>;
   /** The live interactive run of a session, if any (for side-channel answers, steer and stop). */

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { idSchema } from "../../storage/schema-helpers.js";
-import { resolveSessionKey } from "../../storage/session-keys.js";
+import { ensureSessionKey } from "../../storage/session-keys.js";
 import type { RunRequest } from "../capabilities/runs.js";
 import type { AppEnv, Services } from "../context.js";
 import { prepareChatRun, requireSessions } from "./run-requests.js";
@@ -62,7 +62,7 @@ export async function prepareKeyedRun(
     body.session_id ??
     (sessionKey === undefined
       ? undefined
-      : await resolveSessionKey({ scope: services.scopes.global(), sessions }, sessionKey));
+      : await ensureSessionKey({ scope: services.scopes.global(), sessions }, sessionKey));
   const agent = body.agent === "auto" ? undefined : body.agent;
   const request = await prepareChatRun(
     services,

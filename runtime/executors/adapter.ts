@@ -19,6 +19,8 @@ export interface RunSpec {
   permissionMode?: PermissionMode;
   /** The executor's own session id to resume (from an earlier run's `session` output). */
   resumeSessionId?: string;
+  /** Resume `resumeSessionId` as a new conversation of its own (set only where `forkSession` is true). */
+  forkSession?: boolean;
 }
 
 export interface CommandLine {
@@ -67,6 +69,8 @@ export interface ExecutorAdapter {
   createParser(): OutputParser;
   /** Resuming works only from the workdir the session started in (Claude, Gemini). */
   readonly resumeRequiresSameWorkdir: boolean;
+  /** The CLI can fork a conversation it resumes (Claude Code `--fork-session`). */
+  readonly forkSession?: boolean;
   /**
    * The CLI reports usage summed over the whole conversation, earlier resumed runs included (Codex,
    * Qwen): the gateway subtracts what it recorded for the session before.

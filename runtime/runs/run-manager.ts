@@ -15,9 +15,12 @@ import { readExecutorOverride } from "../../storage/executor-overrides.js";
 import { canonicalExecutorId } from "../../storage/executor-types.js";
 import type { ModelPricing } from "../../storage/provider-types.js";
 import type { Scope } from "../../storage/scopes.js";
+import { queueModeOf } from "../../storage/session-queue-mode.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
+import { BusySessions, type PendingMessage } from "./busy-sessions.js";
+import { cliContinuation } from "./cli-continuation.js";
 import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
@@ -89,6 +92,15 @@ export class RunManager implements RunService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly interactive = new Map<string, InteractiveRun>();
   private shuttingDown = false;
+  // A message to a running session follows the session's queue mode (reject, queue, steer, interrupt).
+  private readonly busySessions = new BusySessions({
+    running: (sid) => this.active.get(sid)?.done,
+    stop: (sid) => this.stop(sid),
+    findInteractive: (sid) => this.interactive.get(sid),
+    mode: async (sid) => queueModeOf(await this.options.sessions.find(sid)),
+    launch: async (request) => (await this.launch(request)).handle,
+    now: () => this.options.now(),
+  });
 
   constructor(private readonly options: RunManagerOptions) {}
 
@@ -101,7 +113,12 @@ export class RunManager implements RunService {
   }
 
   async start(request: RunRequest): Promise<RunHandle> {
-    return (await this.launch(request)).handle;
+    return this.busySessions.start(request);
+  }
+
+  /** Messages waiting for the session's current run to end. */
+  pending(sessionId: string): PendingMessage[] {
+    return this.busySessions.pending(sessionId);
   }
 
   /**
@@ -373,18 +390,27 @@ export class RunManager implements RunService {
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
       launch: async ({ session, family, stopGraceMs, onOutput, interactive }) => {
-        const resumeSessionId = session.native_session_id;
+        // Resume the CLI's conversation, fork one (a forked session), or start one with the transcript.
+        const continued = cliContinuation(session, prompt, descriptor.adapter.forkSession === true);
+        const runSpec = { ...spec, ...continued };
+        // Forked once: the run records its own new CLI session, which later runs resume.
+        if (continued.forkSession) {
+          await this.options.sessions.update(session.id, {
+            fork_on_resume: null,
+            fork_native_session_id: null,
+          });
+        }
         const protocol = interactive ? descriptor.adapter.interactive?.() : undefined;
         if (interactive && protocol) {
           // A two-way CLI: the prompt is the first turn on its open stdin.
           interactive.useProtocol(protocol);
-          const line = protocol.buildCommand({ ...spec, resumeSessionId });
+          const line = protocol.buildCommand(runSpec);
           const child = new SupervisedProcess({
             command,
             args: [...(override?.args ?? []), ...line.args],
             cwd: workdir,
             env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
-            stdin: `${protocol.userTurn(prompt)}\n`,
+            stdin: `${protocol.userTurn(runSpec.prompt)}\n`,
             keepStdinOpen: true,
             parser: interactive.parser(() => descriptor.adapter.createParser()),
             onOutput,
@@ -393,7 +419,7 @@ export class RunManager implements RunService {
           interactive.attach(child);
           return child;
         }
-        const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId });
+        const line = descriptor.adapter.buildCommand(runSpec);
         return new SupervisedProcess({
           command,
           args: [...(override?.args ?? []), ...line.args],

@@ -4,7 +4,7 @@ import { MemoryAppendLog } from "../../storage/drivers/memory-append-log.js";
 import { StorageError } from "../../storage/errors.js";
 import { HistoryRepository } from "../../storage/history.js";
 import { Scopes } from "../../storage/scopes.js";
-import { findSessionKey, resolveSessionKey } from "../../storage/session-keys.js";
+import { ensureSessionKey, findSessionKey } from "../../storage/session-keys.js";
 import { SessionRepository } from "../../storage/sessions.js";
 
 function deps() {
@@ -20,11 +20,11 @@ describe("resolveSessionKey", () => {
   it("gives a new key a session id on first use and the same one afterwards", async () => {
     const d = deps();
     expect(await findSessionKey(d, "telegram:42")).toBeNull();
-    const first = await resolveSessionKey(d, "telegram:42");
+    const first = await ensureSessionKey(d, "telegram:42");
     expect(first).toBe("s-1");
-    expect(await resolveSessionKey(d, "telegram:42")).toBe("s-1");
+    expect(await ensureSessionKey(d, "telegram:42")).toBe("s-1");
     expect(await findSessionKey(d, "telegram:42")).toBe("s-1");
-    expect(await resolveSessionKey(d, "alice")).toBe("s-2");
+    expect(await ensureSessionKey(d, "alice")).toBe("s-2");
   });
 
   it("takes a key equal to an existing session id as that session", async () => {
@@ -36,19 +36,19 @@ describe("resolveSessionKey", () => {
       workspace_path: "/home/u",
       workdir: "/home/u",
     });
-    expect(await resolveSessionKey(d, "existing")).toBe("existing");
+    expect(await ensureSessionKey(d, "existing")).toBe("existing");
   });
 
   it("agrees on one session when two first uses race", async () => {
     const d = deps();
-    const [a, b] = await Promise.all([resolveSessionKey(d, "k"), resolveSessionKey(d, "k")]);
+    const [a, b] = await Promise.all([ensureSessionKey(d, "k"), ensureSessionKey(d, "k")]);
     expect(a).toBe(b);
   });
 
   it("refuses empty, overlong and control-character keys, naming the field", async () => {
     const d = deps();
     for (const key of ["", "x".repeat(513), "a\nb"]) {
-      const error = await resolveSessionKey(d, key).catch((e: unknown) => e);
+      const error = await ensureSessionKey(d, key).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageError);
       expect((error as StorageError).message).toMatch(/sessionKey/);
     }

@@ -20,6 +20,7 @@ export const claudeCodeAdapter: ExecutorAdapter = {
   },
   createParser: () => createClaudeStreamParser(),
   resumeRequiresSameWorkdir: true,
+  forkSession: true,
   // The same options with stdin kept open for turns, interrupts and permission answers.
   interactive: () => claudeControlProtocol((spec) => ({ args: claudeOptions(spec) })),
 };
@@ -34,6 +35,8 @@ function claudeOptions(spec: RunSpec): string[] {
   if (servers) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
   if (spec.permissionMode) args.push("--permission-mode", spec.permissionMode);
   if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+  // A new session id whose conversation starts as a copy of the resumed one (a gateway session fork).
+  if (spec.resumeSessionId && spec.forkSession) args.push("--fork-session");
   return args;
 }
 
