@@ -264,15 +264,12 @@ export class BackgroundTaskScheduler implements BackgroundTaskService {
     outcome: { result?: string; error?: string },
   ): Promise<void> {
     if (this.stopped || task.status !== "running") return;
-    task.status = status;
-    task.completedAt = this.now();
-    task.result = outcome.result ?? null;
-    task.error = outcome.error ?? null;
-    await this.save(task);
-    this.publish("background_task_ended", task);
+    // The next occurrence is written before this task's end, so a crash in between cannot lose the
+    // schedule (a restart finds this task running, follows its job again, and finds the next one made).
     // A recurring task goes on after a failed run too: one bad run does not end a schedule.
-    if (task.recurEveryMs) {
-      await this.add(
+    let next = [...this.tasks.values()].find((t) => t.previousTaskId === task.id);
+    if (!next && task.recurEveryMs) {
+      next = await this.add(
         {
           kind: task.kind,
           sessionKey: task.sessionKey,
@@ -285,6 +282,12 @@ export class BackgroundTaskScheduler implements BackgroundTaskService {
         { sessionId: task.sessionId ?? null, previousTaskId: task.id },
       );
     }
+    task.status = status;
+    task.completedAt = this.now();
+    task.result = outcome.result ?? null;
+    task.error = outcome.error ?? null;
+    await this.save(task);
+    this.publish("background_task_ended", task, next ? { next_task_id: next.id } : {});
   }
 
   /** The job of a task cut off by a restart: the one it recorded, or one queued just before the cut. */
@@ -320,9 +323,10 @@ export class BackgroundTaskScheduler implements BackgroundTaskService {
     await this.options.repository.save(task);
   }
 
-  private publish(type: string, task: BackgroundTask): void {
+  private publish(type: string, task: BackgroundTask, extra: Record<string, unknown> = {}): void {
     this.options.events?.publish({
       type,
+      ...extra,
       task_id: task.id,
       kind: task.kind,
       status: task.status,
