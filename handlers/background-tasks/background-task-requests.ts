@@ -11,7 +11,14 @@ const DAY_MS = 86_400_000;
 const MIN_RECUR_MS = 1000;
 
 const sessionKey = z.string().min(1, "must not be empty").max(500);
-const runAt = z.number().int().nonnegative().openapi({ description: "Epoch ms; now when absent" });
+/** The latest time a JavaScript Date holds (epoch ms). */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+const runAt = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_TIME_MS)
+  .openapi({ description: "Epoch ms; now when absent" });
 const recurEvery = z
   .number()
   .int()
