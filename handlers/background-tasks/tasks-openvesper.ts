@@ -101,13 +101,15 @@ export const tasksOpenVesperRouter = createRouter()
       request: { params: TaskIdParams },
       responses: {
         200: jsonContent(z.object({ cancelled: z.boolean() }), "Whether it was cancelled"),
-        ...errorResponses(400, 501),
+        ...errorResponses(400, 404, 501),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const cancelled = await requireCapability(c.get("services"), "backgroundTasks").cancel(id);
-      return c.json({ cancelled }, 200);
+      const service = requireCapability(c.get("services"), "backgroundTasks");
+      // The original answers {cancelled: false} for an unknown id too; a 404 names the mistake instead.
+      if (!service.get(id)) throw taskNotFound(id);
+      return c.json({ cancelled: await service.cancel(id) }, 200);
     },
   );
 

@@ -208,7 +208,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     events,
     runs,
     queue: queue.queue,
-    concurrency: async () => (await gatewayConfig.get()).queue.concurrency,
+    concurrency: async () => (gatewayConfig.peek() ?? (await gatewayConfig.get())).queue.concurrency,
   });
   activity.start();
   // Known once the server listens (the port may be 0 until then); /health reports it.

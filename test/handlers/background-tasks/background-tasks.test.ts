@@ -107,7 +107,9 @@ describe("/tasks and /api/background-tasks", () => {
 
     expect(await json(await send("DELETE", `/tasks/${id}`))).toEqual({ cancelled: true });
     expect(await json(await send("DELETE", `/tasks/${id}`))).toEqual({ cancelled: false });
-    expect(await json(await send("DELETE", "/tasks/t_unknown"))).toEqual({ cancelled: false });
+    const unknown = await send("DELETE", "/tasks/t_unknown");
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).code).toBe("TASK_NOT_FOUND");
     expect(await json(await send("GET", `/tasks/${id}`))).toMatchObject({ status: "cancelled" });
     const missing = await send("GET", "/tasks/t_unknown");
     expect(missing.status).toBe(404);
