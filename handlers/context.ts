@@ -9,6 +9,8 @@ import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
+import type { GatewayActivity } from "./capabilities/activity.js";
+import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -69,6 +71,10 @@ export interface GatewayDeps {
   edgeInbox?: EdgeInbox;
   /** How the process was started (Node, once listening); /health adds it as `startup` for local callers. */
   startup?: () => GatewayStartup | undefined;
+  /** OpenVesper's background tasks (Node); /tasks and /api/background-tasks answer 501 without it. */
+  backgroundTasks?: BackgroundTaskService;
+  /** Live runs per session (Node); /lanes answers 501 without it and /health leaves its counts out. */
+  activity?: GatewayActivity;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -99,6 +105,8 @@ export interface Services {
   providerChecks?: ProviderChecker;
   edgeInbox?: EdgeInbox;
   startup?: GatewayDeps["startup"];
+  backgroundTasks?: BackgroundTaskService;
+  activity?: GatewayActivity;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -11,6 +11,8 @@ import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
+import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
+import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
@@ -20,6 +22,7 @@ import { wsRouter } from "./events/ws.js";
 import { executorSessionsRouter } from "./executors/executor-sessions.js";
 import { executorsRouter } from "./executors/executors.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
+import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
@@ -37,6 +40,7 @@ import { providerKeyStatusRouter } from "./providers/provider-key-status.js";
 import { providerModelsRouter } from "./providers/provider-models.js";
 import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
+import { createLanesRouter } from "./queue/lanes-openvesper.js";
 import { queueRouter } from "./queue/queue.js";
 import { agentRunRouter } from "./runs/agent-run.js";
 import { agentRunWsRouter } from "./runs/agent-run-ws.js";
@@ -104,6 +108,8 @@ export function createServices(deps: GatewayDeps): Services {
     providerChecks: deps.providerChecks,
     edgeInbox: deps.edgeInbox,
     startup: deps.startup,
+    backgroundTasks: deps.backgroundTasks,
+    activity: deps.activity,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -208,7 +214,13 @@ export function createApp(deps: GatewayDeps) {
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
     .route(WEBSOCKET_ROUTES[2], acpWsRouter)
     .route(WEBSOCKET_ROUTES[3], terminalVibenRouter)
-    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter);
+    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter)
+    // OpenVesper's heartbeat, lanes and background tasks at its literal paths, and their /api homes.
+    .route("/heartbeat", heartbeatOpenVesperRouter)
+    .route("/lanes", createLanesRouter("getOpenVesperLanes"))
+    .route("/api/lanes", createLanesRouter("getSessionLanes"))
+    .route("/tasks", tasksOpenVesperRouter)
+    .route("/api/background-tasks", backgroundTasksRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

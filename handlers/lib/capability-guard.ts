@@ -17,7 +17,9 @@ export type CapabilityName =
   | "providerChecks"
   | "telemetry"
   | "events"
-  | "upgradeWebSocket";
+  | "upgradeWebSocket"
+  | "backgroundTasks"
+  | "activity";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -43,6 +45,8 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   telemetry: inThe("telemetry is"),
   events: inThe("the event stream is"),
   upgradeWebSocket: on("WebSocket is"),
+  backgroundTasks: on("background tasks are"),
+  activity: on("session lanes are"),
 };
 
 /**

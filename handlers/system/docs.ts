@@ -17,6 +17,10 @@ const API_TAGS = [
   { name: "Webhooks", description: "Webhook intake (hook tokens)" },
   { name: "Edge", description: "The inbox of webhook wakes held at the edge (workerd)" },
   { name: "Heartbeat", description: "The periodic self-check of gateway.yaml `heartbeat:`" },
+  {
+    name: "Background tasks",
+    description: "OpenVesper's background tasks: reminders and prompts run through the queue at a time",
+  },
   { name: "Tasks", description: "Tasks run by agents" },
   { name: "Kanban", description: "The board of a workspace's tasks" },
   { name: "Events", description: "The event stream (Server-Sent Events)" },

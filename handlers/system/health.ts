@@ -5,6 +5,7 @@ import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { jsonContent } from "../lib/schemas.js";
+import { OpenVesperHealthFields, openVesperHealth } from "./health-openvesper.js";
 
 const StartupSchema = z
   .object({
@@ -32,6 +33,7 @@ const HealthSchema = z
     timestamp: z.string().openapi({ description: "The gateway's clock now (ISO 8601)" }),
     uptime_seconds: z.number().int().openapi({ description: "Whole seconds since start" }),
     startup: StartupSchema.optional(),
+    ...OpenVesperHealthFields,
   })
   .openapi("Health");
 
@@ -57,7 +59,7 @@ export const createHealthRouter = (services: Services, operationId = "getHealth"
         },
       },
     }),
-    (c) => {
+    async (c) => {
       const { version, runtime, startedAt, clock } = services;
       const now = clock.now();
       const uptime = Math.max(0, (now.getTime() - startedAt) / 1000);
@@ -72,6 +74,7 @@ export const createHealthRouter = (services: Services, operationId = "getHealth"
           timestamp: now.toISOString(),
           uptime_seconds: Math.floor(uptime),
           ...(startup ? { startup } : {}),
+          ...(await openVesperHealth(services)),
         },
         200,
       );

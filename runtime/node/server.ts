@@ -9,6 +9,7 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
+import { BackgroundTaskRepository } from "../../storage/background-tasks.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
 import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
@@ -23,6 +24,9 @@ import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import { RunRecordRepository } from "../../storage/run-records.js";
 import { Scopes } from "../../storage/scopes.js";
 import { SessionRepository } from "../../storage/sessions.js";
+import { SettingsRepository } from "../../storage/settings.js";
+import { ActivityTracker } from "../activity.js";
+import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
@@ -205,6 +209,23 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     sessions,
     logger,
   });
+  // OpenVesper's background tasks run through the queue; live runs per session for /health and /lanes.
+  const backgroundTasks = new BackgroundTaskScheduler({
+    repository: new BackgroundTaskRepository(scopes.global()),
+    queue: queue.queue,
+    sessions,
+    events,
+    logger,
+    defaultAgent: () => new SettingsRepository().defaultAgent(scopes.global()),
+  });
+  await backgroundTasks.load();
+  const activity = new ActivityTracker({
+    events,
+    runs,
+    queue: queue.queue,
+    concurrency: async () => (gatewayConfig.peek() ?? (await gatewayConfig.get())).queue.concurrency,
+  });
+  activity.start();
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -232,6 +253,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     providerChecks: createProviderChecker({ logger }),
     telemetry: accounting.telemetry,
     startup: () => startup,
+    backgroundTasks,
+    activity,
   });
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
@@ -267,6 +290,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     (error: unknown) => logger.error({ msg: "cron failed to start", error: (error as Error).message }),
   );
   await heartbeat.start();
+  await backgroundTasks.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -278,7 +302,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     close() {
       closing ??= (async () => {
         // Nothing new is fired while the rest shuts down.
-        await Promise.all([cron.stop(), heartbeat.stop()]);
+        await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop()]);
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
         hookCallbacks.detach();
@@ -293,6 +317,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         await accounting.ledger.flush();
         await runRegistry.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
+        activity.stop();
         events.close("gateway shutting down");
         for (const client of wss.clients) client.terminate();
         wss.close();
