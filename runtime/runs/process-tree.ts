@@ -68,6 +68,50 @@ export async function allProcesses(): Promise<ProcStat[]> {
 
 /** The process itself and every descendant alive now (empty where /proc is not available). */
 export async function processTree(rootPid: number): Promise<ProcessId[]> {
+  // Walking the tree's own `children` files reads a few files per process of the tree; scanning /proc
+  // reads one per process of the machine (thousands on a busy one), which a run paid at every start.
+  return (await childrenFilesWork()) ? walkTree(rootPid) : scanTree(rootPid);
+}
+
+let childrenFiles: Promise<boolean> | undefined;
+/** Whether the kernel offers /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
+function childrenFilesWork(): Promise<boolean> {
+  childrenFiles ??= readFile(`/proc/${process.pid}/task/${process.pid}/children`, "utf8").then(
+    () => true,
+    () => false,
+  );
+  return childrenFiles;
+}
+
+/** The pids of a process's children (from every thread's list); empty when it is gone. */
+async function childPids(pid: number): Promise<number[]> {
+  let tasks: string[];
+  try {
+    tasks = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const lists = await Promise.all(
+    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "")),
+  );
+  return lists.flatMap((list) => list.split(" ").filter((entry) => /^\d+$/.test(entry)).map(Number));
+}
+
+async function walkTree(rootPid: number): Promise<ProcessId[]> {
+  const root = await readStat(rootPid);
+  if (!root) return [];
+  const tree: ProcessId[] = [];
+  let level = [root];
+  while (level.length > 0) {
+    for (const p of level) tree.push({ pid: p.pid, startTime: p.startTime });
+    const next = await Promise.all(level.map((p) => childPids(p.pid)));
+    const stats = await Promise.all(next.flat().map(readStat));
+    level = stats.filter((stat): stat is ProcStat => stat !== undefined);
+  }
+  return tree;
+}
+
+async function scanTree(rootPid: number): Promise<ProcessId[]> {
   const all = await allProcesses();
   const children = new Map<number, ProcStat[]>();
   for (const p of all) {
