@@ -54,6 +54,18 @@ export async function sweepTempFiles(root: string): Promise<number> {
   return removed;
 }
 
+/** Folders under a root that the watcher skips (see atomicFsDriver). */
+const WRITER_OWNED_FOLDERS = [
+  "sessions",
+  "runs",
+  "queue",
+  "history",
+  "ledger",
+  "cron/runs",
+  "cron/state",
+  "background-tasks",
+];
+
 /**
  * unstorage's fs driver with atomic writes (temp file in the same directory, fsync, rename) and removal
  * of directories left empty. Nothing is written under a kernel or device filesystem (/proc, /sys, /dev). Reads, listings and the chokidar watcher come from the original driver.
@@ -64,9 +76,16 @@ export async function sweepTempFiles(root: string): Promise<number> {
 export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirstWrite?: boolean }) => {
   const base = resolve(options.base);
   let swept: Promise<unknown> | undefined = options.sweepOnFirstWrite ? undefined : Promise.resolve();
+  // Folders of records only the gateway writes (one entry per session or run): watching them made chokidar
+  // re-list the whole folder at every new entry, so each run cost more than the one before. Their cached
+  // documents are kept fresh by the gateway's own writes; hand edits there apply at the next start.
+  const unwatched = WRITER_OWNED_FOLDERS.map((folder) => join(base, folder));
   const inner = fsDriver({
     base,
     ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`, "**/*.jsonl"],
+    watchOptions: {
+      ignored: (path: string) => unwatched.some((dir) => path === dir || path.startsWith(dir + sep)),
+    },
   });
   const pathOf = (key: string): string => {
     const path = resolve(join(base, key.replace(/:/g, "/")));
