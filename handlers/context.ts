@@ -9,6 +9,7 @@ import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
+import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   edgeInbox?: EdgeInbox;
   /** How the process was started (Node, once listening); /health adds it as `startup` for local callers. */
   startup?: () => GatewayStartup | undefined;
+  /** What an inbound channel message does (created over the stored rules when absent). */
+  channelGate?: ChannelGate;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -102,6 +105,8 @@ export interface Services {
   providers: ProviderRepository;
   /** Default provider and model, and models switched off (global config.yaml). */
   modelPreferences: ModelPreferencesRepository;
+  /** Access rules, pairing and channel routes for inbound channel messages (handlers/access/channel-gate.ts). */
+  channelGate: ChannelGate;
 }
 
 export interface AppEnv {
