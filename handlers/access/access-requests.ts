@@ -29,6 +29,22 @@ export function accessStores(services: Pick<Services, "scopes" | "clock">) {
   };
 }
 
+/**
+ * A platform id (sender, chat, agent; `*` wildcards where a rule takes a pattern): ids elsewhere in the
+ * gateway name files, so the same hostile shapes are refused here too (path separators, `:`, `..`,
+ * control characters), whatever the platform.
+ */
+export const platformId = (description: string) =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .max(256)
+    .refine((value) => !/\.\.|[/\\:\u0000-\u001f\u007f]/u.test(value), {
+      message: "must not contain '/', '\\', ':', '..' or control characters",
+    })
+    .optional()
+    .openapi({ description });
+
 const text = (description: string) => z.string().min(1).max(4096).optional().openapi({ description });
 
 /**
@@ -39,15 +55,15 @@ export const SubjectSchema = z
   .object({
     channel: text("Channel name (e.g. telegram-main; OpenVesper: telegram)"),
     platform: text("telegram, slack, discord, webhook"),
-    chat_id: text("Chat / channel / conversation id on the platform"),
-    chat: text("Alias of chat_id"),
-    sender_id: text("The sender's platform user id"),
-    sender: text("Alias of sender_id"),
-    identity: text("OpenVesper's name for sender_id"),
+    chat_id: platformId("Chat / channel / conversation id on the platform"),
+    chat: platformId("Alias of chat_id"),
+    sender_id: platformId("The sender's platform user id"),
+    sender: platformId("Alias of sender_id"),
+    identity: platformId("OpenVesper's name for sender_id"),
     text: z.string().max(100_000).optional().openapi({ description: "The message text (text patterns)" }),
     api_key: text("An API key's name (as in gateway.yaml), for API callers"),
-    agent_id: text("The agent asked for (access checks)"),
-    agent: text("OpenVesper's name for agent_id"),
+    agent_id: platformId("The agent asked for (access checks)"),
+    agent: platformId("OpenVesper's name for agent_id"),
   })
   .loose();
 

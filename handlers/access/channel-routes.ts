@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { type ChannelRoute, ChannelRouteSchema } from "../../storage/channel-routes.js";
 import { MAX_TEXT_PATTERN_LENGTH } from "../../storage/rules/channel-match.js";
+import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { validationError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
@@ -10,6 +11,7 @@ import {
   dropUndefined,
   operationId,
   PositionSchema,
+  platformId,
   RuleRefParamsSchema,
   ruleRef,
   type Spelling,
@@ -23,16 +25,16 @@ const NewRouteSchema = z
   .object({
     channel: field("Channel name, `*` wildcards (e.g. telegram-*)"),
     platform: field("telegram, slack, discord, webhook (`*` wildcards)"),
-    chat_id: field("Chat id (`*` wildcards)"),
-    chat: field("Alias of chat_id"),
-    sender_id: field("Sender's platform user id (`*` wildcards)"),
-    sender: field("Alias of sender_id"),
+    chat_id: platformId("Chat id (`*` wildcards)"),
+    chat: platformId("Alias of chat_id"),
+    sender_id: platformId("Sender's platform user id (`*` wildcards)"),
+    sender: platformId("Alias of sender_id"),
     text_pattern: field(
       `A regular expression the message text must match (at most ${MAX_TEXT_PATTERN_LENGTH} characters, no nested quantifiers)`,
     ),
     pattern: field("OpenVesper's `channel:identity` pattern with `*` wildcards"),
-    agent_id: field("The agent that answers (required; OpenVesper: agent)"),
-    agent: field("OpenVesper's name for agent_id"),
+    agent_id: platformId("The agent that answers (required; OpenVesper: agent)"),
+    agent: platformId("OpenVesper's name for agent_id"),
     workspace_path: field("Workspace the agent runs in (absolute path)"),
     workspace: field("Alias of workspace_path"),
     priority: z
@@ -125,6 +127,11 @@ export function createChannelRoutesRouter(spelling: Spelling) {
       }),
       async (c) => {
         const body = c.req.valid("json") as z.infer<typeof NewRouteSchema>;
+        const services = c.get("services");
+        const rawWorkspace = body.workspace_path ?? body.workspace;
+        // Checked as a run's workspace is (existing, inside workdir_roots), so a route never names another.
+        const workspacePath =
+          rawWorkspace === undefined ? undefined : await resolveWorkspacePath(services, rawWorkspace);
         const parsed = ChannelRouteSchema.safeParse(
           dropUndefined({
             channel: body.channel,
@@ -134,13 +141,13 @@ export function createChannelRoutesRouter(spelling: Spelling) {
             text_pattern: body.text_pattern,
             pattern: body.pattern,
             agent_id: body.agent_id ?? body.agent,
-            workspace_path: body.workspace_path ?? body.workspace,
+            workspace_path: workspacePath,
             priority: body.priority,
             label: body.label,
           }),
         );
         if (!parsed.success) throw validationError(parsed.error, "json");
-        const route = await accessStores(c.get("services")).routes.add(parsed.data, body.position);
+        const route = await accessStores(services).routes.add(parsed.data, body.position);
         return c.json({ ok: true as const, ...routeView(route) }, (spelling === "api" ? 201 : 200) as 200);
       },
     )

@@ -7,15 +7,15 @@ import { validationError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "../lib/schemas.js";
-import { accessStores, operationId, type Spelling } from "./access-requests.js";
+import { accessStores, operationId, platformId, type Spelling } from "./access-requests.js";
 
 const name = z.string().min(1).max(256);
 
 const SenderSchema = z
   .object({
     channel: name.openapi({ description: "Channel (OpenVesper's telegram bot: `telegram`)" }),
-    identity: name.optional().openapi({ description: "The sender's platform user id" }),
-    sender_id: name.optional().openapi({ description: "Alias of identity" }),
+    identity: platformId("The sender's platform user id"),
+    sender_id: platformId("Alias of identity"),
   })
   .loose();
 
