@@ -11,6 +11,7 @@ import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
 import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
+import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -75,6 +76,8 @@ export interface GatewayDeps {
   backgroundTasks?: BackgroundTaskService;
   /** Live runs per session (Node); /lanes answers 501 without it and /health leaves its counts out. */
   activity?: GatewayActivity;
+  /** What an inbound channel message does (created over the stored rules when absent). */
+  channelGate?: ChannelGate;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -114,6 +117,8 @@ export interface Services {
   providers: ProviderRepository;
   /** Default provider and model, and models switched off (global config.yaml). */
   modelPreferences: ModelPreferencesRepository;
+  /** Access rules, pairing and channel routes for inbound channel messages (handlers/access/channel-gate.ts). */
+  channelGate: ChannelGate;
 }
 
 export interface AppEnv {

@@ -6,6 +6,10 @@ import { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import { ProviderRepository } from "../storage/providers.js";
 import { SettingsRepository } from "../storage/settings.js";
 import { TemplateRepository } from "../storage/templates.js";
+import { createAccessRouter } from "./access/access.js";
+import { StoredChannelGate } from "./access/channel-gate.js";
+import { createChannelRoutesRouter } from "./access/channel-routes.js";
+import { createPairingRouter } from "./access/pairing.js";
 import { acpWsRouter } from "./acp/acp-ws.js";
 import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
@@ -81,6 +85,7 @@ export const WEBSOCKET_ROUTES = [
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
   const now = () => clock.now();
+  const settings = new SettingsRepository();
   return {
     runtime: deps.runtime,
     version: deps.version,
@@ -117,9 +122,10 @@ export function createServices(deps: GatewayDeps): Services {
       ),
     agents: new AgentRepository(now),
     templates: new TemplateRepository(deps.scopes.global(), now),
-    settings: new SettingsRepository(),
+    settings,
     providers: new ProviderRepository(deps.scopes.global(), now),
     modelPreferences: new ModelPreferencesRepository(),
+    channelGate: deps.channelGate ?? new StoredChannelGate({ scopes: deps.scopes, clock, settings }),
   };
 }
 
@@ -220,7 +226,14 @@ export function createApp(deps: GatewayDeps) {
     .route("/lanes", createLanesRouter("getOpenVesperLanes"))
     .route("/api/lanes", createLanesRouter("getSessionLanes"))
     .route("/tasks", tasksOpenVesperRouter)
-    .route("/api/background-tasks", backgroundTasksRouter);
+    .route("/api/background-tasks", backgroundTasksRouter)
+    // Channel routes, access rules and pairing: ours under /api, OpenVesper's at its literal root paths.
+    .route("/api/channel-routes", createChannelRoutesRouter("api"))
+    .route("/channel-routes", createChannelRoutesRouter("root"))
+    .route("/api/access", createAccessRouter("api"))
+    .route("/access", createAccessRouter("root"))
+    .route("/api/pairing", createPairingRouter("api"))
+    .route("/pairing", createPairingRouter("root"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

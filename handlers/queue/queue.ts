@@ -3,6 +3,7 @@ import { notSupported } from "../../storage/errors.js";
 import { QUEUE_SOURCES, QUEUE_STATUSES } from "../../storage/queue-schemas.js";
 import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import { type QueueJob, QueueJobSchema, QueueLaneReportSchema } from "../capabilities/queue.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -113,6 +114,7 @@ export const queueRouter = createRouter()
         { ...c.req.valid("json"), workspace_path: workspacePath, source: "api" },
         c.get("gatewayConfig").workdirRoots,
       );
+      await assertRunAllowed(c, input.agent_id);
       return c.json(await queue.enqueue(input), 202);
     },
   )

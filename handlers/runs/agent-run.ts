@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import type { QuestionAnswer } from "../capabilities/runs.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
@@ -74,6 +75,7 @@ export const agentRunRouter = createRouter()
         c.get("gatewayConfig").workdirRoots,
         "agent_run",
       );
+      await assertRunAllowed(c, request.agent.id);
       const queue = new RunEventQueue();
       // Started before the stream: a refusal (busy session, missing executor) is an ordinary JSON error.
       await runs.startInteractive({ ...request, onEvent: queue.push });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { findRunnableAgent, resolveWorkdir } from "../../storage/rules/run-requests.js";
 import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
@@ -92,6 +93,7 @@ export const agentRunsRouter = createRouter()
       );
       const workspacePath = await resolveWorkspacePath(services, c.req.valid("query").workspace_path);
       const agent = await findRunnableAgent(services, id, workspacePath);
+      await assertRunAllowed(c, agent.id);
       const workdir = await resolveWorkdir(
         services,
         agent,

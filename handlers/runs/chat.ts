@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import type { RunOutcome } from "../capabilities/runs.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -58,6 +59,7 @@ export const chatRouter = createRouter().openapi(
       c.get("gatewayConfig").workdirRoots,
       "chat",
     );
+    await assertRunAllowed(c, request.agent.id);
     const run = await runs.start(request);
     const outcome = await run.done;
     if (outcome.status !== "completed") {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
@@ -105,6 +106,7 @@ export const sessionChatRouter = createRouter()
         c.get("gatewayConfig").workdirRoots,
         "chat",
       );
+      await assertRunAllowed(c, request.agent.id);
       const outcome = await (await runs.start(request)).done;
       const completed = outcome.status === "completed";
       return c.json(

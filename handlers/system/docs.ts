@@ -27,6 +27,10 @@ const API_TAGS = [
   { name: "WebSocket", description: "Chat and events over WebSocket (`/ws`, the Ryvos protocol)" },
   { name: "Telemetry", description: "Request, run, token and cost figures; Prometheus metrics" },
   { name: "Terminals", description: "Interactive terminals (`/terminal/ws`) and their management" },
+  {
+    name: "Channel access",
+    description: "Channel routes, access rules and DM pairing (ours under /api, OpenVesper's at the root)",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */
