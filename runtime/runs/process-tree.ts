@@ -94,7 +94,12 @@ async function childPids(pid: number): Promise<number[]> {
   const lists = await Promise.all(
     tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "")),
   );
-  return lists.flatMap((list) => list.split(" ").filter((entry) => /^\d+$/.test(entry)).map(Number));
+  return lists.flatMap((list) =>
+    list
+      .split(" ")
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number),
+  );
 }
 
 async function walkTree(rootPid: number): Promise<ProcessId[]> {
