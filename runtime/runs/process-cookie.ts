@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile, realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
@@ -78,8 +79,8 @@ const READ_BATCH = 64;
  * Every process carrying a cookie, but never this process nor one of its ancestors: a gateway started
  * from a terminal of another carries that terminal's cookie, and must not kill itself or its shell.
  */
-async function scanCookies(): Promise<CookieProcess[]> {
-  const all = await allProcesses();
+async function scanCookies(only?: (pid: number) => boolean): Promise<CookieProcess[]> {
+  const all = await allProcesses(only);
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const spared = new Set<number>();
   for (let pid: number | undefined = process.pid; pid && !spared.has(pid); pid = byPid.get(pid)?.ppid) {
@@ -125,19 +126,46 @@ function freshScan(): Promise<CookieProcess[]> {
   return queued;
 }
 
-/** Living processes whose cookie passes `match` (see scanCookies); empty where /proc is not available. */
-export async function findCookieProcesses(match: (cookie: string) => boolean): Promise<CookieProcess[]> {
-  return (await freshScan()).filter((p) => match(p.cookie));
+/**
+ * Living processes whose cookie passes `match` (see scanCookies); empty where /proc is not available.
+ * With `bornAfter` (the last pid the kernel had handed out before the first of them started), only newer
+ * pids are read, unless the pids wrapped around since.
+ */
+export async function findCookieProcesses(
+  match: (cookie: string) => boolean,
+  bornAfter?: number,
+): Promise<CookieProcess[]> {
+  const last = bornAfter === undefined ? undefined : lastPid();
+  const found =
+    bornAfter !== undefined && last !== undefined && last >= bornAfter
+      ? await scanCookies((pid) => pid > bornAfter)
+      : await freshScan();
+  return found.filter((p) => match(p.cookie));
+}
+
+/** The last pid the kernel handed out (undefined without /proc). */
+function lastPid(): number | undefined {
+  try {
+    const value = Number(readFileSync("/proc/sys/kernel/ns_last_pid", "utf8"));
+    return Number.isInteger(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Kills every process matching `match`, again and again while new ones appear (a member may fork while
  * the others die), at most a few rounds. Resolves with what was killed, once it is gone.
  */
-async function killMatching(match: (cookie: string) => boolean): Promise<CookieProcess[]> {
+async function killMatching(
+  match: (cookie: string) => boolean,
+  bornAfter?: number,
+): Promise<CookieProcess[]> {
   const killed = new Map<string, CookieProcess>();
   for (let round = 0; round < 3; round++) {
-    const found = (await findCookieProcesses(match)).filter((p) => !killed.has(`${p.pid}:${p.startTime}`));
+    const found = (await findCookieProcesses(match, bornAfter)).filter(
+      (p) => !killed.has(`${p.pid}:${p.startTime}`),
+    );
     if (found.length === 0) break;
     for (const p of found) killed.set(`${p.pid}:${p.startTime}`, p);
     await terminateProcesses(found);
@@ -147,6 +175,12 @@ async function killMatching(match: (cookie: string) => boolean): Promise<CookieP
 
 /** The processes one owner (a run, a terminal, one shell command) starts, marked by one cookie. */
 export class ProcessFamily {
+  /**
+   * Every member gets a pid above this one (barring a wrap-around, which kill() notices): scanning newer
+   * pids only keeps a run's end from reading every process of a busy machine.
+   */
+  private readonly bornAfter = lastPid();
+
   constructor(readonly cookie: string) {}
 
   /** `base` plus the cookie: the environment to start a member with. */
@@ -161,7 +195,7 @@ export class ProcessFamily {
 
   /** Kills every living member wherever it was re-parented; resolves with them once they are gone. */
   kill(): Promise<CookieProcess[]> {
-    return killMatching((cookie) => within(cookie, this.cookie));
+    return killMatching((cookie) => within(cookie, this.cookie), this.bornAfter);
   }
 }
 

@@ -47,15 +47,18 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
 
 const STAT_BATCH = 128;
 
-/** Every process visible in /proc now (empty where /proc is not available). */
-export async function allProcesses(): Promise<ProcStat[]> {
+/** Every process visible in /proc now, or those whose pid passes `only` (empty where /proc is not available). */
+export async function allProcesses(only?: (pid: number) => boolean): Promise<ProcStat[]> {
   let entries: string[];
   try {
     entries = await readdir("/proc");
   } catch {
     return [];
   }
-  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
+  const pids = entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => !only || only(pid));
   const stats: ProcStat[] = [];
   // In batches: thousands of files open at once could run out of descriptors, and a missed process survives.
   for (let i = 0; i < pids.length; i += STAT_BATCH) {
