@@ -11,6 +11,7 @@ import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
+import type { DelegationService } from "./capabilities/delegation.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   edgeInbox?: EdgeInbox;
   /** How the process was started (Node, once listening); /health adds it as `startup` for local callers. */
   startup?: () => GatewayStartup | undefined;
+  /** Agent-to-agent delegation and its MCP endpoint (Node); /agent/delegate and /mcp answer 501 without it. */
+  delegation?: DelegationService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -95,6 +98,7 @@ export interface Services {
   providerChecks?: ProviderChecker;
   edgeInbox?: EdgeInbox;
   startup?: GatewayDeps["startup"];
+  delegation?: DelegationService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -13,6 +13,12 @@ import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
+import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
+import { agentDelegateRouter, delegationsRouter } from "./delegation/delegate.js";
+import { agentHandoffRouter, handoffsRouter } from "./delegation/handoff.js";
+import { mcpRouter } from "./delegation/mcp.js";
+import { agentRoutingRouter, apiRoutingRouter } from "./delegation/routing.js";
+import { agentSubagentsRouter, parallelDelegationsRouter } from "./delegation/subagents.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
@@ -98,6 +104,7 @@ export function createServices(deps: GatewayDeps): Services {
     providerChecks: deps.providerChecks,
     edgeInbox: deps.edgeInbox,
     startup: deps.startup,
+    delegation: deps.delegation,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -136,6 +143,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(corsPolicy);
   // Before authentication: an oversize body is refused without reading it, whoever sends it.
   app.use(bodyLimit);
+  // Ahead of the API-key check: the MCP endpoint's credential is a run's own token (handlers/delegation/mcp.ts).
+  app.route("/mcp", mcpRouter);
   app.use(security);
   app.use(pathEncoding);
 
@@ -196,7 +205,18 @@ export function createApp(deps: GatewayDeps) {
     .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
     .route(WEBSOCKET_ROUTES[2], acpWsRouter)
     .route(WEBSOCKET_ROUTES[3], terminalVibenRouter)
-    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter);
+    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter)
+    // Routing and delegation: OpenVesper's literal paths and our /api homes.
+    .route("/agent", agentRoutingRouter)
+    .route("/agent", agentDelegateRouter)
+    .route("/agent", agentHandoffRouter)
+    .route("/agent", agentSubagentsRouter)
+    .route("/agent", agentContextRouter)
+    .route("/api/routing", apiRoutingRouter)
+    .route("/api/delegations", parallelDelegationsRouter)
+    .route("/api/delegations", delegationsRouter)
+    .route("/api/handoffs", handoffsRouter)
+    .route("/api/agent-context", apiAgentContextRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -196,6 +196,19 @@ export class SessionRepository {
     }));
   }
 
+  /**
+   * Hands the session to another agent (a handoff): the agent fields change and the executor's own
+   * session id and usage baseline are dropped, since the new agent's executor cannot resume them.
+   */
+  async reassignAgent(
+    sid: string,
+    agent: { agent_id: string; agent_source: "global" | "workspace"; executor_type: string },
+  ): Promise<SessionRecord> {
+    assertValidId(sid, "session_id");
+    assertValidId(agent.agent_id, "agent_id");
+    return this.mutateMeta(sid, () => ({ ...agent, native_session_id: null, native_usage: null }));
+  }
+
   /** Deletes the metadata, the message log and anything else under the session's directory. */
   async delete(sid: string): Promise<void> {
     await this.get(sid);

@@ -8,6 +8,8 @@ export interface RunRequest {
   sessionId?: string;
   /** Who asked: "spawn", "chat", "ws", "cron", ... */
   source: string;
+  /** Set on a delegated run: how deep in a delegation chain it is (1 = delegated by a top-level run). */
+  delegation?: { depth: number; parentRunId?: string };
 }
 
 export interface RunOutcome {

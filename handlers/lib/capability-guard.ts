@@ -16,7 +16,8 @@ export type CapabilityName =
   | "providerChecks"
   | "telemetry"
   | "events"
-  | "upgradeWebSocket";
+  | "upgradeWebSocket"
+  | "delegation";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -41,6 +42,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   telemetry: inThe("telemetry is"),
   events: inThe("the event stream is"),
   upgradeWebSocket: on("WebSocket is"),
+  delegation: on("delegating between agents is"),
 };
 
 /**

@@ -20,6 +20,7 @@ import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
 import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
+import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
 import { SupervisedProcess } from "./supervised-process.js";
@@ -45,6 +46,8 @@ export interface RunManagerOptions {
    * still found and killed when the run ends. Without it only the process tree is followed.
    */
   processes?: GatewayProcesses;
+  /** The gateway's own tools for runs (delegation): extra MCP servers or native tools, bound to the run. */
+  extensions?: RunExtensions;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -76,6 +79,8 @@ interface LaunchContext {
   onOutput: (output: AgentOutput) => void;
   /** Set for an interactive run: a two-way CLI is launched through it. */
   interactive?: InteractiveSession;
+  /** The run as the gateway's extensions see it. */
+  binding: RunBinding;
 }
 
 /**
@@ -217,11 +222,20 @@ export class RunManager implements RunService {
           graceMs: limits.stopGraceMs,
         })
       : undefined;
+    const binding = {
+      runId,
+      sessionId,
+      agent,
+      workdir,
+      depth: request.delegation?.depth ?? 0,
+      ...(request.delegation?.parentRunId ? { parentRunId: request.delegation.parentRunId } : {}),
+    };
     let child: RunProcess;
     try {
       child = await plan.launch({
         session,
         runId,
+        binding,
         family,
         stopGraceMs: limits.stopGraceMs,
         onOutput: conversation
@@ -231,6 +245,7 @@ export class RunManager implements RunService {
       });
     } catch (error) {
       this.active.delete(sessionId);
+      this.options.extensions?.released(runId);
       throw error;
     }
     active.process = child;
@@ -254,6 +269,7 @@ export class RunManager implements RunService {
         return await recorder.finish(exit, active.stopReason);
       } finally {
         this.active.delete(sessionId);
+        this.options.extensions?.released(runId);
       }
     });
     return { handle: { runId, sessionId, pid: child.pid, done: active.done }, session: conversation, active };
@@ -317,7 +333,7 @@ export class RunManager implements RunService {
         executor: "viben",
         resumeRequiresSameWorkdir: false,
         usageIsCumulative: false,
-        launch: async ({ session, runId, family, onOutput }) => {
+        launch: async ({ session, runId, family, onOutput, binding }) => {
           const page = await this.options.sessions.listMessages(session.id, { limit: NATIVE_HISTORY_LIMIT });
           return native.start({
             agent,
@@ -326,6 +342,7 @@ export class RunManager implements RunService {
             sessionId: session.id,
             runId,
             history: page.messages,
+            extraTools: this.options.extensions?.nativeTools(binding),
             family,
             onOutput,
             reportCall: (usage) => this.options.hooks?.onProviderCall?.(usage),
@@ -360,13 +377,16 @@ export class RunManager implements RunService {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
-      launch: async ({ session, family, stopGraceMs, onOutput, interactive }) => {
+      launch: async ({ session, family, stopGraceMs, onOutput, interactive, binding }) => {
         const resumeSessionId = session.native_session_id;
+        // The gateway's own MCP server (delegation) joins the agent's, bound to this run by its URL token.
+        const ownServers = descriptor.supportsMcp ? this.options.extensions?.mcpServers(binding) : undefined;
+        const runSpec = ownServers ? { ...spec, mcpServers: { ...spec.mcpServers, ...ownServers } } : spec;
         const protocol = interactive ? descriptor.adapter.interactive?.() : undefined;
         if (interactive && protocol) {
           // A two-way CLI: the prompt is the first turn on its open stdin.
           interactive.useProtocol(protocol);
-          const line = protocol.buildCommand({ ...spec, resumeSessionId });
+          const line = protocol.buildCommand({ ...runSpec, resumeSessionId });
           const child = new SupervisedProcess({
             command,
             args: [...(override?.args ?? []), ...line.args],
@@ -381,7 +401,7 @@ export class RunManager implements RunService {
           interactive.attach(child);
           return child;
         }
-        const line = descriptor.adapter.buildCommand({ ...spec, resumeSessionId });
+        const line = descriptor.adapter.buildCommand({ ...runSpec, resumeSessionId });
         return new SupervisedProcess({
           command,
           args: [...(override?.args ?? []), ...line.args],
