@@ -16,6 +16,9 @@ import { messageTexts, type ResponsesStub, startResponsesStub } from "../fixture
 import { configureRealClaudeHome, realClaudeEnv } from "../helpers/real-claude-home.js";
 import { configureRealCodexHome } from "../helpers/real-codex-home.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: the answers are read field by field, as a client would.
+type Loose = any;
+
 /** Claude Code names an MCP tool `mcp__<server>__<tool>`; the gateway's server is `viben`. */
 const DELEGATE_TOOL = "mcp__viben__delegate";
 
@@ -35,7 +38,7 @@ async function post(path: string, body: unknown, method = "POST") {
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Record<string, Loose> };
 }
 
 const writeRoutes = (yaml: string) => writeFile(join(home, ".viben/routes.yaml"), yaml);
@@ -122,7 +125,7 @@ describe("delegation from inside a run", () => {
     expect(contentText(toolResults(answered)[0]!.content)).toBe("CODEX SAYS 42");
 
     const listed = (await (await fetch(`${gw.url}/api/delegations?limit=5`)).json()) as {
-      delegations: any[];
+      delegations: Loose[];
     };
     const record = listed.delegations[0];
     expect(record).toMatchObject({
@@ -187,7 +190,7 @@ describe("delegation over HTTP", () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.count).toBe(3);
-    expect(res.body.results.map((r: any) => r.reply)).toEqual([
+    expect(res.body.results.map((r: Loose) => r.reply)).toEqual([
       "codex echoes first",
       "codex echoes second",
       "",
@@ -226,7 +229,7 @@ describe("delegation over HTTP", () => {
     });
     expect(other.body.reply).not.toContain("ACME-77");
     const read = await fetch(`${gw.url}/api/agent-context/codex?session_key=ctx-convo`);
-    expect(((await read.json()) as any).context).toBe("The customer is ACME-77.");
+    expect(((await read.json()) as Loose).context).toBe("The customer is ACME-77.");
   });
 
   it("hands a session to another agent, which answers with the conversation so far", async () => {
