@@ -252,7 +252,7 @@ describe("delegation over HTTP", () => {
     expect(res.body.run.reply).toContain("hello from claude");
     expect(res.body.run.reply).toContain("carry on");
 
-    const session = (await (await fetch(`${gw.url}/api/sessions/${sessionId}`)).json()) as any;
+    const session = (await (await fetch(`${gw.url}/api/sessions/${sessionId}`)).json()) as Loose;
     expect(session.agent_id ?? session.session?.agent_id).toBe("codex");
   });
 
