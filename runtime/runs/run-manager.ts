@@ -381,7 +381,13 @@ export class RunManager implements RunService {
         const resumeSessionId = session.native_session_id;
         // The gateway's own MCP server (delegation) joins the agent's, bound to this run by its URL token.
         const ownServers = descriptor.supportsMcp ? this.options.extensions?.mcpServers(binding) : undefined;
-        const runSpec = ownServers ? { ...spec, mcpServers: { ...spec.mcpServers, ...ownServers } } : spec;
+        const runSpec = ownServers
+          ? {
+              ...spec,
+              mcpServers: { ...spec.mcpServers, ...ownServers },
+              trustedMcpServers: Object.keys(ownServers),
+            }
+          : spec;
         const protocol = interactive ? descriptor.adapter.interactive?.() : undefined;
         if (interactive && protocol) {
           // A two-way CLI: the prompt is the first turn on its open stdin.

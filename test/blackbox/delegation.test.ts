@@ -90,7 +90,8 @@ beforeAll(async () => {
   await mkdir(join(home, ".viben/agents/claude"), { recursive: true });
   await writeFile(
     join(home, ".viben/agents/claude/config.yaml"),
-    "name: Claude\nexecutor_type: CLAUDE_CODE\nmodel: claude-sonnet-4-5\npermission_mode: bypassPermissions\ndelegation: true\n",
+    // No bypassPermissions: the gateway's own tool is allowed without asking (--allowedTools mcp__viben).
+    "name: Claude\nexecutor_type: CLAUDE_CODE\nmodel: claude-sonnet-4-5\ndelegation: true\n",
   );
   const codex = await post("/api/agent", {
     name: "codex",
