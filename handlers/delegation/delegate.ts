@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import type { DelegationRecord } from "../capabilities/delegation.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -57,8 +58,14 @@ const delegateRoute = (operationId: string, path: string) =>
 
 function delegateRouter(operationId: string, path: string) {
   return createRouter().openapi(delegateRoute(operationId, path), async (c) => {
-    const delegation = requireCapability(c.get("services"), "delegation");
+    const services = c.get("services");
+    const delegation = requireCapability(services, "delegation");
     const body = c.req.valid("json");
+    // Checked like every workspace_path (absolute, existing, inside workdir_roots) before anything runs.
+    const workspacePath =
+      body.workspace_path === undefined
+        ? undefined
+        : await resolveWorkspacePath(services, body.workspace_path);
     const record = await delegation.delegate({
       agentId: either(body.agent_id, body.delegateAgent)!,
       task: either(body.task, body.query)!,
@@ -68,7 +75,7 @@ function delegateRouter(operationId: string, path: string) {
       inheritContext: either(body.inherit_context, body.inheritContext),
       sessionId: body.session_id,
       workdir: body.workdir,
-      workspacePath: body.workspace_path,
+      workspacePath,
       workdirRoots: c.get("gatewayConfig").workdirRoots,
     });
     return c.json(delegationAnswer(record), 200);

@@ -83,6 +83,20 @@ describe("delegation routes: validation", () => {
     expect(none.status).toBe(400);
   });
 
+  it("checks a delegation's workspace_path before anything runs", async () => {
+    const fake = fakeDelegation();
+    const { app } = appWith(fake.service);
+    for (const workspace_path of ["relative", "/nowhere", "/home/tester/project/../.."]) {
+      const res = await app.request(
+        "/api/delegations",
+        jsonRequest("POST", { agent_id: "a", task: "t", workspace_path }),
+      );
+      expect(res.status, workspace_path).toBe(400);
+      expect((await json<Body>(res)).error).toContain("workspace_path");
+    }
+    expect(fake.asked).toEqual([]);
+  });
+
   it("refuses a handoff without its session or agent, and a route without a message", async () => {
     const { app } = appWith(fakeDelegation().service);
     const handoff = await app.request("/agent/handoff", jsonRequest("POST", { newAgent: "b" }));
