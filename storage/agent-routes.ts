@@ -1,6 +1,7 @@
 import { StorageError } from "./errors.js";
 import { describeIssues, idSchema } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import { parseYamlDocument, yamlToObject } from "./yaml.js";
 import { z } from "./zod.js";
 
 /** `~/.viben/routes.yaml`: which agent answers a message, hand-edited by the user. */
@@ -74,8 +75,11 @@ export class AgentRoutesRepository {
   }
 
   async read(): Promise<RoutesFile> {
-    const stored = await this.scope.store.read(ROUTES_KEY);
-    const parsed = RoutesFileSchema.safeParse(stored?.data ?? {});
+    // Read through, not from the parsed-document cache: a hand edit applies to the very next request
+    // (the file is small, and the cache only learns of edits when the watcher reports them).
+    const text = await this.scope.store.readRaw(ROUTES_KEY);
+    const data = text === null ? {} : yamlToObject(parseYamlDocument(text, ROUTES_KEY));
+    const parsed = RoutesFileSchema.safeParse(data);
     if (parsed.success) return parsed.data;
     // A broken hand edit is the user's to fix: 422 naming the file and field, never a guess.
     throw new StorageError(

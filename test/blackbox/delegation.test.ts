@@ -41,7 +41,13 @@ async function post(path: string, body: unknown, method = "POST") {
   return { status: response.status, body: (await response.json()) as Record<string, Loose> };
 }
 
-const writeRoutes = (yaml: string) => writeFile(join(home, ".viben/routes.yaml"), yaml);
+/** Writes routes.yaml as a user would and checks, through the API, that the new rules are in force. */
+async function writeRoutes(yaml: string, ready: (view: Loose) => boolean) {
+  await writeFile(join(home, ".viben/routes.yaml"), yaml);
+  await expect
+    .poll(async () => ready(await (await fetch(`${gw.url}/api/routing/rules`)).json()), { timeout: 15_000 })
+    .toBe(true);
+}
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), "viben-delegation-"));
@@ -110,7 +116,10 @@ afterAll(async () => {
 
 beforeEach(async () => {
   codexGate = undefined;
-  await writeRoutes("rules: []\n");
+  await writeRoutes(
+    "rules: []\n",
+    (v) => v.rules.length === 0 && !v.classifier && v.delegation.max_depth === 3,
+  );
 });
 
 describe("delegation from inside a run", () => {
@@ -141,7 +150,7 @@ describe("delegation from inside a run", () => {
   });
 
   it("refuses a delegation beyond the depth limit, and the run reads why as the tool's error", async () => {
-    await writeRoutes("delegation:\n  max_depth: 0\n");
+    await writeRoutes("delegation:\n  max_depth: 0\n", (v) => v.delegation.max_depth === 0);
     const chat = await post("/api/chat", { agent_id: "claude", message: "please delegate again" });
     expect(chat.status).toBe(200);
     const answered = claudeStub.requests.findLast((r) => toolResults(r).length > 0)!;
@@ -285,6 +294,7 @@ describe("routing", () => {
         "    regex: '^/deploy\\b'",
         "fallback_agent: claude",
       ].join("\n"),
+      (v) => v.rules.length === 2,
     );
     const routes = await (await fetch(`${gw.url}/agent/routes`)).json();
     expect(routes).toMatchObject([
@@ -319,6 +329,7 @@ describe("routing", () => {
         "  agent: claude",
         "  candidates: [claude, codex]",
       ].join("\n"),
+      (v) => v.classifier?.agent === "claude",
     );
     const res = await post("/agent/route", { message: "what is 17 squared?", currentAgent: "claude" });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
