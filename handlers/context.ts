@@ -14,6 +14,7 @@ import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
+import type { DelegationService } from "./capabilities/delegation.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
@@ -78,6 +79,8 @@ export interface GatewayDeps {
   activity?: GatewayActivity;
   /** What an inbound channel message does (created over the stored rules when absent). */
   channelGate?: ChannelGate;
+  /** Agent-to-agent delegation and its MCP endpoint (Node); /agent/delegate and /mcp answer 501 without it. */
+  delegation?: DelegationService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -110,6 +113,7 @@ export interface Services {
   startup?: GatewayDeps["startup"];
   backgroundTasks?: BackgroundTaskService;
   activity?: GatewayActivity;
+  delegation?: DelegationService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -19,6 +19,12 @@ import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
+import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
+import { agentDelegateRouter, delegationsRouter } from "./delegation/delegate.js";
+import { agentHandoffRouter, handoffsRouter } from "./delegation/handoff.js";
+import { mcpRouter } from "./delegation/mcp.js";
+import { agentRoutingRouter, apiRoutingRouter } from "./delegation/routing.js";
+import { agentSubagentsRouter, parallelDelegationsRouter } from "./delegation/subagents.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
@@ -115,6 +121,7 @@ export function createServices(deps: GatewayDeps): Services {
     startup: deps.startup,
     backgroundTasks: deps.backgroundTasks,
     activity: deps.activity,
+    delegation: deps.delegation,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -154,6 +161,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(corsPolicy);
   // Before authentication: an oversize body is refused without reading it, whoever sends it.
   app.use(bodyLimit);
+  // Ahead of the API-key check: the MCP endpoint's credential is a run's own token (handlers/delegation/mcp.ts).
+  app.route("/mcp", mcpRouter);
   app.use(security);
   app.use(pathEncoding);
 
@@ -233,7 +242,18 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/access", createAccessRouter("api"))
     .route("/access", createAccessRouter("root"))
     .route("/api/pairing", createPairingRouter("api"))
-    .route("/pairing", createPairingRouter("root"));
+    .route("/pairing", createPairingRouter("root"))
+    // Routing and delegation: OpenVesper's literal paths and our /api homes.
+    .route("/agent", agentRoutingRouter)
+    .route("/agent", agentDelegateRouter)
+    .route("/agent", agentHandoffRouter)
+    .route("/agent", agentSubagentsRouter)
+    .route("/agent", agentContextRouter)
+    .route("/api/routing", apiRoutingRouter)
+    .route("/api/delegations", parallelDelegationsRouter)
+    .route("/api/delegations", delegationsRouter)
+    .route("/api/handoffs", handoffsRouter)
+    .route("/api/agent-context", apiAgentContextRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

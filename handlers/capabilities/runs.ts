@@ -11,6 +11,8 @@ export interface RunRequest {
   /** OpenVesper's channel and session key, kept in the run's record (GET /agent/run/:runId). */
   channel?: string;
   sessionKey?: string;
+  /** Set on a delegated run: how deep in a delegation chain it is (1 = delegated by a top-level run). */
+  delegation?: { depth: number; parentRunId?: string };
 }
 
 export interface RunOutcome {

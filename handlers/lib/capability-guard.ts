@@ -19,7 +19,8 @@ export type CapabilityName =
   | "events"
   | "upgradeWebSocket"
   | "backgroundTasks"
-  | "activity";
+  | "activity"
+  | "delegation";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -47,6 +48,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   upgradeWebSocket: on("WebSocket is"),
   backgroundTasks: on("background tasks are"),
   activity: on("session lanes are"),
+  delegation: on("delegating between agents is"),
 };
 
 /**

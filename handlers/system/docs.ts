@@ -8,6 +8,14 @@ const API_TAGS = [
   { name: "Agent templates", description: "Built-in and user-made templates to create agents from" },
   { name: "Runs", description: "Start, stop and chat with an agent's executor" },
   { name: "Sessions", description: "Conversations of agents and their messages" },
+  {
+    name: "Routing",
+    description: "Which agent answers a message: routes.yaml rules, then a classifier agent",
+  },
+  {
+    name: "Delegation",
+    description: "Agents handing sub-tasks, conversations and context to each other; the runs' MCP endpoint",
+  },
   { name: "History", description: "Per-agent run history" },
   { name: "Executors", description: "Coding-agent CLIs found on this machine" },
   { name: "Models", description: "Models of the configured providers" },

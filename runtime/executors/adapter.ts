@@ -16,6 +16,8 @@ export interface RunSpec {
   systemPrompt?: string;
   appendPrompt?: string;
   mcpServers?: Record<string, McpServerConfig>;
+  /** MCP servers (of `mcpServers`) whose tools need no permission: the gateway's own, e.g. `delegate`. */
+  trustedMcpServers?: string[];
   permissionMode?: PermissionMode;
   /** The executor's own session id to resume (from an earlier run's `session` output). */
   resumeSessionId?: string;

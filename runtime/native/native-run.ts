@@ -111,7 +111,7 @@ export class NativeRun implements RunProcess {
       model,
       system: system || undefined,
       messages,
-      tools: [...BUILTIN_TOOLS, ...toolbox.tools],
+      tools: [...BUILTIN_TOOLS, ...(this.input.extraTools ?? []), ...toolbox.tools],
       toolContext: {
         workdir,
         signal: this.abort.signal,

@@ -28,6 +28,7 @@ import { SettingsRepository } from "../../storage/settings.js";
 import { ActivityTracker } from "../activity.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { CronScheduler } from "../cron/scheduler.js";
+import { createDelegation } from "../delegation/index.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
 import { createNativeSessionStore } from "../executors/native-sessions/store.js";
@@ -163,6 +164,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const cutOff = await runRegistry.recover();
   if (cutOff.length > 0)
     logger.warn({ msg: "runs cut off by the last shutdown marked interrupted", count: cutOff.length });
+  // Delegation runs through the run manager and hands it the delegation tools (built before it, attached after).
+  const delegation = createDelegation({
+    scopes,
+    sessions,
+    log,
+    gatewayConfig,
+    budgets: accounting.budgets,
+    logger,
+    version: VERSION,
+  });
   const runs = new RunManager({
     sessions,
     events,
@@ -183,7 +194,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     hooks: accounting.hooks,
     processes,
     lifecycle: runRegistry,
+    extensions: delegation.extensions,
   });
+  delegation.attach(runs);
   const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
@@ -255,6 +268,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     startup: () => startup,
     backgroundTasks,
     activity,
+    delegation,
   });
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
@@ -282,6 +296,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     state_dir: globalRoot,
     command: process.argv.join(" "),
   };
+  delegation.listening(`http://${loopbackUrlHost(address)}:${address.port}`);
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
   await queue.start();
   // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.
@@ -332,6 +347,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return closing;
     },
   };
+}
+
+/** How the gateway's own runs reach it: a wildcard bind is reached on loopback. */
+function loopbackUrlHost(address: AddressInfo): string {
+  if (address.address === "0.0.0.0") return "127.0.0.1";
+  if (address.address === "::") return "[::1]";
+  return address.family === "IPv6" ? `[${address.address}]` : address.address;
 }
 
 function describe(killed: Awaited<ReturnType<GatewayProcesses["killAll"]>>) {

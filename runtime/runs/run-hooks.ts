@@ -2,6 +2,7 @@ import type { RunOutcome, RunRequest } from "../../handlers/capabilities/runs.js
 import type { AgentRecord } from "../../storage/agents.js";
 import type { SessionMessage } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
+import type { NativeTool } from "../native/tools/native-tool.js";
 import type { ProcessFamily } from "./process-cookie.js";
 
 /** What ended a run's process (a CLI, or a native run acting like one). */
@@ -44,6 +45,8 @@ export interface NativeRunInput {
   history: SessionMessage[];
   /** The run's processes: shell commands and MCP servers are started as members (killed at run end). */
   family?: ProcessFamily;
+  /** Tools the gateway adds for this run (delegation), beside the built-in ones. */
+  extraTools?: NativeTool[];
   onOutput: (output: AgentOutput) => void;
   /** Reports each provider call as it completes. */
   reportCall: (usage: ProviderCallUsage) => void;

@@ -23,6 +23,7 @@ import { BusySessions, type PendingMessage } from "./busy-sessions.js";
 import { cliContinuation } from "./cli-continuation.js";
 import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
+import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
 import { SupervisedProcess } from "./supervised-process.js";
@@ -50,6 +51,8 @@ export interface RunManagerOptions {
   processes?: GatewayProcesses;
   /** Told of every run's start and end, whatever started it (the run registry). */
   lifecycle?: RunLifecycle;
+  /** The gateway's own tools for runs (delegation): extra MCP servers or native tools, bound to the run. */
+  extensions?: RunExtensions;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -81,6 +84,8 @@ interface LaunchContext {
   onOutput: (output: AgentOutput) => void;
   /** Set for an interactive run: a two-way CLI is launched through it. */
   interactive?: InteractiveSession;
+  /** The run as the gateway's extensions see it. */
+  binding: RunBinding;
 }
 
 /**
@@ -236,11 +241,20 @@ export class RunManager implements RunService {
           graceMs: limits.stopGraceMs,
         })
       : undefined;
+    const binding = {
+      runId,
+      sessionId,
+      agent,
+      workdir,
+      depth: request.delegation?.depth ?? 0,
+      ...(request.delegation?.parentRunId ? { parentRunId: request.delegation.parentRunId } : {}),
+    };
     let child: RunProcess;
     try {
       child = await plan.launch({
         session,
         runId,
+        binding,
         family,
         stopGraceMs: limits.stopGraceMs,
         onOutput: conversation
@@ -250,6 +264,7 @@ export class RunManager implements RunService {
       });
     } catch (error) {
       this.active.delete(sessionId);
+      this.options.extensions?.released(runId);
       throw error;
     }
     active.process = child;
@@ -283,6 +298,7 @@ export class RunManager implements RunService {
         return outcome;
       } finally {
         this.active.delete(sessionId);
+        this.options.extensions?.released(runId);
       }
     });
     return { handle: { runId, sessionId, pid: child.pid, done: active.done }, session: conversation, active };
@@ -346,7 +362,7 @@ export class RunManager implements RunService {
         executor: "viben",
         resumeRequiresSameWorkdir: false,
         usageIsCumulative: false,
-        launch: async ({ session, runId, family, onOutput }) => {
+        launch: async ({ session, runId, family, onOutput, binding }) => {
           const page = await this.options.sessions.listMessages(session.id, { limit: NATIVE_HISTORY_LIMIT });
           return native.start({
             agent,
@@ -355,6 +371,7 @@ export class RunManager implements RunService {
             sessionId: session.id,
             runId,
             history: page.messages,
+            extraTools: this.options.extensions?.nativeTools(binding),
             family,
             onOutput,
             reportCall: (usage) => this.options.hooks?.onProviderCall?.(usage),
@@ -389,10 +406,19 @@ export class RunManager implements RunService {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
-      launch: async ({ session, family, stopGraceMs, onOutput, interactive }) => {
+      launch: async ({ session, family, stopGraceMs, onOutput, interactive, binding }) => {
         // Resume the CLI's conversation, fork one (a forked session), or start one with the transcript.
         const continued = cliContinuation(session, prompt, descriptor.adapter.forkSession === true);
-        const runSpec = { ...spec, ...continued };
+        // The gateway's own MCP server (delegation) joins the agent's, bound to this run by its URL token.
+        const ownServers = descriptor.supportsMcp ? this.options.extensions?.mcpServers(binding) : undefined;
+        const runSpec = ownServers
+          ? {
+              ...spec,
+              ...continued,
+              mcpServers: { ...spec.mcpServers, ...ownServers },
+              trustedMcpServers: Object.keys(ownServers),
+            }
+          : { ...spec, ...continued };
         // Forked once: the run records its own new CLI session, which later runs resume.
         if (continued.forkSession) {
           await this.options.sessions.update(session.id, {

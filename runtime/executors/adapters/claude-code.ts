@@ -33,6 +33,9 @@ function claudeOptions(spec: RunSpec): string[] {
   if (instructions) args.push("--append-system-prompt", instructions);
   const servers = convertMcpServers(spec.mcpServers, claudeMcpServer);
   if (servers) args.push("--mcp-config", JSON.stringify({ mcpServers: servers }));
+  // `mcp__<server>` allows every tool of that server without a permission prompt, whatever the mode.
+  const trusted = (spec.trustedMcpServers ?? []).filter((name) => servers?.[name]);
+  if (trusted.length > 0) args.push("--allowedTools", trusted.map((name) => `mcp__${name}`).join(","));
   if (spec.permissionMode) args.push("--permission-mode", spec.permissionMode);
   if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
   // A new session id whose conversation starts as a copy of the resumed one (a gateway session fork).

@@ -27,6 +27,19 @@ describe("Claude Code command line", () => {
     expect(stdin).toBeUndefined();
   });
 
+  it("allows the tools of trusted MCP servers (the gateway's own) without a permission prompt", () => {
+    const { args } = claudeCodeAdapter.buildCommand({
+      ...BASE_SPEC,
+      mcpServers: {
+        viben: { type: "http", url: "http://127.0.0.1:1/mcp", headers: { Authorization: "Bearer t" } },
+        other: { command: "srv" },
+      },
+      trustedMcpServers: ["viben", "absent"],
+    });
+    expect(optionValue(args, "--allowedTools")).toBe("mcp__viben");
+    expect(JSON.parse(optionValue(args, "--mcp-config")!).mcpServers.viben).toMatchObject({ type: "http" });
+  });
+
   it("passes the model, appends system and append prompts, sets the permission mode and resumes", () => {
     const { args } = claudeCodeAdapter.buildCommand({
       ...BASE_SPEC,
