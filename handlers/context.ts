@@ -9,6 +9,7 @@ import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
+import type { ChannelService } from "./capabilities/channels.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -66,6 +67,8 @@ export interface GatewayDeps {
   edgeInbox?: EdgeInbox;
   /** How the process was started (Node, once listening); /health adds it as `startup` for local callers. */
   startup?: () => GatewayStartup | undefined;
+  /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
+  channels?: ChannelService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -95,6 +98,7 @@ export interface Services {
   providerChecks?: ProviderChecker;
   edgeInbox?: EdgeInbox;
   startup?: GatewayDeps["startup"];
+  channels?: ChannelService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -11,6 +11,8 @@ import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
+import { channelIntakeRouter } from "./channels/channel-intake.js";
+import { channelsRouter } from "./channels/channels.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
@@ -98,6 +100,7 @@ export function createServices(deps: GatewayDeps): Services {
     providerChecks: deps.providerChecks,
     edgeInbox: deps.edgeInbox,
     startup: deps.startup,
+    channels: deps.channels,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -136,6 +139,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(corsPolicy);
   // Before authentication: an oversize body is refused without reading it, whoever sends it.
   app.use(bodyLimit);
+  // Platforms authenticate by their request signatures, not gateway keys: intake is mounted before security.
+  app.route("/api/channels", channelIntakeRouter);
   app.use(security);
   app.use(pathEncoding);
 
@@ -183,6 +188,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/queue", queueRouter)
     .route("/api/cron", cronRouter)
     .route("/api/hooks", hooksRouter)
+    .route("/api/channels", channelsRouter)
     .route("/api/edge/inbox", edgeInboxRouter)
     .route("/api/heartbeat", heartbeatRouter)
     .route("/api/tasks", tasksRouter)

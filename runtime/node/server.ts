@@ -21,6 +21,7 @@ import { findPricing } from "../../storage/model-pricing.js";
 import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import { Scopes } from "../../storage/scopes.js";
 import { SessionRepository } from "../../storage/sessions.js";
+import { createChannelRuntime } from "../channels/index.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
@@ -190,6 +191,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     sessions,
     logger,
   });
+  // Messaging channels of channels.yaml: answers of runs that name a channel go out through its outbox.
+  const channels = createChannelRuntime({
+    scope: scopes.global(),
+    home,
+    env,
+    logger,
+    events,
+    queue: queue.queue,
+    sessions,
+  });
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -216,6 +227,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     providerChecks: createProviderChecker({ logger }),
     telemetry: accounting.telemetry,
     startup: () => startup,
+    channels: channels.service,
   });
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
@@ -251,6 +263,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     (error: unknown) => logger.error({ msg: "cron failed to start", error: (error as Error).message }),
   );
   await heartbeat.start();
+  // A channel that cannot connect is reported in /api/channels; it never stops the gateway.
+  await channels
+    .start()
+    .catch((error: Error) => logger.error({ msg: "channels failed to start", error: error.message }));
 
   let closing: Promise<void> | undefined;
   return {
@@ -267,6 +283,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         await queue.stop();
         hookCallbacks.detach();
         await hookCallbacks.settled();
+        await channels.stop();
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
         await Promise.all([runs.shutdown(), terminals.shutdown()]);
