@@ -116,13 +116,16 @@ export class ChannelOutbox {
   }
 
   private schedule(record: DeliveryRecord): void {
-    if (this.stopped || this.inFlight.has(record.id)) return;
+    if (this.stopped) return;
     const wait = record.next_attempt_at ? Date.parse(record.next_attempt_at) - this.now() : 0;
     clearTimeout(this.timers.get(record.id));
     const timer = setTimeout(
       () => {
         this.timers.delete(record.id);
-        const work = this.attempt(record.id)
+        // A retry is scheduled from inside the attempt that failed: it runs once that one has finished.
+        const previous = this.inFlight.get(record.id) ?? Promise.resolve();
+        const work = previous
+          .then(() => this.attempt(record.id))
           .catch((error: Error) =>
             this.options.logger.error({
               msg: "channel outbox stopped",
