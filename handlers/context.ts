@@ -12,6 +12,7 @@ import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
 import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
+import type { ChannelService } from "./capabilities/channels.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { DelegationService } from "./capabilities/delegation.js";
@@ -81,6 +82,8 @@ export interface GatewayDeps {
   channelGate?: ChannelGate;
   /** Agent-to-agent delegation and its MCP endpoint (Node); /agent/delegate and /mcp answer 501 without it. */
   delegation?: DelegationService;
+  /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
+  channels?: ChannelService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -114,6 +117,7 @@ export interface Services {
   backgroundTasks?: BackgroundTaskService;
   activity?: GatewayActivity;
   delegation?: DelegationService;
+  channels?: ChannelService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

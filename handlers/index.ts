@@ -17,6 +17,8 @@ import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
 import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
+import { channelIntakeRouter } from "./channels/channel-intake.js";
+import { channelsRouter } from "./channels/channels.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -122,6 +124,7 @@ export function createServices(deps: GatewayDeps): Services {
     backgroundTasks: deps.backgroundTasks,
     activity: deps.activity,
     delegation: deps.delegation,
+    channels: deps.channels,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -163,6 +166,8 @@ export function createApp(deps: GatewayDeps) {
   app.use(bodyLimit);
   // Ahead of the API-key check: the MCP endpoint's credential is a run's own token (handlers/delegation/mcp.ts).
   app.route("/mcp", mcpRouter);
+  // Platforms authenticate by their request signatures, not gateway keys: intake is mounted before security.
+  app.route("/api/channels", channelIntakeRouter);
   app.use(security);
   app.use(pathEncoding);
 
@@ -212,6 +217,7 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/queue", queueRouter)
     .route("/api/cron", cronRouter)
     .route("/api/hooks", hooksRouter)
+    .route("/api/channels", channelsRouter)
     .route("/api/edge/inbox", edgeInboxRouter)
     .route("/api/heartbeat", heartbeatRouter)
     .route("/api/tasks", tasksRouter)

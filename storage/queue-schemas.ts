@@ -1,6 +1,6 @@
 import { z } from "./zod.js";
 
-export const QUEUE_SOURCES = ["api", "cron", "webhook", "task", "heartbeat"] as const;
+export const QUEUE_SOURCES = ["api", "cron", "webhook", "task", "heartbeat", "channel"] as const;
 export const QUEUE_STATUSES = [
   "queued",
   "running",

@@ -23,6 +23,7 @@ const API_TAGS = [
   { name: "Queue", description: "The durable run queue and its lanes" },
   { name: "Cron", description: "Scheduled runs" },
   { name: "Webhooks", description: "Webhook intake (hook tokens)" },
+  { name: "Channels", description: "Telegram, Slack, Discord and webhook channels (channels.yaml)" },
   { name: "Edge", description: "The inbox of webhook wakes held at the edge (workerd)" },
   { name: "Heartbeat", description: "The periodic self-check of gateway.yaml `heartbeat:`" },
   {

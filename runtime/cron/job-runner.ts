@@ -235,7 +235,13 @@ export class CronJobRunner {
         source_id: run.record_id,
         // A cron run is never retried by the queue: the schedule (and misfire policy) decide what runs.
         max_attempts: 1,
-        metadata: { cron_job_id: job.id, scheduled_for: run.scheduled_for, trigger: run.trigger },
+        metadata: {
+          cron_job_id: job.id,
+          scheduled_for: run.scheduled_for,
+          trigger: run.trigger,
+          // A job file's `channel` (Viben's and Ryvos's cron field) delivers the answer there.
+          ...(typeof job.channel === "string" && job.channel ? { channel: job.channel } : {}),
+        },
       });
     } catch (error) {
       const failed = await this.finish(entry, marker, { status: "failed", error: (error as Error).message });

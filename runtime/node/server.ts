@@ -27,6 +27,7 @@ import { SessionRepository } from "../../storage/sessions.js";
 import { SettingsRepository } from "../../storage/settings.js";
 import { ActivityTracker } from "../activity.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
+import { createChannelRuntime } from "../channels/index.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createDelegation } from "../delegation/index.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
@@ -239,6 +240,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     concurrency: async () => (gatewayConfig.peek() ?? (await gatewayConfig.get())).queue.concurrency,
   });
   activity.start();
+  // Messaging channels of channels.yaml: answers of runs that name a channel go out through its outbox.
+  const channels = createChannelRuntime({
+    scope: scopes.global(),
+    home,
+    env,
+    logger,
+    events,
+    queue: queue.queue,
+    sessions,
+  });
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -269,7 +280,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     backgroundTasks,
     activity,
     delegation,
+    channels: channels.service,
   });
+  // Inbound channel messages go through the stored access rules, pairing and channel routes.
+  if (app.services.channelGate) channels.setGate(app.services.channelGate);
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
   // before it is buffered whole (ws's own default allows 100 MiB).
@@ -306,6 +320,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   );
   await heartbeat.start();
   await backgroundTasks.start();
+  // A channel that cannot connect is reported in /api/channels; it never stops the gateway.
+  await channels
+    .start()
+    .catch((error: Error) => logger.error({ msg: "channels failed to start", error: error.message }));
 
   let closing: Promise<void> | undefined;
   return {
@@ -322,6 +340,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         await queue.stop();
         hookCallbacks.detach();
         await hookCallbacks.settled();
+        await channels.stop();
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
         await Promise.all([runs.shutdown(), terminals.shutdown()]);
