@@ -18,11 +18,19 @@ export const OpenVesperHealthFields = {
     .number()
     .optional()
     .openapi({ description: "Questions live interactive runs wait on an answer for" }),
+  hooks: z.record(z.string(), z.number()).optional().openapi({
+    description:
+      "Webhook intake (POST /hooks/…) as configured in gateway.yaml `hooks:`: hook tokens and callback hosts (OpenVesper prints these counts in `vesper gateway status`)",
+  }),
 };
 
 export async function openVesperHealth(services: Services) {
-  const { activity, backgroundTasks, heartbeat } = services;
+  const { activity, backgroundTasks, heartbeat, gatewayConfig } = services;
+  const config = gatewayConfig.peek() ?? (await gatewayConfig.get().catch(() => undefined));
   return {
+    ...(config
+      ? { hooks: { tokens: config.hookTokens.length, callback_hosts: config.hookCallbackHosts.length } }
+      : {}),
     ...(activity
       ? {
           sessionsActive: activity.sessionsActive(),

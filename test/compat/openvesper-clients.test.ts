@@ -50,6 +50,9 @@ describe("OpenVesper's CLI monitor, gateway status and VS Code extension against
     expect(health!.status === "ok" || health!.status === "healthy").toBe(true);
     expect(typeof health!.version).toBe("string");
     expect(Math.floor(health!.uptime as number)).toBeGreaterThanOrEqual(0);
+    // gateway status prints `Hooks: k=v, …` from Object.entries(data.hooks).
+    const hooks = Object.entries(health!.hooks as Record<string, number>).map(([k, v]) => `${k}=${v}`);
+    expect(hooks.join(", ")).toBe("tokens=0, callback_hosts=0");
     expect(health).toMatchObject({
       sessionsActive: 0,
       lanes: { activeRuns: 0, globalMax: expect.any(Number), lanes: [] },
