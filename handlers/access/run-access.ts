@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../context.js";
+import type { AppEnv, Services } from "../context.js";
 import { ApiError } from "../errors.js";
 import { decisionView } from "./access.js";
 import { accessStores } from "./access-requests.js";
@@ -8,9 +8,17 @@ import { accessStores } from "./access-requests.js";
  * Checks a run started over the API against the access rules (`api_key` is the caller's key name,
  * absent in no-key mode): a denial is a 403 naming the rule that decided, before anything starts.
  */
-export async function assertRunAllowed(c: Context<AppEnv>, agentId: string): Promise<void> {
-  const apiKey = c.get("keyName");
-  const decision = await accessStores(c.get("services")).access.check({
+export function assertRunAllowed(c: Context<AppEnv>, agentId: string): Promise<void> {
+  return checkRunAccess(c.get("services"), c.get("keyName"), agentId);
+}
+
+/** The same check for runs started over a WebSocket or ACP connection (its key is the handshake's). */
+export async function checkRunAccess(
+  services: Services,
+  apiKey: string | undefined,
+  agentId: string,
+): Promise<void> {
+  const decision = await accessStores(services).access.check({
     agent_id: agentId,
     ...(apiKey ? { api_key: apiKey } : {}),
   });

@@ -51,6 +51,7 @@ export const acpWsRouter = createDocumentedRouter(acpWsRoute).get("/", async (c,
   const context: AcpConnectionContext = {
     services,
     role: c.get("role"),
+    keyName: c.get("keyName"),
     workdirRoots: c.get("gatewayConfig").workdirRoots,
     ...(agentId ? { agentId } : {}),
   };

@@ -18,6 +18,7 @@ import {
 import type { Role } from "../../storage/gateway-config.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import type { SessionRecord } from "../../storage/sessions.js";
+import { checkRunAccess } from "../access/run-access.js";
 import type { InteractiveRun, RunHandle, RunRequest, RunService } from "../capabilities/runs.js";
 import type { Services } from "../context.js";
 import { requireCapability } from "../lib/capability-guard.js";
@@ -37,6 +38,8 @@ export interface AcpConnectionContext {
   workdirRoots?: string[];
   /** `?agent_id=` on the WebSocket URL: the agent for new sessions unless one names another. */
   agentId?: string;
+  /** The API key of the handshake (access rules check runs by its name). */
+  keyName?: string;
 }
 
 /** One prompt turn in flight on this connection. */
@@ -168,6 +171,7 @@ export class GatewayAcpAgent implements Agent {
           this.context.workdirRoots,
           "acp",
         );
+        await checkRunAccess(services, this.context.keyName, request.agent.id);
         // Subscribed before the run starts, so not one of its events is missed.
         const events = bus.subscribe({ session_id: sessionId }, { afterSeq: bus.lastSeq });
         let run: RunHandle;

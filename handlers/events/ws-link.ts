@@ -1,6 +1,7 @@
 import type { WSContext } from "hono/ws";
 import { notSupported } from "../../storage/errors.js";
 import type { GatewayConfig, Role } from "../../storage/gateway-config.js";
+import { checkRunAccess } from "../access/run-access.js";
 import type { EventBus, EventFilter, EventSubscription, GatewayEvent } from "../capabilities/events.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -35,7 +36,14 @@ export class WsLink {
     readonly role: Role,
     readonly config: GatewayConfig,
     private readonly ws: WSContext,
+    /** The API key the connection was opened with (access rules check runs by its name). */
+    readonly keyName?: string,
   ) {}
+
+  /** Refuses a run of `agentId` that the access rules deny this connection's key (403 ACCESS_DENIED). */
+  checkRunAccess(agentId: string): Promise<void> {
+    return checkRunAccess(this.services, this.keyName, agentId);
+  }
 
   send(frame: Record<string, unknown>): void {
     if (!this.closed) this.ws.send(JSON.stringify(frame));

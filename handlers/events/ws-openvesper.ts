@@ -62,6 +62,7 @@ export class OpenVesperDialect {
       frame.channel ?? this.channel,
       "ws",
     );
+    await this.link.checkRunAccess(request.agent.id);
     const bus = this.link.requireBus();
     // Events published from here on are replayed to the subscription below, so none is missed.
     const afterSeq = bus.lastSeq;

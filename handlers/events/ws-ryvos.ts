@@ -193,6 +193,7 @@ export class RyvosDialect {
     this.link.requireRole("operator");
     const runs = requireCapability(this.link.services, "runs");
     const request = await prepareChatRun(this.link.services, params, this.link.config.workdirRoots, "ws");
+    await this.link.checkRunAccess(request.agent.id);
     const run = await runs.start(request);
     this.runs.set(run.sessionId, run);
     try {

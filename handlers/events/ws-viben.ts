@@ -99,6 +99,7 @@ export class VibenDialect {
           this.link.config.workdirRoots,
           "ws",
         );
+        await this.link.checkRunAccess(request.agent.id);
         await runs.start(request);
         return;
       }

@@ -71,8 +71,8 @@ class WsClient {
   private ryvos: RyvosDialect | undefined;
   private openVesper: OpenVesperDialect | undefined;
 
-  constructor(services: Services, role: Role, config: GatewayConfig, ws: WSContext) {
-    this.link = new WsLink(services, role, config, ws);
+  constructor(services: Services, role: Role, config: GatewayConfig, ws: WSContext, keyName?: string) {
+    this.link = new WsLink(services, role, config, ws, keyName);
   }
 
   async onMessage(data: unknown): Promise<void> {
@@ -146,6 +146,7 @@ class WsClient {
         this.link.requireRole("operator");
         const runs = requireCapability(this.link.services, "runs");
         const request = await prepareChatRun(this.link.services, frame, this.link.config.workdirRoots, "ws");
+        await this.link.checkRunAccess(request.agent.id);
         const bus = this.link.requireBus();
         // Events published from here on are replayed to the new subscription, so none is missed.
         const afterSeq = bus.lastSeq;
@@ -244,14 +245,15 @@ export const wsRouter = createDocumentedRouter(wsRoute).get("/", async (c, next)
   }
   const role = c.get("role");
   const config = c.get("gatewayConfig");
+  const keyName = c.get("keyName");
   return upgradeWebSocket((): WSEvents => {
     let client: WsClient | undefined;
     return {
       onOpen: (_event, ws) => {
-        client = new WsClient(services, role, config, ws);
+        client = new WsClient(services, role, config, ws, keyName);
       },
       onMessage: (event, ws) => {
-        client ??= new WsClient(services, role, config, ws);
+        client ??= new WsClient(services, role, config, ws, keyName);
         void client.onMessage(event.data);
       },
       onClose: () => client?.close(),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { conflict, invalid, StorageError } from "../../storage/errors.js";
 import type { GatewayConfig } from "../../storage/gateway-config.js";
 import { describeIssues } from "../../storage/schema-helpers.js";
+import { checkRunAccess } from "../access/run-access.js";
 import type { InteractiveRun, InteractiveRunEvent, QuestionAnswer } from "../capabilities/runs.js";
 import type { Services } from "../context.js";
 import { ApiError } from "../errors.js";
@@ -65,6 +66,8 @@ export class AgentRunConnection {
     private readonly config: GatewayConfig,
     private readonly defaults: ConnectionDefaults,
     private readonly ws: WSContext,
+    /** The API key of the handshake (access rules check runs by its name). */
+    private readonly keyName?: string,
   ) {
     this.sessionId = defaults.session_id;
   }
@@ -143,6 +146,7 @@ export class AgentRunConnection {
         session_id: message.session_id ?? message.resume_session ?? message.resume ?? this.sessionId,
       };
       const request = await prepareAgentRun(this.services, input, this.config.workdirRoots, "agent_ws");
+      await checkRunAccess(this.services, this.keyName, request.agent.id);
       const run = await runs.startInteractive({ ...request, onEvent: (event) => this.forward(event) });
       this.run = run;
       this.sessionId = run.sessionId;

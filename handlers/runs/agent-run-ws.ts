@@ -62,10 +62,17 @@ export const agentRunWsRouter = createDocumentedRouter(agentRunWsRoute).get(
     if (!parsed.success) throw validationError(parsed.error, "query");
     const { token: _token, ...defaults } = parsed.data;
     const config = c.get("gatewayConfig");
+    const keyName = c.get("keyName");
     return services.upgradeWebSocket!((): WSEvents => {
       let connection: AgentRunConnection | undefined;
       const open = (ws: Parameters<NonNullable<WSEvents["onOpen"]>>[1]) =>
-        (connection ??= new AgentRunConnection(services, config, defaults as ConnectionDefaults, ws));
+        (connection ??= new AgentRunConnection(
+          services,
+          config,
+          defaults as ConnectionDefaults,
+          ws,
+          keyName,
+        ));
       return {
         onOpen: (_event, ws) => {
           open(ws);

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { ensureSessionKey } from "../../storage/session-keys.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import type { RunRequest } from "../capabilities/runs.js";
 import type { AppEnv, Services } from "../context.js";
 import { prepareChatRun, requireSessions } from "./run-requests.js";
@@ -45,7 +46,15 @@ export async function prepareOpenVesperRun(
   body: OpenVesperRunBody,
   defaultChannel: string,
 ): Promise<RunRequest> {
-  return prepareKeyedRun(services, c.get("gatewayConfig").workdirRoots, body, defaultChannel, "agent");
+  const request = await prepareKeyedRun(
+    services,
+    c.get("gatewayConfig").workdirRoots,
+    body,
+    defaultChannel,
+    "agent",
+  );
+  await assertRunAllowed(c, request.agent.id);
+  return request;
 }
 
 /** Shared by the HTTP routes and the /ws `message` frame. */

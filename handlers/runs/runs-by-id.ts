@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../../storage/schema-helpers.js";
+import { assertRunAllowed } from "../access/run-access.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
@@ -79,6 +80,7 @@ export const runsByIdRouter = createRouter()
         c.get("gatewayConfig").workdirRoots,
         "api",
       );
+      await assertRunAllowed(c, request.agent.id);
       const { runId } = await startIdempotent(c, body, () => runs.start(request));
       const record = await registry.get(runId);
       if (!record) throw runNotFound(runId);

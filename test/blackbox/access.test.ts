@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentText, type MessagesRequest } from "../fixtures/anthropic-stub.js";
 import { type ClaudeGateway, startClaudeGateway } from "../helpers/claude-gateway.js";
-import type { Json } from "../helpers/clients.js";
+import { type Json, openWs } from "../helpers/clients.js";
 
 /**
  * Access rules on a real gateway with the real Claude Code CLI against the local Anthropic stub: a run an
@@ -54,6 +54,30 @@ describe("access rules refuse API runs", () => {
     });
     const queued = await call("/api/queue", { agent_id: "claude", prompt: "deploy please" });
     expect(queued.status).toBe(403);
+    // OpenVesper's run routes and every WebSocket dialect are held to the same rules.
+    const openVesper = await call("/agent", { message: "deploy please", agent: "claude", sessionKey: "ops" });
+    expect(openVesper.status).toBe(403);
+    expect(openVesper.body).toMatchObject({ code: "ACCESS_DENIED" });
+    const ws = await openWs(`${env.gw.url.replace("http", "ws")}/ws`);
+    try {
+      ws.send({ type: "chat", id: "c1", agent_id: "claude", message: "deploy please", workdir: env.workdir });
+      expect(await ws.waitFor((f) => f.type === "error")).toMatchObject({ code: "ACCESS_DENIED", id: "c1" });
+      ws.send({ type: "message", sessionKey: "ops", message: "deploy please", agent: "claude" });
+      expect(
+        await ws.waitFor((f) => f.type === "error" && f.code === "ACCESS_DENIED" && f.id !== "c1"),
+      ).toBeTruthy();
+    } finally {
+      await ws.close();
+    }
+    const agentWs = await openWs(`${env.gw.url.replace("http", "ws")}/ws/agent/run`);
+    try {
+      agentWs.send({ type: "start", prompt: "deploy please", agent_id: "claude", cwd: env.workdir });
+      expect(
+        JSON.stringify(await agentWs.waitFor((f) => JSON.stringify(f).includes("ACCESS_DENIED"))),
+      ).toContain("ACCESS_DENIED");
+    } finally {
+      await agentWs.close();
+    }
     expect(prompts).toEqual([]);
 
     const check = await call("/access/check", { agent: "claude", channel: "api", identity: "me" });
