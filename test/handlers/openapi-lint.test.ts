@@ -46,8 +46,10 @@ function operationsOf(doc: Document): Map<string, Operation> {
  * the original Viben's `POST /api/agent/stop/{sessionId}`, which its desktop client calls, overlaps the
  * same family once more.
  */
+// Both are the seeds' own path families: Viben's templates beside its agents, OpenVesper's run lookup beside
+// its per-agent context (/agent/run/{runId} and /agent/{agent}/context).
 const ACCEPTED_OVERLAP =
-  /^Paths should resolve unambiguously\. Found two ambiguous paths: `\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`\.$/;
+  /^Paths should resolve unambiguously\. Found two ambiguous paths: (`\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`|`\/agent\/run\/\{runId\}` and `\/agent\/\{agent\}\/context`)\.$/;
 
 const describeProblem = (p: NormalizedProblem) =>
   `${p.severity} ${p.ruleId}: ${p.message} (${p.location[0]?.pointer ?? "?"})`;
@@ -74,7 +76,7 @@ describe("/openapi.json", () => {
     expect(errors).toEqual([]);
   });
 
-  it("warns only of the seeds' overlap of /api/agent/templates/{id} and /api/agent/{id}/…", () => {
+  it("warns only of the seeds' overlaps (/api/agent/templates/{id} and /api/agent/{id}/…; /agent/run/{runId} and /agent/{agent}/context)", () => {
     const warnings = problems.filter((p) => p.severity !== "error");
     const unexpected = warnings
       .filter((p) => p.ruleId !== "no-ambiguous-paths" || !ACCEPTED_OVERLAP.test(p.message))

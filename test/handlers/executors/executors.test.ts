@@ -57,11 +57,15 @@ describe("OpenAPI", () => {
       expect(op.responses).toBeTypeOf("object");
     }
     expect(doc.paths["/api/agent"]?.post?.requestBody).toBeTruthy();
-    // Liveness only: the seed's /health and the Ryvos web UI's spelling of it.
-    expect(operations.filter((o) => o.op["x-required-role"] === "public").map((o) => o.path)).toEqual([
-      "/health",
-      "/api/health",
-    ]);
+    // Liveness (the seed's /health and the Ryvos web UI's spelling of it), and two routes whose callers
+    // prove themselves otherwise: the MCP endpoint (a run's own token) and channel intake (the platform's
+    // request signature).
+    expect(
+      operations
+        .filter((o) => o.op["x-required-role"] === "public")
+        .map((o) => o.path)
+        .sort(),
+    ).toEqual(["/api/channels/{name}/events", "/api/health", "/health", "/mcp"]);
     const page = await app.request("/docs");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("/openapi.json");
