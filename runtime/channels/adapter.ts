@@ -68,8 +68,14 @@ export class PermanentDeliveryError extends Error {
   override name = "PermanentDeliveryError";
 }
 
-export const refuse = (status: number, code: string, error: string): IntakeResult => ({
-  answer: { status, body: { error, code } },
+/** A refused platform request, in the gateway's error envelope (error, code, details). */
+export const refuse = (
+  status: number,
+  code: string,
+  error: string,
+  details: Record<string, unknown> = {},
+): IntakeResult => ({
+  answer: { status, body: { error, code, details } },
   messages: [],
 });
 

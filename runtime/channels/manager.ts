@@ -105,6 +105,7 @@ export class ChannelManager implements ChannelService {
         body: {
           error: `channel '${name}' is not configured, enabled and running`,
           code: "CHANNEL_NOT_RUNNING",
+          details: { channel: name },
         },
       };
     }

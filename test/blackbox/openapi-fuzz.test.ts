@@ -321,10 +321,12 @@ describe("fuzz of every /openapi.json operation with malformed input", () => {
         public: false,
       }),
     );
-    const operations = [...documented, ...upgrades].sort(
-      (a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method),
-    );
-    expect(operations.length).toBeGreaterThan(50);
+    // FUZZ_ONLY=<regex of "METHOD /path"> narrows the run while working on a few routes (never in CI).
+    const only = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : undefined;
+    const operations = [...documented, ...upgrades]
+      .filter((op) => !only || only.test(op.id))
+      .sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method));
+    if (!only) expect(operations.length).toBeGreaterThan(50);
     const { cases } = generateCases(doc, operations, ctx, SEED);
     for (const path of Object.keys(doc.paths)) {
       for (const method of undocumentedMethods(doc, path)) {
