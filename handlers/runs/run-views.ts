@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DELIVERY_STATUSES, type DeliveryRecord } from "../../storage/channel-outbox.js";
 import { RUN_STATUSES } from "../../storage/run-records.js";
 import type { RunRecordView } from "../capabilities/run-registry.js";
 
@@ -36,11 +37,41 @@ export const RunRecordViewSchema = z
       .optional()
       .openapi({ description: "How it ended (absent while it runs)" }),
   })
+  .extend({
+    channel_deliveries: z
+      .array(
+        z.object({
+          channel: z.string(),
+          status: z.enum(DELIVERY_STATUSES),
+          attempts: z.number(),
+          error: z.string().optional(),
+          delivered_at: z.string().optional(),
+        }),
+      )
+      .optional()
+      .openapi({
+        description: "Where the run's answer went (channels): one entry per channel, its delivery's status",
+      }),
+  })
   .loose()
   .openapi("RunRecord");
 
-export function runView(record: RunRecordView) {
-  return { ...record, done: isDone(record) };
+export function runView(record: RunRecordView, deliveries: DeliveryRecord[] = []) {
+  return {
+    ...record,
+    done: isDone(record),
+    ...(deliveries.length > 0
+      ? {
+          channel_deliveries: deliveries.map((d) => ({
+            channel: d.channel,
+            status: d.status,
+            attempts: d.attempts,
+            ...(d.error ? { error: d.error } : {}),
+            ...(d.delivered_at ? { delivered_at: d.delivered_at } : {}),
+          })),
+        }
+      : {}),
+  };
 }
 
 const OPEN = new Set(["queued", "running"]);

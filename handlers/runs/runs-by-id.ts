@@ -108,11 +108,16 @@ export const runsByIdRouter = createRouter()
       responses: { 200: jsonContent(RunRecordViewSchema, "The run"), ...errorResponses(404, 501) },
     }),
     async (c) => {
-      const registry = requireCapability(c.get("services"), "runRegistry");
+      const services = c.get("services");
+      const registry = requireCapability(services, "runRegistry");
       const { id } = c.req.valid("param");
       const record = await registry.get(id);
       if (!record) throw runNotFound(id);
-      return c.json(runView(record), 200);
+      // A run that names a channel (wake, cron, channel message) shows where its answer went.
+      const deliveries = services.channels
+        ? await services.channels.deliveries({ run_id: record.run_id })
+        : [];
+      return c.json(runView(record, deliveries), 200);
     },
   )
   .openapi(

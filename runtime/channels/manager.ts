@@ -123,7 +123,8 @@ export class ChannelManager implements ChannelService {
   async deliveries(filter: Parameters<ChannelService["deliveries"]>[0]) {
     return (await this.options.outboxRepo.list()).filter(
       (d) =>
-        (!filter.run_id || d.run_id === filter.run_id) &&
+        // A run is named by its own id or by the queue job that started it (what a wake answers).
+        (!filter.run_id || d.run_id === filter.run_id || d.job_id === filter.run_id) &&
         (!filter.session_id || d.session_id === filter.session_id) &&
         (!filter.channel || d.channel === filter.channel) &&
         (!filter.status || d.status === filter.status),

@@ -47,7 +47,8 @@ export function createRunDeliveries(options: RunDeliveryOptions) {
     options.events?.publish({
       type: "channel_delivery_failed",
       ...(job.session_id ? { session_id: job.session_id } : {}),
-      run_id: job.id,
+      run_id: job.run_id ?? job.id,
+      job_id: job.id,
       channel,
       error,
     });
@@ -73,7 +74,8 @@ export function createRunDeliveries(options: RunDeliveryOptions) {
       chat_id: chat,
       ...(typeof thread === "string" ? { thread_id: thread } : {}),
       text: (await finalText(options, job)) || "(the agent gave no answer)",
-      run_id: job.id,
+      // The run's own id (GET /api/runs/{id} lists its deliveries); the job's while it never started.
+      run_id: job.run_id ?? job.id,
       job_id: job.id,
       ...(job.session_id ? { session_id: job.session_id } : {}),
       ...(channel.config.platform === "webhook" && channel.config.max_attempts

@@ -185,6 +185,11 @@ describe("channels against platform stubs", () => {
     expect(posts).toHaveLength(2);
     expect(posts[1]!.body.text).toContain("deploy finished");
     expect(done).toMatchObject({ channel: "team-slack", chat_id: "C0ALERTS", attempts: 1 });
+    // The run shows where its answer went.
+    const run = await api(`/api/runs/${runId}`);
+    expect(run.body.channel_deliveries).toEqual([
+      expect.objectContaining({ channel: "team-slack", status: "delivered", attempts: 1 }),
+    ]);
   });
 
   it("verifies Discord interactions (Ed25519), answers PING, and posts the answer to the channel after a 429", async () => {
