@@ -22,7 +22,6 @@ import type { NativeTool } from "../native/tools/native-tool.js";
 import type { RunBinding, RunExtensions } from "../runs/run-extensions.js";
 import { type DelegateToolInput, delegateTool } from "./delegate-tool.js";
 import { delegatedPrompt, TRANSCRIPT_MESSAGES, transcriptText } from "./delegation-prompts.js";
-import { handleGatewayMcp } from "./mcp-endpoint.js";
 import { GATEWAY_MCP_SERVER, gatewayMcpServer, RunBindings } from "./run-bindings.js";
 
 const LOG_KEY = "delegations:log.jsonl";
@@ -211,7 +210,9 @@ export class GatewayDelegation implements DelegationService {
     return this.recent.slice(-limit).reverse();
   }
 
-  handleMcp(request: Request): Promise<Response> {
+  async handleMcp(request: Request): Promise<Response> {
+    // The MCP SDK's server side loads with the first MCP request, not at start-up.
+    const { handleGatewayMcp } = await import("./mcp-endpoint.js");
     return handleGatewayMcp(request, {
       version: this.options.version,
       find: (token) => this.bindings.byTokenOf(token),

@@ -7,6 +7,7 @@ import { envelopeOf, readSse, type SseStream } from "../helpers/sse-client.js";
 describe("SSE /api/events on the real server (port 0, temporary HOME)", () => {
   let gw: RunningGateway;
   let home: string;
+  let own: number;
   const open: SseStream[] = [];
 
   async function connect(query = "", headers: Record<string, string> = {}): Promise<SseStream> {
@@ -26,6 +27,8 @@ describe("SSE /api/events on the real server (port 0, temporary HOME)", () => {
       logger: silentLogger,
       sseHeartbeatMs: 50,
     });
+    // The gateway's own listeners (run activity for /health, channel deliveries), before any client.
+    own = gw.events.subscriberCount;
   });
 
   afterAll(async () => {
@@ -94,13 +97,14 @@ describe("SSE /api/events on the real server (port 0, temporary HOME)", () => {
   });
 
   it("frees the subscriber when the client disconnects", async () => {
-    await eventually(async () => expect(gw.events.subscriberCount).toBe(0));
+    // Earlier tests' streams are gone first; the gateway's own listeners stay.
+    await eventually(async () => expect(gw.events.subscriberCount).toBe(own));
     const controller = new AbortController();
     const res = await fetch(`${gw.url}/api/events`, { signal: controller.signal });
     expect(res.status).toBe(200);
-    expect(gw.events.subscriberCount).toBe(1);
+    expect(gw.events.subscriberCount).toBe(own + 1);
     controller.abort();
-    await eventually(async () => expect(gw.events.subscriberCount).toBe(0));
+    await eventually(async () => expect(gw.events.subscriberCount).toBe(own));
     expect(() => gw.events.publish({ type: "delta" })).not.toThrow();
   });
 
