@@ -146,6 +146,27 @@ describe("channels against platform stubs", () => {
     expect(sent.body.parse_mode).toBe("MarkdownV2");
   });
 
+  it("lets a channel route pick the agent that answers an inbound message", async () => {
+    const reviewer = await api("/api/agent", {
+      method: "POST",
+      body: JSON.stringify({ name: "Reviewer", executor_type: "CLAUDE_CODE" }),
+    });
+    expect(reviewer.status).toBe(201);
+    const route = await api("/api/channel-routes", {
+      method: "POST",
+      body: JSON.stringify({ channel: "tg", text_pattern: "^/review\\b", agent_id: "reviewer" }),
+    });
+    expect(route.status).toBe(201);
+    telegram.pushMessage(556, "/review the parser");
+    const sent = await telegram.waitFor(
+      (c) => c.method === "sendMessage" && String(c.body.chat_id) === "556",
+    );
+    expect(sent.body.text).toContain("review the parser");
+    const sessions = await api("/api/sessions?agent_id=reviewer");
+    expect(JSON.stringify(sessions.body)).toContain("reviewer");
+    expect((sessions.body.sessions as Json[]).length).toBe(1);
+  });
+
   it("refuses Slack events with a bad signature or replayed, answers url_verification", async () => {
     const post = (body: string, headers: Record<string, string>) =>
       fetch(`${gw.url}/api/channels/team-slack/events`, {
