@@ -24,22 +24,52 @@ export const OpenVesperHealthFields = {
   }),
 };
 
-export async function openVesperHealth(services: Services) {
-  const { activity, backgroundTasks, heartbeat, gatewayConfig } = services;
+/** The fields as JSON, kept per gateway with what they were made from. */
+interface CachedFields {
+  seq: number | undefined;
+  config: unknown;
+  counters: string;
+  json: string;
+}
+const cachedFieldsOf = new WeakMap<Services, CachedFields>();
+
+/**
+ * The fields as a JSON object text ("" when the runtime has none of them). /health is a liveness probe
+ * first: the text is reused while nothing happened — no event on the bus, the same gateway.yaml, the same
+ * counters — and no run is live (a live lane's `runningMs` moves on its own).
+ */
+export async function openVesperHealthJson(services: Services): Promise<string> {
+  const { activity, backgroundTasks, heartbeat, gatewayConfig, events } = services;
   const config = gatewayConfig.peek() ?? (await gatewayConfig.get().catch(() => undefined));
-  return {
-    ...(config
-      ? { hooks: { tokens: config.hookTokens.length, callback_hosts: config.hookCallbackHosts.length } }
-      : {}),
-    ...(activity
-      ? {
-          sessionsActive: activity.sessionsActive(),
-          lanes: await activity.lanes(),
-          runs: activity.runs(),
-          pendingApprovals: activity.pendingApprovals(),
-        }
-      : {}),
-    ...(backgroundTasks ? { tasks: backgroundTasks.counts() } : {}),
-    ...(heartbeat ? { heartbeat: openVesperHeartbeat(await heartbeat.status()) } : {}),
-  };
+  const runs = activity?.runs();
+  const tasks = backgroundTasks?.counts();
+  const sessionsActive = activity?.sessionsActive();
+  const pendingApprovals = activity?.pendingApprovals();
+  const counters = `${runs?.total}/${runs?.active}/${sessionsActive}/${pendingApprovals}/${tasks?.total}/${tasks?.scheduled}/${tasks?.running}/${tasks?.complete}`;
+  const seq = events?.lastSeq;
+  const cached = cachedFieldsOf.get(services);
+  if (
+    cached &&
+    seq !== undefined &&
+    cached.seq === seq &&
+    cached.config === config &&
+    cached.counters === counters &&
+    (runs?.active ?? 0) === 0
+  ) {
+    return cached.json;
+  }
+  const fields: Record<string, unknown> = {};
+  if (config)
+    fields.hooks = { tokens: config.hookTokens.length, callback_hosts: config.hookCallbackHosts.length };
+  if (activity) {
+    fields.sessionsActive = sessionsActive;
+    fields.lanes = await activity.lanes();
+    fields.runs = runs;
+    fields.pendingApprovals = pendingApprovals;
+  }
+  if (tasks) fields.tasks = tasks;
+  if (heartbeat) fields.heartbeat = openVesperHeartbeat(await heartbeat.status());
+  const json = Object.keys(fields).length > 0 ? JSON.stringify(fields) : "";
+  cachedFieldsOf.set(services, { seq, config, counters, json });
+  return json;
 }
