@@ -1,12 +1,18 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { RunRecordView } from "../capabilities/run-registry.js";
+import type { AppEnv } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "../lib/schemas.js";
 import { IdempotencyHeaders, startIdempotent } from "./idempotent-start.js";
-import { prepareOpenVesperRun, OpenVesperRunRequestSchema as RunBody } from "./openvesper-requests.js";
+import {
+  type OpenVesperRunBody,
+  prepareOpenVesperRun,
+  OpenVesperRunRequestSchema as RunBody,
+} from "./openvesper-requests.js";
 import { openVesperStream } from "./openvesper-stream.js";
 import { awaitRecord } from "./run-wait.js";
 
@@ -14,6 +20,14 @@ import { awaitRecord } from "./run-wait.js";
  * OpenVesper's run routes at its literal paths (openvesper/openvesper apps/gateway/src/index.ts): the
  * same runs as /api/chat and /api/runs, answered in its camelCase shapes.
  */
+
+/** What every route here starts from: the capabilities it needs and the prepared run (access checked). */
+async function prepareRun(c: Context<AppEnv>, body: OpenVesperRunBody, channel: string) {
+  const services = c.get("services");
+  const runs = requireCapability(services, "runs");
+  const registry = requireCapability(services, "runRegistry");
+  return { services, runs, registry, request: await prepareOpenVesperRun(services, c, body, channel) };
+}
 
 const SyncAnswerSchema = z
   .object({
@@ -88,11 +102,8 @@ export const openVesperAgentRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.get("services");
-      const runs = requireCapability(services, "runs");
-      const registry = requireCapability(services, "runRegistry");
       const body = c.req.valid("json");
-      const request = await prepareOpenVesperRun(services, c, body, "rest");
+      const { runs, registry, request } = await prepareRun(c, body, "rest");
       const { runId, handle } = await startIdempotent(c, body, () => runs.start(request));
       if (handle) await handle.done;
       const record = await awaitRecord(registry, runId);
@@ -113,11 +124,8 @@ export const openVesperAgentRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.get("services");
-      const runs = requireCapability(services, "runs");
-      const registry = requireCapability(services, "runRegistry");
       const body = c.req.valid("json");
-      const request = await prepareOpenVesperRun(services, c, body, "rest");
+      const { services, runs, registry, request } = await prepareRun(c, body, "rest");
       const { runId } = await startIdempotent(c, body, () => runs.start(request));
       const record = await registry.get(runId);
       const acceptedAt = record ? Date.parse(record.accepted_at) : services.clock.now().getTime();
@@ -145,11 +153,8 @@ export const openVesperAgentRouter = createRouter()
       },
     }),
     async (c) => {
-      const services = c.get("services");
-      const runs = requireCapability(services, "runs");
-      const registry = requireCapability(services, "runRegistry");
       const body = c.req.valid("json");
-      const request = await prepareOpenVesperRun(services, c, body, "sse");
+      const { services, runs, registry, request } = await prepareRun(c, body, "sse");
       // Subscribed before the start, so the run's first events are not missed.
       const subscription = requireCapability(services, "events").subscribe({}, { maxQueue: 10_000 });
       const started = await startIdempotent(c, body, () => runs.start(request)).catch((error: unknown) => {
