@@ -9,6 +9,8 @@ import type { EventBus } from "../handlers/capabilities/events.js";
 import type { Logger } from "../handlers/capabilities/logger.js";
 import type { QueueJob, RunQueue } from "../handlers/capabilities/queue.js";
 import type { BackgroundTaskRepository } from "../storage/background-tasks.js";
+import type { Scope } from "../storage/scopes.js";
+import { ensureSessionKey } from "../storage/session-keys.js";
 import type { SessionRepository } from "../storage/sessions.js";
 
 export interface BackgroundTaskSchedulerOptions {
@@ -16,6 +18,8 @@ export interface BackgroundTaskSchedulerOptions {
   queue: RunQueue;
   /** Where a sessionKey naming one of our sessions is found, and a run's answer is read. */
   sessions?: SessionRepository;
+  /** The global scope, where the sessionKey index lives (storage/session-keys.ts). */
+  scope?: Scope;
   events?: EventBus;
   logger: Logger;
   /** The agent a task that names none runs with. */
@@ -300,12 +304,15 @@ export class BackgroundTaskScheduler implements BackgroundTaskService {
     return jobs.find((job) => job.source_id === sourceIdOf(task.id)) ?? null;
   }
 
-  /** The sessionKey as one of our session ids, where it names an existing session. */
+  /** The session a sessionKey names: the same index POST /agent and /sessions/:key use (made on first use). */
   private async sessionNamedBy(sessionKey: string): Promise<string | null> {
+    const { sessions, scope } = this.options;
+    if (!sessions) return null;
     try {
-      return (await this.options.sessions?.find(sessionKey)) ? sessionKey : null;
+      if (scope) return await ensureSessionKey({ scope, sessions }, sessionKey);
+      return (await sessions.find(sessionKey)) ? sessionKey : null;
     } catch {
-      return null; // not a valid session id: the run starts a new session
+      return null; // not a usable key: the run starts a new session
     }
   }
 

@@ -228,6 +228,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     repository: new BackgroundTaskRepository(scopes.global()),
     queue: queue.queue,
     sessions,
+    scope: scopes.global(),
     events,
     logger,
     defaultAgent: () => new SettingsRepository().defaultAgent(scopes.global()),

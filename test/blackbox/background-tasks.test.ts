@@ -62,6 +62,9 @@ describe("background tasks through the queue with the real Claude Code CLI", () 
     expect(first.startedAt as number).toBeGreaterThanOrEqual(runAt);
     const sessionId = first.sessionId as string;
     expect(sessionId).toBeTruthy();
+    // The key names the session for every route (the same index as POST /agent and /sessions/:key).
+    const [, sessionList] = (await call("GET", "/sessions")) as unknown as [number, Json[]];
+    expect(sessionList.find((s) => s.id === sessionId)).toMatchObject({ sessionKey: "cli:reports" });
     // It went through the queue, as one of its jobs.
     const [, jobs] = await call("GET", "/api/queue?source=api");
     expect((jobs.jobs as Json[]).find((j) => j.id === first.jobId)).toMatchObject({
