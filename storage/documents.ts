@@ -9,6 +9,8 @@ export interface StoredDocument {
   readonly data: Record<string, unknown>;
 }
 
+const folderOf = (key: string): string => key.split(":")[0] ?? key;
+
 /**
  * YAML documents under one storage root, with a parsed-document cache that is invalidated by our own
  * writes (synchronously, so the API never serves stale data after a write) and by the backend's change
@@ -49,9 +51,11 @@ export class DocumentStore {
   async read(key: string): Promise<StoredDocument | null> {
     await this.ensureWatching();
     if (this.caching && this.docs.has(key)) return this.docs.get(key) ?? null;
+    const generation = this.generationOf(folderOf(key));
     const text = await this.readText(key);
     const stored = text === null ? null : { key, data: yamlToObject(parseYamlDocument(text, key)) };
-    if (this.caching) this.docs.set(key, stored);
+    // A write that landed while this read was on disk made what it read stale: serve it, never cache it.
+    if (this.caching && generation === this.generationOf(folderOf(key))) this.docs.set(key, stored);
     return stored;
   }
 
@@ -61,11 +65,12 @@ export class DocumentStore {
     const cached = this.caching ? this.listings.get(base) : undefined;
     if (cached) return cached;
     const prefix = `${base}:`;
+    const generation = this.generationOf(folderOf(base));
     const keys = (await this.backend.storage.getKeys(base))
       .filter((k) => k.startsWith(prefix) && !k.endsWith(".tmp"))
       .map((k) => k.slice(prefix.length))
       .sort();
-    if (this.caching) this.listings.set(base, keys);
+    if (this.caching && generation === this.generationOf(folderOf(base))) this.listings.set(base, keys);
     return keys;
   }
 
@@ -135,7 +140,7 @@ export class DocumentStore {
   }
 
   private invalidate(key: string): void {
-    const folder = key.split(":")[0] ?? key;
+    const folder = folderOf(key);
     this.folderGenerations.set(folder, this.generationOf(folder) + 1);
     this.docs.delete(key);
     for (const base of this.listings.keys()) {

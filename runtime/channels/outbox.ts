@@ -158,7 +158,13 @@ export class ChannelOutbox {
     if (record?.status !== "pending" || this.stopped) return;
     const adapter = this.options.adapterOf(record.channel);
     if (!adapter) {
-      await this.fail(record, `channel '${record.channel}' is not configured or not running`);
+      // A channel that is starting or restarting after an edit comes back: this counts as a failed
+      // attempt and backs off, so only a channel that stays away fails the delivery.
+      const missing = { ...record, attempts: record.attempts + 1 };
+      await this.retryOrFail(
+        missing,
+        new Error(`channel '${record.channel}' is not configured or not running`),
+      );
       return;
     }
     const parts = adapter.parts(record.text);

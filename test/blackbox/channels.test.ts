@@ -44,8 +44,12 @@ describe("channels against platform stubs", () => {
   async function delivery(query: string, status: string): Promise<Json> {
     for (;;) {
       const { body } = await api(`/api/channels/deliveries?${query}`);
-      const found = (body.deliveries as Json[]).find((d) => d.status === status);
+      const deliveries = body.deliveries as Json[];
+      const found = deliveries.find((d) => d.status === status);
       if (found) return found;
+      // A delivery that ended otherwise will not change again: say how it ended instead of waiting on.
+      const ended = deliveries.find((d) => ["failed", "uncertain"].includes(d.status as string));
+      if (ended && status !== ended.status) throw new Error(`delivery ended ${JSON.stringify(ended)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

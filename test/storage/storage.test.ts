@@ -176,3 +176,41 @@ describe("document store generations", () => {
     expect(await store.keys("agents")).toEqual(["a:config.yaml"]);
   });
 });
+
+describe("document store cache", () => {
+  it("never caches what a read fetched while a write to the same key was landing", async () => {
+    const { createStorage } = await import("unstorage");
+    const { DocumentStore } = await import("../../storage/documents.js");
+    const storage = createStorage();
+    // While armed, a read of the key is held on "disk" (after fetching) until the test lets it go.
+    let armed = false;
+    let reached!: () => void;
+    const fetched = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const getItemRaw = storage.getItemRaw.bind(storage);
+    storage.getItemRaw = (async (key: string) => {
+      const value = await getItemRaw(key);
+      if (armed) {
+        armed = false;
+        reached();
+        await held;
+      }
+      return value;
+    }) as typeof storage.getItemRaw;
+    const store = new DocumentStore({ storage, watch: async () => true, dispose: async () => {} }, "/r");
+    await store.write("outbox:d.yaml", { status: "sending" });
+    armed = true;
+    const slowRead = store.read("outbox:d.yaml");
+    await fetched;
+    // The read has fetched "sending" and waits; the write of "delivered" lands meanwhile.
+    await store.write("outbox:d.yaml", { status: "delivered" });
+    release();
+    expect((await slowRead)?.data.status).toBe("sending");
+    expect((await store.read("outbox:d.yaml"))?.data.status).toBe("delivered");
+  });
+});

@@ -96,3 +96,55 @@ describe("channel outbox across a crash between send and record", () => {
     }
   });
 });
+
+describe("channel outbox while a channel restarts", () => {
+  it("retries a delivery whose channel is not running yet instead of failing it", async () => {
+    const root = await mkdtemp(join(tmpdir(), "viben-outbox-"));
+    const scopes = new Scopes({ home: root, globalRoot: join(root, ".viben"), backend: fsBackends() });
+    try {
+      const sent: string[] = [];
+      const adapter = {
+        receive: "webhook",
+        idempotentSend: true,
+        parts: (text: string) => [text],
+        start: async () => {},
+        stop: async () => {},
+        send: async (_target: unknown, part: string) => {
+          sent.push(part);
+          return "m1";
+        },
+        intake: async () => {
+          throw new Error("not used");
+        },
+        test: async () => "ok",
+      } as unknown as ChannelAdapter;
+      // The channel is away for the first attempt (restarting after an edit), back for the next.
+      let running = false;
+      const outbox = new ChannelOutbox({
+        repo: new ChannelOutboxRepository(scopes.global()),
+        adapterOf: () => {
+          const current = running ? adapter : undefined;
+          running = true;
+          return current;
+        },
+        logger: silentLogger,
+      });
+      const states: string[] = [];
+      const delivered = new Promise<DeliveryRecord>((resolve) =>
+        outbox.onChange((r) => {
+          states.push(r.status);
+          if (r.status === "delivered" || r.status === "failed") resolve(r);
+        }),
+      );
+      await outbox.enqueue({ id: "d1", channel: "c", platform: "webhook", chat_id: "1", text: "hello" });
+      const record = await delivered;
+      await outbox.stop();
+      expect(record).toMatchObject({ status: "delivered", attempts: 2 });
+      expect(states).toContain("pending");
+      expect(sent).toEqual(["hello"]);
+    } finally {
+      await scopes.dispose();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
