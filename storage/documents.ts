@@ -11,6 +11,14 @@ export interface StoredDocument {
 
 const folderOf = (key: string): string => key.split(":")[0] ?? key;
 
+export interface WriteOptions {
+  /**
+   * false: atomic but not fsync'd (a power loss may bring back the previous version). Only for metadata
+   * the gateway can rebuild or repair, written often on a run's hot path.
+   */
+  durable?: boolean;
+}
+
 /**
  * YAML documents under one storage root, with a parsed-document cache that is invalidated by our own
  * writes (synchronously, so the API never serves stale data after a write) and by the backend's change
@@ -81,20 +89,25 @@ export class DocumentStore {
   async update(
     key: string,
     mutate: (current: Document | null) => Document | null,
+    options: WriteOptions = {},
   ): Promise<StoredDocument | null> {
     return this.mutex.run(key, async () => {
       const text = await this.readText(key);
       const current = text === null ? null : parseYamlDocument(text, key);
       const next = mutate(current);
       if (!next) return null;
-      await this.backend.storage.setItem(key, stringifyYaml(next));
+      await this.backend.storage.setItem(key, stringifyYaml(next), options);
       this.invalidate(key);
       return { key, data: yamlToObject(next) };
     });
   }
 
-  async write(key: string, value: Record<string, unknown>): Promise<StoredDocument> {
-    const stored = await this.update(key, () => newYamlDocument(value));
+  async write(
+    key: string,
+    value: Record<string, unknown>,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
+    const stored = await this.update(key, () => newYamlDocument(value), options);
     return stored!;
   }
 

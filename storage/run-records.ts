@@ -82,10 +82,13 @@ export class RunRecordRepository {
     return parsed.success ? parsed.data : null;
   }
 
-  /** Writes the record of a live run and its marker (the marker first: a crash in between still recovers). */
+  /**
+   * Writes the record of a live run and its marker. The marker carries a copy of the record and is the one
+   * fsync'd (first: a crash in between still recovers); the record itself is only renamed into place.
+   */
   async saveLive(record: RunRecord): Promise<void> {
-    await this.scope.store.write(liveKey(record.run_id), { run_id: record.run_id });
-    await this.scope.store.write(recordKey(record.run_id), record);
+    await this.scope.store.write(liveKey(record.run_id), { run_id: record.run_id, record });
+    await this.scope.store.write(recordKey(record.run_id), record, { durable: false });
   }
 
   /** Writes the final record, then drops the marker. */
@@ -102,7 +105,7 @@ export class RunRecordRepository {
     const fixed: string[] = [];
     for (const name of await this.scope.store.keys(LIVE)) {
       const runId = name.replace(/\.yaml$/, "");
-      const record = await this.find(runId).catch(() => null);
+      const record = (await this.find(runId).catch(() => null)) ?? (await this.markedRecord(name));
       if (record && !isFinalRunStatus(record.status)) {
         const endedAt = now.toISOString();
         const started = Date.parse(record.started_at ?? record.accepted_at);
@@ -123,5 +126,12 @@ export class RunRecordRepository {
       await this.scope.store.remove([`${LIVE}:${name}`]);
     }
     return fixed;
+  }
+
+  /** The copy of the record a live marker carries (the record file may not have reached the disk). */
+  private async markedRecord(name: string): Promise<RunRecord | null> {
+    const stored = await this.scope.store.read(`${LIVE}:${name}`).catch(() => null);
+    const parsed = RunRecordSchema.safeParse(stored?.data.record);
+    return parsed.success ? parsed.data : null;
   }
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { type AppendLog, checkLimit, readAll } from "./append-log.js";
+import type { WriteOptions } from "./documents.js";
 import { conflict, invalid, notFound, StorageError } from "./errors.js";
 import type { HistoryRecord, HistoryRepository } from "./history.js";
 import { HISTORY_STATUSES } from "./history.js";
@@ -333,11 +334,16 @@ export class SessionRepository {
     if (typeof runId !== "string" || runId.length === 0)
       throw invalid("run_id", "must be a non-empty string");
     const now = this.now().toISOString();
-    return this.mutateMeta(sid, () => ({
-      status: "running",
-      last_activity: now,
-      last_run: { run_id: runId, status: "running", started_at: now },
-    }));
+    // Not fsync'd: after a power loss the run registry marks the run interrupted either way.
+    return this.mutateMeta(
+      sid,
+      () => ({
+        status: "running",
+        last_activity: now,
+        last_run: { run_id: runId, status: "running", started_at: now },
+      }),
+      { durable: false },
+    );
   }
 
   /**
@@ -347,6 +353,8 @@ export class SessionRepository {
   async finishRun(
     sid: string,
     outcome: RunOutcome,
+    /** Other metadata the run leaves (the CLI's own session id), saved in the same write. */
+    meta: Record<string, unknown> = {},
   ): Promise<{ session: SessionRecord; history: HistoryRecord }> {
     assertValidId(sid, "session_id");
     const run = parseInput(RunOutcomeSchema, outcome);
@@ -355,6 +363,7 @@ export class SessionRepository {
     const session = await this.mutateMeta(sid, (current) => {
       if (current.last_run?.run_id === run.run_id) startedAt = current.last_run.started_at;
       return {
+        ...meta,
         status: "idle",
         last_activity: ended.toISOString(),
         tokens: addTokens(current.tokens, run.tokens),
@@ -418,18 +427,23 @@ export class SessionRepository {
   private async mutateMeta(
     sid: string,
     patchFor: (current: SessionRecord) => Record<string, unknown>,
+    options: WriteOptions = {},
   ): Promise<SessionRecord> {
     const key = metaKey(sid);
-    const stored = await this.scope.store.update(key, (doc) => {
-      if (!doc) throw sessionNotFound(sid);
-      applyPatch(doc, patchFor(this.parseMeta(sid, yamlToObject(doc))));
-      const check = SessionMetaSchema.safeParse(yamlToObject(doc));
-      if (!check.success) {
-        const { issues } = describeIssues(check.error);
-        throw invalid(issues[0]!.path, issues[0]!.message, { session_id: sid });
-      }
-      return doc;
-    });
+    const stored = await this.scope.store.update(
+      key,
+      (doc) => {
+        if (!doc) throw sessionNotFound(sid);
+        applyPatch(doc, patchFor(this.parseMeta(sid, yamlToObject(doc))));
+        const check = SessionMetaSchema.safeParse(yamlToObject(doc));
+        if (!check.success) {
+          const { issues } = describeIssues(check.error);
+          throw invalid(issues[0]!.path, issues[0]!.message, { session_id: sid });
+        }
+        return doc;
+      },
+      options,
+    );
     return this.parseMeta(sid, stored!.data);
   }
 
@@ -446,17 +460,22 @@ export class SessionRepository {
       if (!pending) return;
       this.pendingMeta.delete(sid);
       try {
-        await this.scope.store.update(metaKey(sid), (doc) => {
-          if (!doc) return null; // deleted meanwhile: do not resurrect it
-          const current = yamlToObject(doc);
-          const count = typeof current.message_count === "number" ? current.message_count : 0;
-          applyPatch(doc, {
-            message_count: Math.max(count, pending.lastSeq),
-            last_activity: pending.lastActivity,
-            title: !current.title && pending.title ? pending.title : undefined,
-          });
-          return doc;
-        });
+        await this.scope.store.update(
+          metaKey(sid),
+          (doc) => {
+            if (!doc) return null; // deleted meanwhile: do not resurrect it
+            const current = yamlToObject(doc);
+            const count = typeof current.message_count === "number" ? current.message_count : 0;
+            applyPatch(doc, {
+              message_count: Math.max(count, pending.lastSeq),
+              last_activity: pending.lastActivity,
+              title: !current.title && pending.title ? pending.title : undefined,
+            });
+            return doc;
+            // Not fsync'd: the count comes back from the message log's last seq, and the log is fsync'd.
+          },
+          { durable: false },
+        );
       } catch (error) {
         this.mergePending(sid, pending);
         throw error;

@@ -181,22 +181,23 @@ export class RunRecorder {
       exitCode: exit.code,
     };
     try {
-      if (this.nativeSessionId || this.o.usageBaseline) {
-        await this.o.sessions.update(this.o.sessionId, {
+      await this.o.sessions.finishRun(
+        this.o.sessionId,
+        {
+          run_id: this.o.runId,
+          status,
+          prompt: this.o.prompt,
+          response,
+          tokens: this.tokens,
+          cost_cents: costCents,
+          error,
+          exit_code: exit.code,
+        },
+        {
           ...(this.nativeSessionId ? { native_session_id: this.nativeSessionId } : {}),
           ...(this.o.usageBaseline ? { native_usage: this.reportedTokens } : {}),
-        });
-      }
-      await this.o.sessions.finishRun(this.o.sessionId, {
-        run_id: this.o.runId,
-        status,
-        prompt: this.o.prompt,
-        response,
-        tokens: this.tokens,
-        cost_cents: costCents,
-        error,
-        exit_code: exit.code,
-      });
+        },
+      );
     } catch (persistError) {
       this.o.logger.error({
         msg: "could not record run",

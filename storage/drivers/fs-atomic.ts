@@ -54,6 +54,11 @@ export async function sweepTempFiles(root: string): Promise<number> {
   return removed;
 }
 
+/** Options a write passes through unstorage to the driver (see DocumentStore.update). */
+interface WriteOptions {
+  durable?: boolean;
+}
+
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
 const WRITER_OWNED_FOLDERS = [
   "sessions",
@@ -94,7 +99,11 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     return path;
   };
 
-  async function writeAtomic(key: string, data: string | Uint8Array): Promise<void> {
+  /**
+   * `durable: false` skips the fsync: readers still never see a torn file (the rename is atomic), but a
+   * power loss may bring back the previous version. For records the gateway can rebuild or repair.
+   */
+  async function writeAtomic(key: string, data: string | Uint8Array, durable = true): Promise<void> {
     const target = pathOf(key);
     // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
     await assertOrdinaryFilesystem(dirname(target));
@@ -110,7 +119,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
       const handle = await fsp.open(temp, "wx", 0o600);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (durable) await handle.sync();
       } finally {
         await handle.close();
       }
@@ -139,8 +148,9 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     ...inner,
     name: "fs-atomic",
     options,
-    setItem: (key: string, value: string) => writeAtomic(key, value),
-    setItemRaw: (key: string, value: Uint8Array) => writeAtomic(key, value),
+    setItem: (key: string, value: string, opts?: WriteOptions) => writeAtomic(key, value, opts?.durable),
+    setItemRaw: (key: string, value: Uint8Array, opts?: WriteOptions) =>
+      writeAtomic(key, value, opts?.durable),
     async removeItem(key: string) {
       const path = pathOf(key);
       await fsp.rm(path, { force: true });

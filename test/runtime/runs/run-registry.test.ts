@@ -123,6 +123,22 @@ describe("GatewayRunRegistry", () => {
     expect(await again.recover()).toEqual([]);
   });
 
+  it("recovers a run from its live marker when the record itself never reached the disk", async () => {
+    const first = setup();
+    start(first.registry);
+    await first.registry.flush();
+    // The record file is written without fsync; after a power loss only the fsync'd marker may be left.
+    await first.scopes.global().store.remove(["runs:records:r1.yaml"]);
+    const again = new GatewayRunRegistry({
+      records: first.records,
+      now: () => new Date(),
+      logger: silentLogger,
+      stop: async () => false,
+    });
+    expect(await again.recover()).toEqual(["r1"]);
+    expect(await again.get("r1")).toMatchObject({ status: "interrupted", session_id: "s1" });
+  });
+
   it("answers a queued job's id, and cancels it on abort", async () => {
     const { registry, queue } = setup();
     const job = await queue.enqueue({ agent_id: "coder", prompt: "later", source: "api" });
