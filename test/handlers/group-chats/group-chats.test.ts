@@ -15,6 +15,8 @@ type Loose = any;
 function scriptedRuns(reply: (request: RunRequest) => string, hold?: (request: RunRequest) => boolean) {
   const started: RunRequest[] = [];
   const live = new Map<string, () => void>();
+  /** Ends a held run as completed. */
+  const released = new Map<string, () => void>();
   const runs: RunService = {
     start: async (request): Promise<RunHandle> => {
       started.push(request);
@@ -30,12 +32,13 @@ function scriptedRuns(reply: (request: RunRequest) => string, hold?: (request: R
         costCents: 1,
       });
       const done = hold?.(request)
-        ? new Promise<RunOutcome>((resolve) =>
-            live.set(sessionId, () => {
-              live.delete(sessionId);
-              resolve(outcome("stopped", "partial"));
-            }),
-          )
+        ? new Promise<RunOutcome>((resolve) => {
+            live.set(sessionId, () => resolve(outcome("stopped", "partial")));
+            released.set(sessionId, () => resolve(outcome("completed", reply(request))));
+          }).finally(() => {
+            live.delete(sessionId);
+            released.delete(sessionId);
+          })
         : Promise.resolve(outcome("completed", reply(request)));
       return { runId, sessionId, pid: 4242, done };
     },
@@ -47,7 +50,7 @@ function scriptedRuns(reply: (request: RunRequest) => string, hold?: (request: R
     },
     isRunning: (sessionId) => live.has(sessionId),
   };
-  return { runs, started, live };
+  return { runs, started, live, released };
 }
 
 function setup(reply: (request: RunRequest) => string, hold?: (request: RunRequest) => boolean) {
@@ -330,6 +333,27 @@ describe("sessions and orchestration", () => {
     await bStream.complete;
     expect(budget.started).toHaveLength(2);
     expect(bStream.seen.at(-1)).toMatchObject({ reason: "budget_exceeded" });
+  });
+
+  it("a message sent while members talk is stored at once and the next turn is planned from it", async () => {
+    let held = 0;
+    const t = setup(
+      (r) => `${r.agent.id} answers`,
+      (r) => r.agent.id === "CODEX" && ++held === 1,
+    );
+    const { chatId, sessionId } = await chatWithSession(t, { members: ["CLAUDE_CODE", "CODEX"] });
+    const stream = t.frames(chatId, sessionId);
+    const path = `/api/group-chats/${chatId}/sessions/${sessionId}/messages`;
+    await t.request("POST", path, { content: "first" });
+    await expect.poll(() => t.released.size).toBe(1);
+    const second = await t.request("POST", path, { content: "second thought" });
+    expect(second.body).toMatchObject({ message: { content: "second thought" }, agents_triggered: [] });
+    [...t.released.values()][0]!();
+    await stream.complete;
+    // CLAUDE_CODE, then the held CODEX turn, then a fresh round for the second message.
+    expect(t.started.map((r) => r.agent.id)).toEqual(["CLAUDE_CODE", "CODEX", "CLAUDE_CODE", "CODEX"]);
+    expect(t.started[2]!.prompt).toContain("user (user): second thought");
+    expect(stream.seen.at(-1)).toMatchObject({ reason: "max_turns", turns: 2 });
   });
 
   it("answers 404 for unknown chats and sessions and 400 for an empty message", async () => {
