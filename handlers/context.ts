@@ -19,6 +19,7 @@ import type { DelegationService } from "./capabilities/delegation.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
+import type { GroupChatService } from "./capabilities/group-chats.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   delegation?: DelegationService;
   /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
   channels?: ChannelService;
+  /** Group chat orchestration (Node); posting messages, stop and the session WebSocket answer 501 without it. */
+  groupChats?: GroupChatService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -118,6 +121,7 @@ export interface Services {
   activity?: GatewayActivity;
   delegation?: DelegationService;
   channels?: ChannelService;
+  groupChats?: GroupChatService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

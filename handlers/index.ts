@@ -33,6 +33,9 @@ import { eventsRouter } from "./events/events.js";
 import { wsRouter } from "./events/ws.js";
 import { executorSessionsRouter } from "./executors/executor-sessions.js";
 import { executorsRouter } from "./executors/executors.js";
+import { groupChatSessionsRouter } from "./group-chats/group-chat-sessions.js";
+import { groupChatWsRouter } from "./group-chats/group-chat-ws.js";
+import { groupChatsRouter } from "./group-chats/group-chats.js";
 import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
@@ -88,6 +91,7 @@ export const WEBSOCKET_ROUTES = [
   "/ws/agent/acp",
   "/ws/terminal",
   "/ws/agent/run",
+  "/api/group-chats/:id/sessions/:sid/ws",
 ] as const;
 
 export function createServices(deps: GatewayDeps): Services {
@@ -125,6 +129,7 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    groupChats: deps.groupChats,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -259,7 +264,11 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // Group chats: several agents and the user in one conversation, and each session's WebSocket.
+    .route(WEBSOCKET_ROUTES[5], groupChatWsRouter)
+    .route("/api/group-chats", groupChatsRouter)
+    .route("/api/group-chats", groupChatSessionsRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -31,6 +31,10 @@ const API_TAGS = [
     description: "OpenVesper's background tasks: reminders and prompts run through the queue at a time",
   },
   { name: "Tasks", description: "Tasks run by agents" },
+  {
+    name: "Group chats",
+    description: "Several agents and the user in one conversation: round robin, @mentions or a coordinator",
+  },
   { name: "Kanban", description: "The board of a workspace's tasks" },
   { name: "Events", description: "The event stream (Server-Sent Events)" },
   { name: "WebSocket", description: "Chat and events over WebSocket (`/ws`, the Ryvos protocol)" },

@@ -33,6 +33,7 @@ import { createDelegation } from "../delegation/index.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
 import { createNativeSessionStore } from "../executors/native-sessions/store.js";
+import { createGroupChats } from "../group-chats/index.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
@@ -251,6 +252,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     queue: queue.queue,
     sessions,
   });
+  // Group chats: members take turns through the run manager; their events come off the bus.
+  const groupChats = createGroupChats({ scopes, paths: nodePaths, runs, events, gatewayConfig, logger });
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -282,6 +285,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     activity,
     delegation,
     channels: channels.service,
+    groupChats,
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);

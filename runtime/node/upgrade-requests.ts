@@ -23,7 +23,7 @@ export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPath
     // mid-answer (EPIPE, ECONNRESET) must not become an unhandled 'error' that ends the process.
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0]!;
-    if (req.headers.upgrade?.toLowerCase() === "websocket" && webSocketPaths.includes(path)) {
+    if (req.headers.upgrade?.toLowerCase() === "websocket" && isWebSocketPath(webSocketPaths, path)) {
       for (const listener of original) listener.call(server, req, socket, head);
       return;
     }
@@ -38,6 +38,20 @@ export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPath
       return;
     }
     servePlainRequest(server, req, socket as Socket);
+  });
+}
+
+/** Whether a path is one of the WebSocket routes; a `:name` segment of a route matches any one segment. */
+export function isWebSocketPath(routes: readonly string[], path: string): boolean {
+  if (routes.includes(path)) return true;
+  const segments = path.split("/");
+  return routes.some((route) => {
+    if (!route.includes("/:")) return false;
+    const parts = route.split("/");
+    return (
+      parts.length === segments.length &&
+      parts.every((part, i) => (part.startsWith(":") ? segments[i] !== "" : part === segments[i]))
+    );
   });
 }
 
