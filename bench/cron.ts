@@ -7,7 +7,7 @@ import { CronScheduler } from "../runtime/cron/scheduler.js";
 import { FsAppendLog } from "../storage/drivers/fs-append-log.js";
 import { fsBackends } from "../storage/drivers/fs-atomic.js";
 import { Scopes } from "../storage/scopes.js";
-import { ROOT } from "./lib.js";
+import { ROOT, START_FLAGS } from "./lib.js";
 import { buildGateway, GATEWAY_ENTRY } from "./startup.js";
 
 export interface CronBenchRow {
@@ -89,7 +89,7 @@ interface StartedGateway {
 /** `npm start`'s entry as its own process, timing its two milestones from the spawn. */
 async function spawnGateway(home: string): Promise<StartedGateway> {
   const started = performance.now();
-  const child = spawn(process.execPath, [GATEWAY_ENTRY, "--port", "0"], {
+  const child = spawn(process.execPath, [...START_FLAGS, GATEWAY_ENTRY, "--port", "0"], {
     cwd: ROOT,
     env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 
@@ -13,6 +14,19 @@ export interface Figures {
   errors: number;
 }
 
+/**
+ * The node flags `npm start` passes (package.json's start script), so the gateway is measured as users run
+ * it, and BENCH_NODE_FLAGS (profiling).
+ */
+export const START_FLAGS: string[] = [
+  ...(
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
+  ).scripts.start
+    .split(/\s+/)
+    .filter((arg) => arg.startsWith("--")),
+  ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+];
+
 /** Starts an entry (JavaScript, or TypeScript through tsx) as its own process (so load generator and server do not share a core). */
 export async function startServer(
   entry: string,
@@ -22,10 +36,7 @@ export async function startServer(
   // JavaScript runs on plain node (as npm start does); TypeScript through tsx.
   const [command, argv] = entry.endsWith(".ts")
     ? [TSX, [entry, ...args]]
-    : [
-        process.execPath,
-        [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), entry, ...args],
-      ];
+    : [process.execPath, [...START_FLAGS, entry, ...args]];
   const child = spawn(command, argv, {
     cwd: ROOT,
     env: { ...process.env, ...env },

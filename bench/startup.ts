@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../test/shared/wrangler-dev.js";
-import { ROOT } from "./lib.js";
+import { ROOT, START_FLAGS } from "./lib.js";
 
 /** `npm start`'s JavaScript (built first, as its prestart does). */
 export const GATEWAY_ENTRY = join(ROOT, "dist/node.js");
@@ -53,7 +53,9 @@ async function startOnce(entry: string): Promise<StartSample> {
   const home = await mkdtemp(join(tmpdir(), "viben-bench-start-"));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [entry, "--port", String(port)], {
+  // The gateway with npm start's flags; the bare server as it is.
+  const flags = entry === GATEWAY_ENTRY ? START_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, entry, "--port", String(port)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: home, VIBEN_LOG_LEVEL: "warn" },
     stdio: "ignore",

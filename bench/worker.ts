@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startWranglerDev } from "../test/shared/wrangler-dev.js";
-import { ROOT } from "./lib.js";
+import { ROOT, START_FLAGS } from "./lib.js";
 import { buildGateway, GATEWAY_ENTRY } from "./startup.js";
 
 const RUNS = 3;
@@ -29,7 +29,7 @@ async function nodeColdStart(): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), "viben-bench-cold-"));
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [GATEWAY_ENTRY, "--port", String(port)], {
+  const child = spawn(process.execPath, [...START_FLAGS, GATEWAY_ENTRY, "--port", String(port)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: home, VIBEN_LOG_LEVEL: "warn" },
     stdio: "ignore",

@@ -72,7 +72,7 @@ describe("the production build (npm start's plain JavaScript)", () => {
     }
 
     const home = await makeTempHome();
-    const child = spawn(process.execPath, ["--enable-source-maps", join(OUT, "node.js"), "--port", "0"], {
+    const child = spawn(process.execPath, ["--max-semi-space-size=2", join(OUT, "node.js"), "--port", "0"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: home, VIBEN_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
