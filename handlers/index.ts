@@ -19,6 +19,7 @@ import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
+import { chatListRouter } from "./chat-list/chat-list.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -78,6 +79,8 @@ import { telemetryRouter } from "./telemetry/telemetry.js";
 import { terminalVibenRouter } from "./terminals/terminal-viben.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
 import { terminalsRouter } from "./terminals/terminals.js";
+import { workspacesRouter } from "./workspaces/workspaces.js";
+import { workspacesOpenVesperRouter } from "./workspaces/workspaces-openvesper.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
@@ -259,7 +262,11 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // The chat list over every kind of conversation; the workspace registry (ours and OpenVesper's paths).
+    .route("/api/chat-list", chatListRouter)
+    .route("/api/workspaces", workspacesRouter)
+    .route("/workspaces", workspacesOpenVesperRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);
