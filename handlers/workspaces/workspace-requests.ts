@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { WorkspaceRegistry } from "../../storage/workspaces.js";
+import { WorkspaceRegistry, workspaceNameProblem } from "../../storage/workspaces.js";
 import type { Services } from "../context.js";
 import { activityByPath, workspaceView } from "./workspace-views.js";
 
@@ -17,11 +17,14 @@ export const RegisterWorkspaceSchema = z
   })
   .openapi("RegisterWorkspaceRequest");
 
+// A name that could not be registered (a path, `..`, separators) is refused as such, never looked up.
 export const NameParam = z.object({
   name: z
     .string()
-    .min(1)
-    .max(256)
+    .superRefine((name, ctx) => {
+      const problem = workspaceNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
     .openapi({ param: { name: "name", in: "path" } }),
 });
 
