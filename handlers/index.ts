@@ -19,6 +19,7 @@ import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
+import { chatListRouter } from "./chat-list/chat-list.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -81,6 +82,8 @@ import { telemetryRouter } from "./telemetry/telemetry.js";
 import { terminalVibenRouter } from "./terminals/terminal-viben.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
 import { terminalsRouter } from "./terminals/terminals.js";
+import { workspacesRouter } from "./workspaces/workspaces.js";
+import { workspacesOpenVesperRouter } from "./workspaces/workspaces-openvesper.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
@@ -268,7 +271,11 @@ export function createApp(deps: GatewayDeps) {
     // Group chats: several agents and the user in one conversation, and each session's WebSocket.
     .route(WEBSOCKET_ROUTES[5], groupChatWsRouter)
     .route("/api/group-chats", groupChatsRouter)
-    .route("/api/group-chats", groupChatSessionsRouter);
+    .route("/api/group-chats", groupChatSessionsRouter)
+    // The chat list over every kind of conversation; the workspace registry (ours and OpenVesper's paths).
+    .route("/api/chat-list", chatListRouter)
+    .route("/api/workspaces", workspacesRouter)
+    .route("/workspaces", workspacesOpenVesperRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -6,6 +6,7 @@ import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from ".
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { compileTerminalSettings, type TerminalSettings, TerminalsSchema } from "./terminal-settings.js";
+import { readRegisteredWorkspaces, WORKSPACES_KEY } from "./workspaces.js";
 import { z } from "./zod.js";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
@@ -165,6 +166,9 @@ export function compileGatewayConfig(
 export class GatewayConfigSource {
   private last: { data: Record<string, unknown>; config: GatewayConfig } | undefined;
   private lastGeneration = -1;
+  // gateway.yaml's configuration with the registered workspaces added to its roots (see withRegistered).
+  private merged: { config: GatewayConfig; base: GatewayConfig; paths: string } | undefined;
+  private lastRegistryGeneration = -1;
 
   constructor(
     private readonly scope: Scope,
@@ -175,16 +179,43 @@ export class GatewayConfigSource {
   /** The compiled configuration without any I/O, when nothing under the root changed since the last get(). */
   peek(): GatewayConfig | undefined {
     const store = this.scope.store;
-    return store.cachesReads && store.generationOf(GATEWAY_CONFIG_KEY) === this.lastGeneration
-      ? this.last?.config
+    return store.cachesReads &&
+      store.generationOf(GATEWAY_CONFIG_KEY) === this.lastGeneration &&
+      store.generationOf(WORKSPACES_KEY) === this.lastRegistryGeneration
+      ? this.merged?.config
       : undefined;
   }
 
   async get(): Promise<GatewayConfig> {
     // Read before loading: a change during the load leaves the snapshot stale (re-read next time), not wrong.
     const generation = this.scope.store.generationOf(GATEWAY_CONFIG_KEY);
-    const config = await this.load();
+    const registryGeneration = this.scope.store.generationOf(WORKSPACES_KEY);
+    const config = await this.withRegistered(await this.load());
     this.lastGeneration = generation;
+    this.lastRegistryGeneration = registryGeneration;
+    return config;
+  }
+
+  /**
+   * Registered workspaces (workspaces.yaml) are allowed roots beside `workdir_roots` (or the home directory
+   * when that is unset): registering is the admin's way to widen the roots, removing narrows them again.
+   * Every check that reads `workdirRoots` sees them. An unreadable registry widens nothing.
+   */
+  private async withRegistered(base: GatewayConfig): Promise<GatewayConfig> {
+    let paths: string[] = [];
+    try {
+      paths = (await readRegisteredWorkspaces(this.scope)).map((w) => w.path);
+    } catch (error) {
+      this.onWarning(
+        `${WORKSPACES_KEY} unreadable, no registered workspace is allowed: ${(error as Error).message}`,
+      );
+    }
+    const key = paths.join("\u0000");
+    if (this.merged?.base === base && this.merged.paths === key) return this.merged.config;
+    const roots =
+      base.workdirRoots && base.workdirRoots.length > 0 ? base.workdirRoots : [this.scope.workspacePath];
+    const config = paths.length === 0 ? base : { ...base, workdirRoots: [...new Set([...roots, ...paths])] };
+    this.merged = { config, base, paths: key };
     return config;
   }
 

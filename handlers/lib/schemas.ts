@@ -8,7 +8,7 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const booleanQuery = z
+export const booleanQuery = z
   .enum(["true", "false", "1", "0"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1");
 

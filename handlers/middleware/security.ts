@@ -58,7 +58,14 @@ export const loadGatewayConfig = createMiddleware<AppEnv>(async (c, next) => {
 const corsMiddleware = cors({
   origin: (origin, c: Context<AppEnv>) =>
     origin && isAllowedOrigin(origin, c.get("gatewayConfig")) ? origin : null,
-  allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-Id"],
+  allowHeaders: [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Last-Event-ID",
+    "X-Request-Id",
+    "X-Client-Id",
+  ],
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
   exposeHeaders: ["X-Request-Id"],
   maxAge: 600,

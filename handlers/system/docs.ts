@@ -44,6 +44,14 @@ const API_TAGS = [
     name: "Channel access",
     description: "Channel routes, access rules and DM pairing (ours under /api, OpenVesper's at the root)",
   },
+  {
+    name: "Chat list",
+    description: "Every conversation by last activity: unread counts, pins, archive, search",
+  },
+  {
+    name: "Workspaces",
+    description: "Registered projects: named, allowed roots (ours under /api, OpenVesper's at the root)",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */

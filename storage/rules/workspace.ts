@@ -1,5 +1,6 @@
 import type { GatewayConfigSource } from "../gateway-config.js";
 import type { Scope, Scopes } from "../scopes.js";
+import { registeredWorkspacePath } from "../workspaces.js";
 import { currentGatewayRoots, type DirectoryDeps, resolveAllowedDirectory } from "./allowed-directory.js";
 import { normalizeAbsolutePath, pathProblem } from "./paths.js";
 
@@ -42,7 +43,8 @@ export async function resolveWorkspace(
  * A workspace path from a client, or the home directory when absent: absolute, existing, on an ordinary
  * filesystem, and (`..` and symbolic links resolved) inside the gateway's `workdir_roots` (default: the
  * home directory), as a run's workdir must be. The home directory itself is the global workspace and is
- * always accepted. Nothing is created or written here.
+ * always accepted. A registered workspace's name (workspaces.yaml) stands for its path. Nothing is created
+ * or written here.
  */
 export async function resolveWorkspacePath(
   services: WorkspaceDeps,
@@ -50,8 +52,21 @@ export async function resolveWorkspacePath(
   field: "workspace_path" | "base_path" | "template_workspace_path" = "workspace_path",
 ): Promise<string> {
   if (raw === undefined) return services.scopes.home;
+  raw = await registeredNameToPath(services, raw);
   if (!pathProblem(raw) && services.scopes.isGlobalWorkspace(normalizeAbsolutePath(raw))) {
     return services.scopes.home;
   }
   return resolveAllowedDirectory(services, raw, { field, roots: await currentGatewayRoots(services) });
+}
+
+/**
+ * The one place a registered workspace name becomes its path: anything that is not an absolute path and
+ * names a registered workspace. Other values pass through unchanged (and are checked as paths).
+ */
+export async function registeredNameToPath(
+  services: Pick<WorkspaceDeps, "scopes">,
+  raw: string,
+): Promise<string> {
+  if (raw.startsWith("/")) return raw;
+  return (await registeredWorkspacePath(services.scopes.global(), raw)) ?? raw;
 }
