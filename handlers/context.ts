@@ -21,6 +21,7 @@ import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
+import type { McpConfigService } from "./capabilities/mcp-config.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   delegation?: DelegationService;
   /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
   channels?: ChannelService;
+  /** Executors' MCP config files and live MCP server tests (Node); those /api/mcp routes answer 501 without it. */
+  mcpConfig?: McpConfigService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -118,6 +121,7 @@ export interface Services {
   activity?: GatewayActivity;
   delegation?: DelegationService;
   channels?: ChannelService;
+  mcpConfig?: McpConfigService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -38,6 +38,7 @@ import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
+import { mcpManagementRouter } from "./mcp/mcp.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -125,6 +126,7 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    mcpConfig: deps.mcpConfig,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -259,7 +261,8 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    .route("/api/mcp", mcpManagementRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -40,6 +40,11 @@ const API_TAGS = [
     name: "Channel access",
     description: "Channel routes, access rules and DM pairing (ours under /api, OpenVesper's at the root)",
   },
+  {
+    name: "MCP servers",
+    description:
+      "MCP servers of the gateway's scopes, of agents and of executors' own config files; live tests",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */

@@ -36,6 +36,7 @@ import { createNativeSessionStore } from "../executors/native-sessions/store.js"
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
+import { createMcpConfigService } from "../mcp/mcp-config-service.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
@@ -282,6 +283,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     activity,
     delegation,
     channels: channels.service,
+    mcpConfig: createMcpConfigService({
+      home,
+      env,
+      globalScope: scopes.global(),
+      family: (id) => processes.family("run", id),
+    }),
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
