@@ -151,9 +151,14 @@ export class ExecutorMcpConfig {
       if (wanted !== undefined && wanted !== null && typeof wanted !== "boolean")
         throw invalid("enabled", "must be a boolean");
       const enabled = typeof wanted === "boolean" ? wanted : current.enabled;
-      const merged = Object.keys(fields).length > 0 ? mergeServer(current.server, fields) : current.server;
-      const { enabled: _ignored, ...config } = merged;
-      const next = this.toNative(file, config, enabled);
+      let next: PlainObject;
+      if (Object.keys(fields).length > 0) {
+        const { enabled: _ignored, ...config } = mergeServer(current.server, fields);
+        next = this.toNative(file, config, enabled);
+      } else {
+        // Only switched: the entry goes back (or stays) exactly as the file had it.
+        next = this.withSwitch(file, native, enabled);
+      }
       const key = { executor: ref.executor, file: file.path, name };
       if (enabled || file.format.enabledKey) {
         await this.edit(file, name, next);
@@ -185,7 +190,10 @@ export class ExecutorMcpConfig {
 
   /** The executor's shape; its own switch says off, or is left out when on (the executors' default). */
   private toNative(file: ResolvedFile, server: McpServer, enabled: boolean): PlainObject {
-    const native = file.format.toNative(server);
+    return this.withSwitch(file, file.format.toNative(server), enabled);
+  }
+
+  private withSwitch(file: ResolvedFile, native: PlainObject, enabled: boolean): PlainObject {
     const key = file.format.enabledKey;
     if (!key) return native;
     const { [key]: _old, ...rest } = native;

@@ -73,6 +73,69 @@ function formattingOf(text: string): FormattingOptions {
   return { insertSpaces: true, tabSize: indented ? indented.length : 2, eol };
 }
 
+/** The whitespace a line starts with, for the line holding `offset`. */
+function lineIndent(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))?.[0] ?? "";
+}
+
+/** `value` as JSON in the file's style, its continuation lines indented below `indent`. */
+function pretty(value: unknown, indent: string, options: FormattingOptions): string {
+  const unit = options.insertSpaces ? " ".repeat(options.tabSize ?? 2) : "\t";
+  return JSON.stringify(value, null, unit).replaceAll("\n", `${options.eol ?? "\n"}${indent}`);
+}
+
+// jsonc-parser's SyntaxKind is a const enum, not a runtime value: comments, line breaks and spaces; the comma.
+const TRIVIA = new Set([12, 13, 14, 15]);
+const COMMA = 5;
+
+/** Offset just past a comma that follows `offset` (whitespace and comments between), or undefined. */
+function commaAfter(text: string, offset: number, scan: JsoncParser["createScanner"]): number | undefined {
+  const scanner = scan(text, false);
+  scanner.setPosition(offset);
+  for (;;) {
+    const token = scanner.scan();
+    if (TRIVIA.has(token)) continue;
+    return token === COMMA ? scanner.getTokenOffset() + scanner.getTokenLength() : undefined;
+  }
+}
+
+/**
+ * The minimal edit: a replaced server's value is swapped where it stands, a new one goes after the last
+ * server on a line of its own, indented as its siblings; only what is missing (the map itself, an empty
+ * map) is left to jsonc-parser's formatter. Removal is jsonc-parser's, which takes the entry and its comma.
+ */
+async function serverEdits(
+  source: string,
+  keyPath: readonly string[],
+  name: string,
+  value: PlainObject | undefined,
+): Promise<{ offset: number; length: number; content: string }[]> {
+  const jsonc = await loadParser();
+  const formatting = formattingOf(source);
+  const tree = jsonc.parseTree(source, [], { allowTrailingComma: true });
+  const container = tree ? jsonc.findNodeAtLocation(tree, [...keyPath]) : undefined;
+  const existing = tree ? jsonc.findNodeAtLocation(tree, [...keyPath, name]) : undefined;
+  if (value !== undefined && existing?.parent) {
+    const indent = lineIndent(source, existing.parent.offset);
+    return [{ offset: existing.offset, length: existing.length, content: pretty(value, indent, formatting) }];
+  }
+  const last = container?.type === "object" ? container.children?.at(-1) : undefined;
+  if (value !== undefined && last) {
+    const indent = lineIndent(source, last.offset);
+    const entry = `${JSON.stringify(name)}: ${pretty(value, indent, formatting)}`;
+    const end = last.offset + last.length;
+    const trailingComma = commaAfter(source, end, jsonc.createScanner);
+    // A trailing comma (JSONC) stays the last thing: the new entry goes after it and carries its own.
+    return trailingComma === undefined
+      ? [{ offset: end, length: 0, content: `,${formatting.eol}${indent}${entry}` }]
+      : [{ offset: trailingComma, length: 0, content: `${formatting.eol}${indent}${entry},` }];
+  }
+  return jsonc.modify(source, [...keyPath, name], value, {
+    formattingOptions: value === undefined ? undefined : formatting,
+  });
+}
+
 /**
  * The file's text with the server `name` under `keyPath` set to `value` (undefined removes it), and
  * nothing else changed. The result is parsed again to make sure the edit landed where it was meant to.
@@ -84,11 +147,10 @@ export async function setJsonServer(
   value: PlainObject | undefined,
   file: string,
 ): Promise<string> {
-  const { modify, applyEdits } = await loadParser();
+  const { applyEdits } = await loadParser();
   const source = text === null || text.trim() === "" ? "{}\n" : text;
   const before = await readJsonServers(source, keyPath, file);
-  const edits = modify(source, [...keyPath, name], value, { formattingOptions: formattingOf(source) });
-  const next = applyEdits(source, edits);
+  const next = applyEdits(source, await serverEdits(source, keyPath, name, value));
   const after = await readJsonServers(next, keyPath, file);
   const expected = { ...before };
   if (value === undefined) delete expected[name];
