@@ -130,7 +130,8 @@ export const executorServersRouter = createRouter()
       responses: { 200: jsonContent(ListSchema, "The file and its servers"), ...errorResponses(422, 501) },
     }),
     async (c) => {
-      const listing = await mcpOf(c).listExecutorServers(await fileRef(c));
+      const ref = await fileRef(c);
+      const listing = await mcpOf(c).listExecutorServers(ref);
       const servers = listing.servers.map(entryView);
       return c.json({ ...listing, servers, total: servers.length }, 200);
     },
