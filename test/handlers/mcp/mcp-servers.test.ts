@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { McpConfigService, McpTestOutcome } from "../../../handlers/capabilities/mcp-config.js";
 import { mcpServerConfigs } from "../../../storage/agents.js";
-import { createTestApp, json, jsonRequest, PROJECT } from "../../helpers/app.js";
+import { createTestApp, jsonRequest, PROJECT } from "../../helpers/app.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: answers of many shapes, read field by field
 type Json = Record<string, any>;
@@ -89,7 +89,7 @@ describe("/api/mcp/servers: the gateway's own MCP servers per scope", () => {
     expect(stored?.data).toMatchObject({
       servers: { files: { args: ["-y", "server-files", "/data"], env: { TOKEN: SECRET } } },
     });
-    expect((stored?.data as Json).servers.files.env).not.toHaveProperty("HOME_DIR");
+    expect((stored?.data as Json | undefined)?.servers.files.env).not.toHaveProperty("HOME_DIR");
 
     const off = await call(app, "/api/mcp/servers/files/disable?scope=global", "POST");
     expect(off.body).toMatchObject({ enabled: false });
