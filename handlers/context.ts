@@ -22,6 +22,7 @@ import type { ExecutorCatalog } from "./capabilities/executors.js";
 import type { GroupChatService } from "./capabilities/group-chats.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
+import type { McpConfigService } from "./capabilities/mcp-config.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
@@ -87,6 +88,8 @@ export interface GatewayDeps {
   channels?: ChannelService;
   /** Group chat orchestration (Node); posting messages, stop and the session WebSocket answer 501 without it. */
   groupChats?: GroupChatService;
+  /** Executors' MCP config files and live MCP server tests (Node); those /api/mcp routes answer 501 without it. */
+  mcpConfig?: McpConfigService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -122,6 +125,7 @@ export interface Services {
   delegation?: DelegationService;
   channels?: ChannelService;
   groupChats?: GroupChatService;
+  mcpConfig?: McpConfigService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

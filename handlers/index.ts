@@ -42,6 +42,7 @@ import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
+import { mcpManagementRouter } from "./mcp/mcp.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -133,6 +134,7 @@ export function createServices(deps: GatewayDeps): Services {
     delegation: deps.delegation,
     channels: deps.channels,
     groupChats: deps.groupChats,
+    mcpConfig: deps.mcpConfig,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -275,7 +277,8 @@ export function createApp(deps: GatewayDeps) {
     // The chat list over every kind of conversation; the workspace registry (ours and OpenVesper's paths).
     .route("/api/chat-list", chatListRouter)
     .route("/api/workspaces", workspacesRouter)
-    .route("/workspaces", workspacesOpenVesperRouter);
+    .route("/workspaces", workspacesOpenVesperRouter)
+    .route("/api/mcp", mcpManagementRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -112,13 +112,12 @@ export function countMcpServers(config: AgentConfig): number {
 export function mcpServerConfigs(config: Pick<AgentConfig, "mcp_servers">): Record<string, McpServerConfig> {
   const servers = config.mcp_servers;
   if (!servers) return {};
-  if (!Array.isArray(servers)) return servers;
   const configs: Record<string, McpServerConfig> = {};
-  for (const entry of servers) {
-    if (typeof entry === "string") continue;
-    const { name, ...server } = entry;
-    configs[name] = server;
-  }
+  const entries = Array.isArray(servers)
+    ? servers.filter((e) => typeof e !== "string").map(({ name, ...server }) => [name, server] as const)
+    : Object.entries(servers);
+  // A server switched off (`enabled: false`, /api/mcp/agents/…/disable) stays in the file but is not used.
+  for (const [name, server] of entries) if (server.enabled !== false) configs[name] = server;
   return configs;
 }
 

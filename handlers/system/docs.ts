@@ -52,6 +52,11 @@ const API_TAGS = [
     name: "Workspaces",
     description: "Registered projects: named, allowed roots (ours under /api, OpenVesper's at the root)",
   },
+  {
+    name: "MCP servers",
+    description:
+      "MCP servers of the gateway's scopes, of agents and of executors' own config files; live tests",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */

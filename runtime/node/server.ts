@@ -37,6 +37,7 @@ import { createGroupChats } from "../group-chats/index.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
+import { createMcpConfigService } from "../mcp/mcp-config-service.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
@@ -286,6 +287,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     delegation,
     channels: channels.service,
     groupChats,
+    mcpConfig: createMcpConfigService({
+      home,
+      env,
+      globalScope: scopes.global(),
+      family: (id) => processes.family("run", id),
+    }),
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);

@@ -66,6 +66,7 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "@modelcontextprotocol/sdk",
       "@agentclientprotocol/sdk",
       "smol-toml",
+      "jsonc-parser",
       "@hono/swagger-ui",
     ]) {
       expect(atStart, lazy).not.toContain(lazy);
