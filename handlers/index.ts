@@ -15,6 +15,7 @@ import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
+import { createApprovalsRouter } from "./approvals/approvals.js";
 import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
@@ -125,6 +126,7 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    approvals: deps.approvals,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -259,7 +261,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // Approvals: OpenVesper's literal paths and our /api home.
+    .route("/approvals", createApprovalsRouter("root"))
+    .route("/api/approvals", createApprovalsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -40,6 +40,10 @@ const API_TAGS = [
     name: "Channel access",
     description: "Channel routes, access rules and DM pairing (ours under /api, OpenVesper's at the root)",
   },
+  {
+    name: "Approvals",
+    description: "Tool calls waiting for a person, their decisions and the rules that decide without asking",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */
