@@ -176,6 +176,27 @@ describe("approvals with the real Claude Code CLI", () => {
     expect(existsSync(join(dir, "out.txt"))).toBe(false);
   }, 120_000);
 
+  it("stopping a run clears its pending approval", async () => {
+    const dir = join(workdir, "stop");
+    await mkdir(dir);
+    const spawned = await call("/api/agent/approver/spawn", "operator", {
+      prompt: "WRITE_IT now",
+      workdir: dir,
+    });
+    const runId = spawned.body.run_id as string;
+    const requested = await sse.waitFor((e) => e.run_id === runId && e.type === "approval_requested", 60_000);
+    const stopped = await call("/api/agent/approver/stop", "operator", {
+      session_id: spawned.body.session_id,
+    });
+    expect(stopped.body).toMatchObject({ stopped: true });
+    const resolved = await sse.waitFor(
+      (e) => e.type === "approval_resolved" && e.approval_id === requested.approval_id,
+    );
+    expect(resolved).toMatchObject({ decision: "deny", decided_by: "run_ended" });
+    expect((await call("/api/approvals/pending", "viewer")).body.approvals).toEqual([]);
+    expect(existsSync(join(dir, "out.txt"))).toBe(false);
+  }, 120_000);
+
   it("a timeout denies", async () => {
     const dir = join(workdir, "timeout");
     await mkdir(dir);
