@@ -10,6 +10,7 @@ import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
+import type { ApprovalService } from "./capabilities/approvals.js";
 import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { ChannelService } from "./capabilities/channels.js";
@@ -90,6 +91,8 @@ export interface GatewayDeps {
   groupChats?: GroupChatService;
   /** Executors' MCP config files and live MCP server tests (Node); those /api/mcp routes answer 501 without it. */
   mcpConfig?: McpConfigService;
+  /** Tool calls waiting for a person (Node); /approvals/pending and decide answer 501 without it. */
+  approvals?: ApprovalService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -126,6 +129,7 @@ export interface Services {
   channels?: ChannelService;
   groupChats?: GroupChatService;
   mcpConfig?: McpConfigService;
+  approvals?: ApprovalService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

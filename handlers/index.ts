@@ -15,6 +15,7 @@ import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
+import { createApprovalsRouter } from "./approvals/approvals.js";
 import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
@@ -135,6 +136,7 @@ export function createServices(deps: GatewayDeps): Services {
     channels: deps.channels,
     groupChats: deps.groupChats,
     mcpConfig: deps.mcpConfig,
+    approvals: deps.approvals,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -278,7 +280,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/chat-list", chatListRouter)
     .route("/api/workspaces", workspacesRouter)
     .route("/workspaces", workspacesOpenVesperRouter)
-    .route("/api/mcp", mcpManagementRouter);
+    .route("/api/mcp", mcpManagementRouter)
+    // Approvals: OpenVesper's literal paths and our /api home.
+    .route("/approvals", createApprovalsRouter("root"))
+    .route("/api/approvals", createApprovalsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -15,6 +15,8 @@ export interface ActivityTrackerOptions {
   /** The queue's global concurrency limit (gateway.yaml, cached). */
   concurrency: () => Promise<number>;
   now?: () => number;
+  /** Tool calls of ordinary runs waiting in the approval broker. */
+  approvals?: () => number;
 }
 
 interface LiveRun {
@@ -94,7 +96,7 @@ export class ActivityTracker implements GatewayActivity {
 
   pendingApprovals(): number {
     this.prune();
-    let pending = 0;
+    let pending = this.options.approvals?.() ?? 0;
     for (const sessionId of this.live.keys()) {
       pending += this.options.runs.findInteractive?.(sessionId)?.pendingQuestions.length ?? 0;
     }

@@ -60,6 +60,10 @@ export const AgentFieldsSchema = z.object({
   executor_config: z.record(z.string(), z.unknown()),
   plan_mode: z.boolean(),
   approvals: z.boolean(),
+  /** Ryvos's spelling: only these tools (`*` wildcards) wait for a person; implies approvals. */
+  pause_before: z.array(z.string().min(1).max(200)).max(200),
+  /** How long a pending approval waits before it is denied (Ryvos's spelling). */
+  approval_timeout_secs: z.number().int().positive().max(86_400),
   /** An agent marked as a template is offered by /api/agent/templates and can be instantiated. */
   is_template: z.boolean(),
   template_description: z.string().max(10_000),

@@ -53,6 +53,8 @@ export const AgentDetailSchema = AgentSummarySchema.extend({
   executor_config: z.record(z.string(), z.unknown()).optional(),
   plan_mode: z.boolean().optional(),
   approvals: z.boolean().optional(),
+  pause_before: z.array(z.string()).optional(),
+  approval_timeout_secs: z.number().optional(),
   template_description: z.string().optional(),
   custom_variables: z.record(z.string(), z.unknown()).optional(),
   env_variables: z.record(z.string(), z.unknown()).optional(),

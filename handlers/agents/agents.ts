@@ -72,6 +72,8 @@ const PATCHABLE = [
   "executor_config",
   "plan_mode",
   "approvals",
+  "pause_before",
+  "approval_timeout_secs",
   "is_template",
   "template_description",
   "custom_variables",

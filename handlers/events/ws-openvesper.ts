@@ -97,6 +97,15 @@ function render(event: GatewayEvent, runId: string): string | undefined {
         output: event.result,
         isError: event.is_error,
       });
+    // OpenVesper's stream has no approval frame: ours, in its camelCase, so a client can decide over HTTP.
+    case "approval_requested":
+      return JSON.stringify({
+        type: "approval-requested",
+        approvalId: event.approval_id,
+        toolName: event.tool,
+        toolInput: event.input,
+        runId,
+      });
     case "run_complete":
       return JSON.stringify({ type: "done", reply: event.response, durationMs: event.duration_ms, runId });
     case "run_error":

@@ -91,6 +91,11 @@ export function ryvosEvent(event: GatewayEvent): Record<string, unknown> | undef
         data: { ...payload, input_tokens: tokens?.input ?? 0, output_tokens: tokens?.output ?? 0 },
       });
     }
+    case "approval_requested": {
+      // Ryvos's fields (connection.rs) first, then ours.
+      const data = { id: payload.approval_id, tool_name: payload.tool, session_id, ...payload };
+      return frame("approval_requested", { tool: String(payload.tool ?? ""), data });
+    }
     // Ryvos forwards neither (connection.rs maps them to nothing).
     case "turn_complete":
     case "approval_resolved":
@@ -175,13 +180,24 @@ export class RyvosDialect {
         };
       }
       case "approval.respond": {
-        const { request_id } = parseParams(ApprovalParams, params);
-        // Runs started here never stop to ask: no approval can be pending, so none can be answered.
-        throw new MethodError(
-          `approvals are not supported: this gateway's runs never wait for approval, so '${request_id}' is not pending`,
-          "NOT_SUPPORTED",
-          { resolved: false },
-        );
+        const { request_id, approved, reason } = parseParams(ApprovalParams, params);
+        this.link.requireRole("operator");
+        const broker = requireCapability(this.link.services, "approvals");
+        // Ryvos: an absent `approved` denies; an unknown id answers `resolved: false`.
+        const decision = approved === true ? "allow" : "deny";
+        try {
+          const resolution = await broker.decide(request_id, {
+            decision,
+            ...(reason ? { reason } : {}),
+            decidedBy: this.link.keyName ?? "local",
+          });
+          return { resolved: true, ...resolution };
+        } catch (error) {
+          if (error instanceof DomainError && error.kind === "not_found") {
+            throw new MethodError(error.message, error.code, { resolved: false });
+          }
+          throw error;
+        }
       }
       default:
         throw new MethodError(`Unknown method: ${method}`, "UNKNOWN_METHOD");

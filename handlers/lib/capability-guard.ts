@@ -22,7 +22,8 @@ export type CapabilityName =
   | "activity"
   | "delegation"
   | "groupChats"
-  | "mcpConfig";
+  | "mcpConfig"
+  | "approvals";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -53,6 +54,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   delegation: on("delegating between agents is"),
   groupChats: on("running group chats is"),
   mcpConfig: on("editing executors' MCP files and testing MCP servers is"),
+  approvals: on("approvals are"),
 };
 
 /**

@@ -57,6 +57,10 @@ const API_TAGS = [
     description:
       "MCP servers of the gateway's scopes, of agents and of executors' own config files; live tests",
   },
+  {
+    name: "Approvals",
+    description: "Tool calls waiting for a person, their decisions and the rules that decide without asking",
+  },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */

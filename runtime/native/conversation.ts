@@ -21,6 +21,8 @@ export interface ConversationInput {
   onOutput: (output: AgentOutput) => void;
   /** Every finished provider call, failed or not, before its tools run. */
   onCall: (call: ModelCallResult) => void;
+  /** Guardian hints waiting for the run, added as user messages before each later model call. */
+  takeHints?: () => string[];
 }
 
 export type ConversationEnd =
@@ -39,6 +41,8 @@ export async function runConversation(input: ConversationInput): Promise<Convers
   const tools = toToolSet(input.tools);
   const byName = new Map(input.tools.map((tool) => [tool.name, tool]));
   for (let turn = 1; ; turn++) {
+    if (turn > 1)
+      for (const hint of input.takeHints?.() ?? []) messages.push({ role: "user", content: hint });
     const call = await callModel({
       model: input.model,
       system: input.system,

@@ -11,6 +11,7 @@ import type { ModelCallResult } from "./model-call.js";
 import { createLanguageModel } from "./provider-model.js";
 import { RunUsage } from "./run-usage.js";
 import { BUILTIN_TOOLS } from "./tools/builtin-tools.js";
+import type { NativeTool } from "./tools/native-tool.js";
 
 /** Everything a native run needs besides its input; see NativeRunnerOptions for the meaning of each. */
 export interface NativeRunSettings {
@@ -111,7 +112,8 @@ export class NativeRun implements RunProcess {
       model,
       system: system || undefined,
       messages,
-      tools: [...BUILTIN_TOOLS, ...(this.input.extraTools ?? []), ...toolbox.tools],
+      tools: this.gated([...BUILTIN_TOOLS, ...(this.input.extraTools ?? []), ...toolbox.tools]),
+      takeHints: this.input.takeHints,
       toolContext: {
         workdir,
         signal: this.abort.signal,
@@ -175,6 +177,10 @@ export class NativeRun implements RunProcess {
     } catch (error) {
       this.log("error", "reportCall failed", error);
     }
+  }
+
+  private gated(tools: NativeTool[]): NativeTool[] {
+    return this.input.wrapTools ? this.input.wrapTools(tools) : tools;
   }
 
   private fail(error: string): ProcessExit {

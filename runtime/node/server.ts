@@ -26,6 +26,7 @@ import { Scopes } from "../../storage/scopes.js";
 import { SessionRepository } from "../../storage/sessions.js";
 import { SettingsRepository } from "../../storage/settings.js";
 import { ActivityTracker } from "../activity.js";
+import { createGovernance } from "../approvals/index.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
 import { CronScheduler } from "../cron/scheduler.js";
@@ -177,6 +178,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     logger,
     version: VERSION,
   });
+  // Tool calls that wait for a person, and the guardian's hints (runtime/approvals).
+  const governance = createGovernance({ scope: scopes.global(), events, logger });
   const runs = new RunManager({
     sessions,
     events,
@@ -198,8 +201,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     processes,
     lifecycle: runRegistry,
     extensions: delegation.extensions,
+    governance: governance.runs,
   });
   delegation.attach(runs);
+  governance.guardian.start();
   const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
@@ -241,6 +246,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     runs,
     queue: queue.queue,
     concurrency: async () => (gatewayConfig.peek() ?? (await gatewayConfig.get())).queue.concurrency,
+    approvals: () => governance.broker.pendingCount(),
   });
   activity.start();
   // Messaging channels of channels.yaml: answers of runs that name a channel go out through its outbox.
@@ -293,6 +299,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       globalScope: scopes.global(),
       family: (id) => processes.family("run", id),
     }),
+    approvals: governance.broker,
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
@@ -364,6 +371,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         await runRegistry.flush();
         // Ends SSE streams cleanly (clients reconnect with Last-Event-ID) before connections are cut.
         activity.stop();
+        governance.guardian.stop();
         events.close("gateway shutting down");
         for (const client of wss.clients) client.terminate();
         wss.close();

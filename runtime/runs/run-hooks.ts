@@ -50,6 +50,10 @@ export interface NativeRunInput {
   onOutput: (output: AgentOutput) => void;
   /** Reports each provider call as it completes. */
   reportCall: (usage: ProviderCallUsage) => void;
+  /** Wraps the run's tools (approvals: each call waits for its verdict). */
+  wrapTools?: (tools: NativeTool[]) => NativeTool[];
+  /** Guardian hints to add as user messages before the next model call. */
+  takeHints?: () => string[];
 }
 
 /** Runs agents without an executor (`agent_type` viben) inside the gateway. */

@@ -17,6 +17,7 @@ import type { ModelPricing } from "../../storage/provider-types.js";
 import type { Scope } from "../../storage/scopes.js";
 import { queueModeOf } from "../../storage/session-queue-mode.js";
 import type { SessionRecord, SessionRepository } from "../../storage/sessions.js";
+import type { RunApprovalGate, RunGovernance } from "../approvals/run-governance.js";
 import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
 import { BusySessions, type PendingMessage } from "./busy-sessions.js";
@@ -53,6 +54,8 @@ export interface RunManagerOptions {
   lifecycle?: RunLifecycle;
   /** The gateway's own tools for runs (delegation): extra MCP servers or native tools, bound to the run. */
   extensions?: RunExtensions;
+  /** Approvals of tool calls and the guardian's hints (runtime/approvals). */
+  governance?: RunGovernance;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -72,6 +75,8 @@ interface LaunchPlan {
   executor: string;
   resumeRequiresSameWorkdir: boolean;
   usageIsCumulative: boolean;
+  /** The CLI has a two-way control channel (its tool calls can wait for approval). */
+  twoWay: boolean;
   launch(context: LaunchContext): Promise<RunProcess>;
 }
 
@@ -86,6 +91,8 @@ interface LaunchContext {
   interactive?: InteractiveSession;
   /** The run as the gateway's extensions see it. */
   binding: RunBinding;
+  /** Set when the run's tool calls wait for approval. */
+  approvals?: RunApprovalGate;
 }
 
 /**
@@ -227,10 +234,27 @@ export class RunManager implements RunService {
       usageBaseline: plan.usageIsCumulative ? nativeUsage(session) : undefined,
     });
     const family = this.options.processes?.family("run", runId);
-    const conversation = onEvent
+    const binding = {
+      runId,
+      sessionId,
+      agent,
+      workdir,
+      depth: request.delegation?.depth ?? 0,
+      ...(request.delegation?.parentRunId ? { parentRunId: request.delegation.parentRunId } : {}),
+    };
+    // A caller of an interactive run answers its questions itself; otherwise the approval gate does,
+    // over the control channel of a two-way CLI (which then runs like an interactive run).
+    const approvals = onEvent ? undefined : this.options.governance?.approvalsFor(binding);
+    let conversation: InteractiveSession | undefined;
+    const listener =
+      onEvent ??
+      (approvals && plan.twoWay
+        ? approvals.cliListener((id, answer) => conversation?.answer(id, answer))
+        : undefined);
+    conversation = listener
       ? new InteractiveSession({
           executor: plan.executor,
-          onEvent,
+          onEvent: listener,
           record: (output) => recorder.record(output),
           recordUserTurn: (text) => recorder.userTurn(text),
           stop: () => this.stop(sessionId).then(() => undefined),
@@ -241,14 +265,6 @@ export class RunManager implements RunService {
           graceMs: limits.stopGraceMs,
         })
       : undefined;
-    const binding = {
-      runId,
-      sessionId,
-      agent,
-      workdir,
-      depth: request.delegation?.depth ?? 0,
-      ...(request.delegation?.parentRunId ? { parentRunId: request.delegation.parentRunId } : {}),
-    };
     let child: RunProcess;
     try {
       child = await plan.launch({
@@ -261,10 +277,12 @@ export class RunManager implements RunService {
           ? (output) => conversation.output(output)
           : (output) => recorder.record(output),
         interactive: conversation,
+        approvals,
       });
     } catch (error) {
       this.active.delete(sessionId);
       this.options.extensions?.released(runId);
+      this.options.governance?.released(runId);
       throw error;
     }
     active.process = child;
@@ -281,6 +299,7 @@ export class RunManager implements RunService {
       workdir,
       request,
     });
+    this.options.governance?.started(binding);
 
     const timeout = setTimeout(() => {
       active.stopReason = "timeout";
@@ -299,6 +318,7 @@ export class RunManager implements RunService {
       } finally {
         this.active.delete(sessionId);
         this.options.extensions?.released(runId);
+        this.options.governance?.released(runId);
       }
     });
     return { handle: { runId, sessionId, pid: child.pid, done: active.done }, session: conversation, active };
@@ -362,7 +382,8 @@ export class RunManager implements RunService {
         executor: "viben",
         resumeRequiresSameWorkdir: false,
         usageIsCumulative: false,
-        launch: async ({ session, runId, family, onOutput, binding }) => {
+        twoWay: false,
+        launch: async ({ session, runId, family, onOutput, binding, approvals }) => {
           const page = await this.options.sessions.listMessages(session.id, { limit: NATIVE_HISTORY_LIMIT });
           return native.start({
             agent,
@@ -375,6 +396,8 @@ export class RunManager implements RunService {
             family,
             onOutput,
             reportCall: (usage) => this.options.hooks?.onProviderCall?.(usage),
+            ...(approvals ? { wrapTools: (tools) => approvals.wrapTools(tools) } : {}),
+            ...(this.options.governance ? { takeHints: () => this.options.governance!.hints(runId) } : {}),
           });
         },
       };
@@ -406,6 +429,7 @@ export class RunManager implements RunService {
       executor: executorId,
       resumeRequiresSameWorkdir: descriptor.adapter.resumeRequiresSameWorkdir,
       usageIsCumulative: descriptor.adapter.usageIsCumulative ?? false,
+      twoWay: descriptor.adapter.interactive !== undefined,
       launch: async ({ session, family, stopGraceMs, onOutput, interactive, binding }) => {
         // Resume the CLI's conversation, fork one (a forked session), or start one with the transcript.
         const continued = cliContinuation(session, prompt, descriptor.adapter.forkSession === true);

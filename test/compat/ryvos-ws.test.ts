@@ -181,8 +181,9 @@ describe("/ws in Ryvos's RPC dialect, through the real Claude Code CLI", () => {
     });
     const approval = await request(ws, "approval.respond", { request_id: "apr-1", approved: true });
     expect(approval.result).toMatchObject({
+      // Nothing is pending under that id: Ryvos's `resolved: false`, with our code beside it.
       resolved: false,
-      code: "NOT_SUPPORTED",
+      code: "APPROVAL_NOT_FOUND",
       error: expect.stringContaining("apr-1"),
     });
     ws.sendRaw("not json");

@@ -48,8 +48,9 @@ function operationsOf(doc: Document): Map<string, Operation> {
  */
 // Both are the seeds' own path families: Viben's templates beside its agents, OpenVesper's run lookup beside
 // its per-agent context (/agent/run/{runId} and /agent/{agent}/context).
+// OpenVesper's seed fixes /approvals/:id/decide beside /approvals/rules/:index: the same accepted kind of overlap.
 const ACCEPTED_OVERLAP =
-  /^Paths should resolve unambiguously\. Found two ambiguous paths: (`\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`|`\/agent\/run\/\{runId\}` and `\/agent\/\{agent\}\/context`)\.$/;
+  /^Paths should resolve unambiguously\. Found two ambiguous paths: (`\/api\/agent\/templates\/\{id\}` and `\/api\/agent\/\{id\}\/[a-z-]+`|`\/agent\/run\/\{runId\}` and `\/agent\/\{agent\}\/context`|`(\/api)?\/approvals\/\{id\}\/decide` and `(\/api)?\/approvals\/rules\/\{(index|id)\}`|`(\/api)?\/approvals\/rules\/\{(index|id)\}` and `(\/api)?\/approvals\/\{id\}\/decide`)\.$/;
 
 const describeProblem = (p: NormalizedProblem) =>
   `${p.severity} ${p.ruleId}: ${p.message} (${p.location[0]?.pointer ?? "?"})`;

@@ -61,6 +61,19 @@ describe("the Ryvos /ws dialect's event frames", () => {
     });
     expect(ryvosEvent(envelope("turn_complete", { session_id: "s1" }))).toBeUndefined();
     expect(ryvosEvent(envelope("approval_resolved", { session_id: "s1" }))).toBeUndefined();
+    // Ryvos's approval_requested data (connection.rs: id, tool_name, session_id), ours beside it.
+    expect(
+      ryvosEvent(
+        envelope("approval_requested", { session_id: "s1", approval_id: "ap-1", tool: "Bash", input: {} }),
+      ),
+    ).toMatchObject({
+      session_id: "s1",
+      event: {
+        kind: "approval_requested",
+        tool: "Bash",
+        data: { id: "ap-1", tool_name: "Bash", session_id: "s1" },
+      },
+    });
   });
 });
 
