@@ -10,6 +10,7 @@ import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
+import type { AuditTrail } from "./capabilities/audit.js";
 import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { ChannelService } from "./capabilities/channels.js";
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   delegation?: DelegationService;
   /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
   channels?: ChannelService;
+  /** The audit trail (Node); /audit and /api/audit answer 501 without it and nothing is audited. */
+  audit?: AuditTrail;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -118,6 +121,7 @@ export interface Services {
   activity?: GatewayActivity;
   delegation?: DelegationService;
   channels?: ChannelService;
+  audit?: AuditTrail;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

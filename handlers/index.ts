@@ -15,6 +15,7 @@ import { agentDefaultRouter } from "./agents/agent-default.js";
 import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
+import { createAuditRouter } from "./audit/audit.js";
 import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
@@ -38,6 +39,7 @@ import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
+import { auditRequests } from "./middleware/audit-requests.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -125,6 +127,7 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    audit: deps.audit,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -168,6 +171,8 @@ export function createApp(deps: GatewayDeps) {
   app.route("/mcp", mcpRouter);
   // Platforms authenticate by their request signatures, not gateway keys: intake is mounted before security.
   app.route("/api/channels", channelIntakeRouter);
+  // Sees the outcome of every request behind it, refused credentials included (handlers/middleware/audit-requests.ts).
+  app.use(auditRequests);
   app.use(security);
   app.use(pathEncoding);
 
@@ -259,7 +264,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // The audit trail: OpenVesper's literal paths and our /api home.
+    .route("/api/audit", createAuditRouter("api"))
+    .route("/audit", createAuditRouter("root"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);
