@@ -20,6 +20,8 @@ import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
+import { apiKeysRouter } from "./config/api-keys.js";
+import { configRouter } from "./config/config.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -267,7 +269,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent-context", apiAgentContextRouter)
     // The audit trail: OpenVesper's literal paths and our /api home.
     .route("/api/audit", createAuditRouter("api"))
-    .route("/audit", createAuditRouter("root"));
+    .route("/audit", createAuditRouter("root"))
+    // gateway.yaml and API keys over the API (Ryvos's /api/config; keys stored as hashes).
+    .route("/api/config", configRouter)
+    .route("/api/keys", apiKeysRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);
