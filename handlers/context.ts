@@ -11,6 +11,7 @@ import type { SettingsRepository } from "../storage/settings.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
 import type { ApprovalService } from "./capabilities/approvals.js";
+import type { AuditTrail } from "./capabilities/audit.js";
 import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { ChannelService } from "./capabilities/channels.js";
@@ -93,6 +94,8 @@ export interface GatewayDeps {
   mcpConfig?: McpConfigService;
   /** Tool calls waiting for a person (Node); /approvals/pending and decide answer 501 without it. */
   approvals?: ApprovalService;
+  /** The audit trail (Node); /audit and /api/audit answer 501 without it and nothing is audited. */
+  audit?: AuditTrail;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -130,6 +133,7 @@ export interface Services {
   groupChats?: GroupChatService;
   mcpConfig?: McpConfigService;
   approvals?: ApprovalService;
+  audit?: AuditTrail;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

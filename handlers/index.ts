@@ -16,11 +16,14 @@ import { agentPromoteRouter } from "./agents/agent-promote.js";
 import { agentTemplatesRouter } from "./agents/agent-templates.js";
 import { agentsRouter } from "./agents/agents.js";
 import { createApprovalsRouter } from "./approvals/approvals.js";
+import { createAuditRouter } from "./audit/audit.js";
 import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
 import { chatListRouter } from "./chat-list/chat-list.js";
+import { apiKeysRouter } from "./config/api-keys.js";
+import { configRouter } from "./config/config.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -44,6 +47,7 @@ import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { mcpManagementRouter } from "./mcp/mcp.js";
+import { auditRequests } from "./middleware/audit-requests.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -137,6 +141,7 @@ export function createServices(deps: GatewayDeps): Services {
     groupChats: deps.groupChats,
     mcpConfig: deps.mcpConfig,
     approvals: deps.approvals,
+    audit: deps.audit,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -180,6 +185,8 @@ export function createApp(deps: GatewayDeps) {
   app.route("/mcp", mcpRouter);
   // Platforms authenticate by their request signatures, not gateway keys: intake is mounted before security.
   app.route("/api/channels", channelIntakeRouter);
+  // Sees the outcome of every request behind it, refused credentials included (handlers/middleware/audit-requests.ts).
+  app.use(auditRequests);
   app.use(security);
   app.use(pathEncoding);
 
@@ -283,7 +290,13 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/mcp", mcpManagementRouter)
     // Approvals: OpenVesper's literal paths and our /api home.
     .route("/approvals", createApprovalsRouter("root"))
-    .route("/api/approvals", createApprovalsRouter("api"));
+    .route("/api/approvals", createApprovalsRouter("api"))
+    // The audit trail: OpenVesper's literal paths and our /api home.
+    .route("/api/audit", createAuditRouter("api"))
+    .route("/audit", createAuditRouter("root"))
+    // gateway.yaml and API keys over the API (Ryvos's /api/config; keys stored as hashes).
+    .route("/api/config", configRouter)
+    .route("/api/keys", apiKeysRouter);
 
   mountDocs(app, deps.version);
   app.onError(handleError);

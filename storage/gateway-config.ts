@@ -29,13 +29,28 @@ export const BudgetsSchema = z
 
 export type BudgetsConfig = z.infer<typeof BudgetsSchema>;
 
+/** `sha256:<hex>`: a key created over the API is stored only as its digest (storage/api-keys.ts). */
+export const KEY_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/** An API key: its secret written out (`key`, `${ENV}` allowed) or, for keys created over the API, its `hash`. */
+const ApiKeyEntrySchema = z
+  .object({
+    name: z.string().min(1),
+    key: z.string().min(1).optional(),
+    hash: z.string().regex(KEY_HASH_PATTERN, "must be sha256:<64 hex digits>").optional(),
+    role: z.enum(ROLES),
+  })
+  .loose()
+  .refine((entry) => entry.key !== undefined || entry.hash !== undefined, {
+    message: "needs key or hash",
+    path: ["key"],
+  });
+
 export const GatewayConfigSchema = z
   .object({
     bind: z.string().min(1).optional(),
     port: z.number().int().min(0).max(65535).optional(),
-    api_keys: z
-      .array(z.object({ name: z.string().min(1), key: z.string().min(1), role: z.enum(ROLES) }).loose())
-      .default([]),
+    api_keys: z.array(ApiKeyEntrySchema).default([]),
     hooks: z
       .object({
         tokens: z.array(z.object({ name: z.string().min(1), token: z.string().min(1) }).loose()).default([]),
@@ -76,7 +91,10 @@ export const GatewayConfigSchema = z
 
 export interface ApiKey {
   name: string;
-  key: string;
+  /** The secret, for keys written out in gateway.yaml. */
+  key?: string;
+  /** Hex SHA-256 of the secret, for keys stored as `hash:` (created over the API). */
+  digest?: string;
   role: Role;
 }
 
@@ -130,8 +148,9 @@ export function compileGatewayConfig(
     }
     return value;
   };
-  const apiKeys = parsed.data.api_keys.flatMap((k) => {
-    const key = expand("api key", k.name, k.key);
+  const apiKeys = parsed.data.api_keys.flatMap((k): ApiKey[] => {
+    if (k.hash !== undefined) return [{ name: k.name, digest: k.hash.slice("sha256:".length), role: k.role }];
+    const key = expand("api key", k.name, k.key ?? "");
     return key ? [{ name: k.name, key, role: k.role }] : [];
   });
   const hookTokens = parsed.data.hooks.tokens.flatMap((t) => {

@@ -23,7 +23,8 @@ export type CapabilityName =
   | "delegation"
   | "groupChats"
   | "mcpConfig"
-  | "approvals";
+  | "approvals"
+  | "audit";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -55,6 +56,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   groupChats: on("running group chats is"),
   mcpConfig: on("editing executors' MCP files and testing MCP servers is"),
   approvals: on("approvals are"),
+  audit: on("the audit log is"),
 };
 
 /**

@@ -6,12 +6,19 @@ async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
 }
 
+function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
 // A configured key's digest, computed once per compiled gateway.yaml rather than on every request.
 const keyDigests = new WeakMap<ApiKey, Promise<Uint8Array>>();
 function keyDigestOf(key: ApiKey): Promise<Uint8Array> {
   let cached = keyDigests.get(key);
   if (!cached) {
-    cached = digest(key.key);
+    // A key stored as its hash (created over the API) is compared by that digest; its secret is never kept.
+    cached = key.digest !== undefined ? Promise.resolve(fromHex(key.digest)) : digest(key.key ?? "");
     keyDigests.set(key, cached);
   }
   return cached;

@@ -61,6 +61,8 @@ const API_TAGS = [
     name: "Approvals",
     description: "Tool calls waiting for a person, their decisions and the rules that decide without asking",
   },
+  { name: "Audit", description: "The append-only audit trail (ours under /api, OpenVesper's at the root)" },
+  { name: "Config", description: "gateway.yaml over the API (secrets redacted) and API keys" },
 ];
 
 /** Serves the OpenAPI 3.1 document generated from the route schemas, and an interactive page at /docs. */

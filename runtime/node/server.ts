@@ -9,6 +9,7 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
+import { AuditLog } from "../../storage/audit-log.js";
 import { BackgroundTaskRepository } from "../../storage/background-tasks.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
@@ -27,6 +28,8 @@ import { SessionRepository } from "../../storage/sessions.js";
 import { SettingsRepository } from "../../storage/settings.js";
 import { ActivityTracker } from "../activity.js";
 import { createGovernance } from "../approvals/index.js";
+import { listAuditDays } from "../audit/audit-days.js";
+import { BusAudit } from "../audit/bus-audit.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
 import { CronScheduler } from "../cron/scheduler.js";
@@ -151,6 +154,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   );
   const executors = createExecutorCatalog({ home, env, globalScope: scopes.global() });
   const log = new FsAppendLog(globalRoot);
+  // The audit trail (~/.viben/audit/<UTC day>.jsonl): requests are audited by the app, runs and approvals here.
+  const audit = new AuditLog({
+    log,
+    listDays: () => listAuditDays(globalRoot),
+    onWriteError: (error, count) =>
+      logger.error({ msg: "audit entries not written", count, error: error.message }),
+  });
+  const busAudit = new BusAudit(events, audit);
+  busAudit.start();
   const history = new HistoryRepository({ log });
   const sessions = new SessionRepository({ scope: scopes.global(), log, history });
   const interrupted = await sessions.recoverInterrupted();
@@ -300,6 +312,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       family: (id) => processes.family("run", id),
     }),
     approvals: governance.broker,
+    audit,
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
@@ -373,12 +386,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         activity.stop();
         governance.guardian.stop();
         events.close("gateway shutting down");
+        await busAudit.drained();
         for (const client of wss.clients) client.terminate();
         wss.close();
         await new Promise<void>((done) => {
           server.close(() => done());
           if ("closeAllConnections" in server) server.closeAllConnections();
         });
+        // Everything audited (the last requests, the runs stopped above) is on disk before storage goes.
+        await audit.flush();
         // Cron records the outcomes the queue reported while stopping, then lets go of storage.
         await cron.close();
         await scopes.dispose();
