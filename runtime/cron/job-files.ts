@@ -1,4 +1,4 @@
-import { promises as fsp } from "node:fs";
+import { promises as fsp, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Scope } from "../../storage/scopes.js";
 
@@ -32,15 +32,16 @@ export function hash53(text: string): number {
 }
 
 const ID = /^([^.][^/]*)\.yaml$/;
-const STAT_CONCURRENCY = 256;
+const STAT_SLICE = 256;
+
+const stampFrom = (info: Stats): number => hash53(`${info.mtimeMs}:${info.size}:${info.ino}`);
 
 /** On disk: modification time (sub-millisecond) and size, from one stat per file; nothing is read. */
 export function fsCronFileStamps(globalRoot: string): CronFileStamps {
   const dir = (folder: CronFolder) => join(globalRoot, "cron", folder);
   const stampOf = async (path: string): Promise<number> => {
     try {
-      const info = await fsp.stat(path);
-      return hash53(`${info.mtimeMs}:${info.size}:${info.ino}`);
+      return stampFrom(await fsp.stat(path));
     } catch {
       return 0;
     }
@@ -54,13 +55,15 @@ export function fsCronFileStamps(globalRoot: string): CronFileStamps {
         return new Map();
       }
       const ids = names.map((n) => ID.exec(n)?.[1]).filter((id): id is string => id !== undefined);
+      // Synchronous stats in slices, yielding between them: the promise API allocated ~1 KB per file,
+      // which grew the young heap (and RSS) by tens of MB for 10,000 files; a slice blocks ~a millisecond.
       const stamps = new Map<string, number>();
-      for (let i = 0; i < ids.length; i += STAT_CONCURRENCY) {
-        const chunk = ids.slice(i, i + STAT_CONCURRENCY);
-        const values = await Promise.all(chunk.map((id) => stampOf(join(dir(folder), `${id}.yaml`))));
-        chunk.forEach((id, k) => {
-          if (values[k]) stamps.set(id, values[k]!);
-        });
+      for (let i = 0; i < ids.length; i += STAT_SLICE) {
+        for (const id of ids.slice(i, i + STAT_SLICE)) {
+          const info = statSync(join(dir(folder), `${id}.yaml`), { throwIfNoEntry: false });
+          if (info) stamps.set(id, stampFrom(info));
+        }
+        await new Promise<void>((resume) => setImmediate(resume));
       }
       return stamps;
     },
