@@ -2,7 +2,7 @@ import { conflict, notFound, StorageError } from "./errors.js";
 import { assertValidId, idFromName } from "./ids.js";
 import { describeIssues, idSchema, isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
-import { applyPatch, yamlToObject } from "./yaml.js";
+import { applyPatch, parseYamlDocument, yamlToObject } from "./yaml.js";
 import { z } from "./zod.js";
 
 export const MISFIRE_POLICIES = ["skip", "run_once"] as const;
@@ -105,8 +105,9 @@ export class CronJobRepository {
 
   async find(id: string): Promise<CronJob | null> {
     assertValidId(id, "id");
-    const stored = await this.scope.store.read(jobKey(id));
-    return stored ? this.parse(id, stored.data) : null;
+    // Uncached: the scheduler reads a job only when it fires or the API asks, and must not keep 10,000.
+    const text = await this.scope.store.readRaw(jobKey(id));
+    return text === null ? null : this.parse(id, yamlToObject(parseYamlDocument(text, jobKey(id))));
   }
 
   async get(id: string): Promise<CronJob> {

@@ -1,7 +1,7 @@
 import { StorageError } from "./errors.js";
 import { describeIssues, isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
-import { newYamlDocument, yamlToObject } from "./yaml.js";
+import { newYamlDocument, parseYamlDocument, yamlToObject } from "./yaml.js";
 import { z } from "./zod.js";
 
 export const CRON_TRIGGERS = ["schedule", "catch_up", "manual"] as const;
@@ -40,8 +40,9 @@ export class CronStateRepository {
   constructor(private readonly scope: Scope) {}
 
   async get(id: string): Promise<CronState> {
-    const stored = await this.scope.store.read(stateKey(id));
-    return this.parse(id, stored?.data ?? {});
+    // Uncached, like the jobs: read when a job fires or the API asks, not held for every job.
+    const text = await this.scope.store.readRaw(stateKey(id));
+    return this.parse(id, text === null ? {} : yamlToObject(parseYamlDocument(text, stateKey(id))));
   }
 
   /** Read-modify-write, serialised per job by the document store. */

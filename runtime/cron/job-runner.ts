@@ -16,8 +16,6 @@ export interface JobEntry {
   /** Why the stored schedule does not compile (a hand edit). */
   problem?: string;
   state: CronState;
-  /** Bumped on every reschedule, so stale heap entries are ignored. */
-  version: number;
 }
 
 export interface CronJobRunnerOptions {
@@ -30,6 +28,8 @@ export interface CronJobRunnerOptions {
   newId: () => string;
   /** The job's current entry (it may have been deleted or replaced meanwhile). */
   lookup: (jobId: string) => JobEntry | undefined;
+  /** Called after every write of a job's state (the scheduler's due index follows it). */
+  stateWritten?: (entry: JobEntry) => void;
 }
 
 /** A time the timer reaches this late still counts as on time; later (the machine slept) is a misfire. */
@@ -363,6 +363,7 @@ export class CronJobRunner {
 
   private async writeState(entry: JobEntry, mutate: (s: CronState) => CronState): Promise<void> {
     entry.state = await this.options.states.update(entry.job.id, mutate);
+    this.options.stateWritten?.(entry);
   }
 
   private record(

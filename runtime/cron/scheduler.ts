@@ -20,11 +20,13 @@ import { type CronState, CronStateRepository } from "../../storage/cron-state.js
 import { invalid } from "../../storage/errors.js";
 import type { Scope } from "../../storage/scopes.js";
 import { type DueEntry, DueHeap } from "./due-heap.js";
+import { ACTIVE, DueIndex } from "./due-index.js";
+import { type CronFileStamps, storeCronFileStamps } from "./job-files.js";
 import { CronJobRunner, type JobEntry, watermarkOf } from "./job-runner.js";
 import { type CompiledSchedule, compileSchedule, nextTimes } from "./schedule.js";
 
 export interface CronSchedulerOptions {
-  /** The global scope: jobs in `cron/jobs/`, scheduler state in `cron/state/`. */
+  /** The global scope: jobs in `cron/jobs/`, scheduler state in `cron/state/`, the due index `cron/index.json`. */
   scope: Scope;
   /** Run history logs (`cron/runs/<id>.jsonl`). */
   log: AppendLog;
@@ -35,12 +37,16 @@ export interface CronSchedulerOptions {
   newId?: () => string;
   /** For jobs created without one; the gateway's own (Intl) by default. */
   defaultTimezone?: string;
+  /** Fingerprints of job and state files; by default read through storage (the Node server stats files). */
+  stamps?: CronFileStamps;
 }
 
 export interface CronStartReport {
   jobs: number;
   /** Job files that did not parse (listed by GET /api/cron). */
   problems: number;
+  /** Jobs read at start: new or changed since the index was written, due, or with runs to recover. */
+  read: number;
   duration_ms: number;
 }
 
@@ -48,23 +54,34 @@ export interface CronStartReport {
 const MAX_SLEEP_MS = 60_000;
 /** How soon a firing that failed on storage is tried again. */
 const RETRY_MS = 5_000;
-/** Jobs loaded in parallel at start (file reads). */
+/** Jobs read in parallel at start (file reads). */
 const LOAD_CONCURRENCY = 64;
+/** Index writes are gathered: a stale index only makes the next start read a few more jobs. */
+const PERSIST_DELAY_MS = 2_000;
+const INDEX_KEY = "cron:index.json";
 
 const later = (a: Date, b: Date) => (a.getTime() >= b.getTime() ? a : b);
 
 /**
  * The cron scheduler: croner computes every job's times (cron syntax, timezones, DST), one timer over a
  * heap of next times does the waiting (croner's own timers wake every 30 s each, which 10,000 jobs turn
- * into constant CPU), and the job runner fires through the durable run queue. Jobs are rebuilt from disk
- * at start, after crash markers are resolved and missed times dealt with by each job's misfire policy.
+ * into constant CPU), and the job runner fires through the durable run queue.
+ *
+ * Between firings a job is only a row of the due index (next due time, file fingerprints): start reads
+ * `cron/index.json` and stats the job and state folders, and reads a job (YAML, zod, croner) only when
+ * its files changed since the index was written, it is due, or its state lists runs to recover. A job is
+ * otherwise read when it fires (then its next time is stored) or when the API asks for it, and is held in
+ * memory only while it has runs that have not ended.
  */
 export class CronScheduler implements CronService {
   private readonly jobs: CronJobRepository;
   private readonly states: CronStateRepository;
   private readonly runLog: CronRunLog;
   private readonly runner: CronJobRunner;
+  private readonly stamps: CronFileStamps;
+  /** Jobs in memory: those with runs not ended, and those an operation holds. */
   private readonly entries = new Map<string, JobEntry>();
+  private readonly index = new DueIndex();
   private readonly heap = new DueHeap();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly now: () => Date;
@@ -72,6 +89,9 @@ export class CronScheduler implements CronService {
   private problems: CronJobProblem[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
+  private persisting: Promise<void> = Promise.resolve();
+  private dirty = false;
   private running = false;
   private loading: Promise<CronStartReport> | undefined;
   private stopped = false;
@@ -82,6 +102,7 @@ export class CronScheduler implements CronService {
     this.jobs = new CronJobRepository(options.scope, this.now);
     this.states = new CronStateRepository(options.scope);
     this.runLog = new CronRunLog(options.log);
+    this.stamps = options.stamps ?? storeCronFileStamps(options.scope);
     this.runner = new CronJobRunner({
       states: this.states,
       runs: this.runLog,
@@ -91,10 +112,11 @@ export class CronScheduler implements CronService {
       now: this.now,
       newId: options.newId ?? (() => crypto.randomUUID()),
       lookup: (id) => this.entries.get(id),
+      stateWritten: (entry) => this.stateWritten(entry),
     });
   }
 
-  /** Loads every job, resolves what a crash left, applies misfire policies, and starts the timer. */
+  /** Arms the index, reads what changed or is due, resolves what a crash left, and starts the timer. */
   start(): Promise<CronStartReport> {
     this.loading ??= this.load();
     return this.loading;
@@ -103,26 +125,60 @@ export class CronScheduler implements CronService {
   private async load(): Promise<CronStartReport> {
     const began = performance.now();
     const startedAt = this.now();
-    const { jobs, problems } = await this.jobs.list();
-    this.problems = problems;
-    for (const p of problems)
-      this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
-    await inBatches(jobs, LOAD_CONCURRENCY, async (job) => {
-      const entry = await this.loadEntry(job);
-      this.entries.set(job.id, entry);
-      await this.runner.withJob(job.id, async () => {
+    const [persisted, jobStamps, stateStamps] = await Promise.all([
+      this.options.scope.store.readRaw(INDEX_KEY).then(
+        (text) => DueIndex.parse(text),
+        () => DueIndex.parse(null),
+      ),
+      this.stamps.list("jobs"),
+      this.stamps.list("state"),
+    ]);
+    const toRead: string[] = [];
+    for (const [id, jobStamp] of jobStamps) {
+      const row = persisted.get(id);
+      const stateStamp = stateStamps.get(id) ?? 0;
+      // Trusted only when neither file changed since the row was written, nothing is owed and no run is open.
+      const trusted =
+        row !== undefined &&
+        row[1] === jobStamp &&
+        row[2] === stateStamp &&
+        (row[3] & ACTIVE) === 0 &&
+        (row[0] === null || row[0] > startedAt.getTime());
+      if (trusted) this.index.set(id, row[0] ?? Number.NaN, jobStamp, stateStamp, 0);
+      else toRead.push(id);
+    }
+    if (persisted.size !== this.index.size || toRead.length > 0) this.dirty = true;
+    const problems: CronJobProblem[] = [];
+    await inBatches(toRead, LOAD_CONCURRENCY, (id) =>
+      this.runner.withJob(id, async () => {
+        let entry: JobEntry | null;
+        try {
+          entry = await this.loadEntry(id);
+        } catch (error) {
+          problems.push({ id, path: this.jobs.pathOf(id), error: (error as Error).message });
+          return;
+        }
+        if (!entry) return;
+        this.entries.set(id, entry);
         await this.runner.recover(entry);
         await this.runner.handleDue(entry, startedAt, true);
-      });
-    });
+        await this.settle(entry);
+      }),
+    );
+    this.problems = problems.sort((a, b) => a.id.localeCompare(b.id));
+    for (const p of this.problems)
+      this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
     const report = {
-      jobs: this.entries.size,
+      jobs: this.index.size,
       problems: problems.length,
+      read: toRead.length,
       duration_ms: Math.round(performance.now() - began),
     };
     if (this.stopped) return report;
     this.running = true;
-    for (const entry of this.entries.values()) this.reschedule(entry);
+    for (const id of this.index.ids()) this.push(id, this.index.versionOf(id)!);
+    this.arm();
+    if (this.dirty) await this.persist();
     return report;
   }
 
@@ -132,31 +188,46 @@ export class CronScheduler implements CronService {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
     await this.loading?.catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
   }
 
   /**
-   * After the queue has stopped (its runs ended and were reported): finishes recording, then detaches.
-   * Runs still unrecorded keep their marker and are reconciled with the queue at the next start.
+   * After the queue has stopped (its runs ended and were reported): finishes recording, writes the due
+   * index, then detaches. Runs still unrecorded keep their marker and are reconciled at the next start.
    */
   async close(): Promise<void> {
     await this.stop();
     await this.runner.drain();
+    if (this.loading) await this.persist();
     this.runner.stop();
   }
 
   async list(): Promise<{ jobs: CronJobView[]; problems: CronJobProblem[] }> {
     await this.ready();
-    const jobs = [...this.entries.values()]
-      .sort((a, b) => a.job.created_at.localeCompare(b.job.created_at) || a.job.id.localeCompare(b.job.id))
-      .map((e) => this.view(e, 1));
-    return { jobs, problems: this.problems };
+    // Read from disk: listing every job is the one call that parses them all, and nothing is kept after.
+    const { jobs } = await this.jobs.list();
+    const known = jobs.filter((job) => this.index.has(job.id));
+    const views = new Array<CronJobView>(known.length);
+    let next = 0;
+    await inBatches(known, LOAD_CONCURRENCY, async (job) => {
+      const at = next++;
+      const entry = this.entries.get(job.id) ?? {
+        job,
+        state: await this.readState(job.id),
+        ...this.compiled(job),
+      };
+      views[at] = this.view(entry, 1);
+    });
+    views.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    return { jobs: views, problems: this.problems };
   }
 
   async get(id: string, nextCount = 5): Promise<CronJobView> {
     await this.ready();
-    return this.view(this.entry(id), nextCount);
+    return this.view(await this.peek(id), nextCount);
   }
 
   async create(input: CronJobInput, extra: Record<string, unknown> = {}): Promise<CronJobView> {
@@ -178,59 +249,65 @@ export class CronScheduler implements CronService {
       misfire_policy: input.misfire_policy ?? "skip",
       overlap_policy: input.overlap_policy ?? "skip",
     });
-    const entry: JobEntry = { job, state: { active: [] }, version: 0, ...this.compiled(job) };
-    this.entries.set(job.id, entry);
-    this.reschedule(entry);
-    return this.view(entry, 5);
+    return this.runner.withJob(job.id, async () => {
+      const entry: JobEntry = { job, state: { active: [] }, ...this.compiled(job) };
+      this.entries.set(job.id, entry);
+      const view = this.view(entry, 5);
+      await this.settle(entry);
+      return view;
+    });
   }
 
   async update(id: string, patch: CronJobUpdate): Promise<CronJobView> {
     await this.ready();
     return this.runner.withJob(id, async () => {
-      const entry = this.entry(id);
-      const changes: Record<string, unknown> = { ...patch };
-      for (const field of [
-        "name",
-        "schedule",
-        "timezone",
-        "agent_id",
-        "prompt",
-        "enabled",
-        "misfire_policy",
-        "overlap_policy",
-      ]) {
-        if (changes[field] === null) throw invalid(field, "cannot be removed");
+      const entry = await this.hold(id);
+      try {
+        const changes: Record<string, unknown> = { ...patch };
+        for (const field of [
+          "name",
+          "schedule",
+          "timezone",
+          "agent_id",
+          "prompt",
+          "enabled",
+          "misfire_policy",
+          "overlap_policy",
+        ]) {
+          if (changes[field] === null) throw invalid(field, "cannot be removed");
+        }
+        const timezone = patch.timezone ? resolveTimeZone(patch.timezone) : entry.job.timezone;
+        if (patch.timezone) changes.timezone = timezone;
+        const retimed =
+          patch.schedule !== undefined ||
+          patch.timezone !== undefined ||
+          (patch.enabled === true && !entry.job.enabled);
+        if (retimed) {
+          const compiled = this.compileChecked(
+            patch.schedule ?? entry.job.schedule,
+            timezone,
+            new Date(entry.job.created_at),
+          );
+          if (patch.schedule !== undefined) changes.schedule = compiled.text;
+        }
+        const job = await this.jobs.update(id, changes);
+        // Times before a new schedule, or while paused, are not misfires: the watermark moves to now.
+        if (retimed && job.enabled) await this.setWatermark(entry, this.now());
+        Object.assign(entry, { job, problem: undefined, schedule: undefined }, this.compiled(job));
+        return this.view(entry, 5);
+      } finally {
+        await this.settle(entry);
       }
-      const timezone = patch.timezone ? resolveTimeZone(patch.timezone) : entry.job.timezone;
-      if (patch.timezone) changes.timezone = timezone;
-      const retimed =
-        patch.schedule !== undefined ||
-        patch.timezone !== undefined ||
-        (patch.enabled === true && !entry.job.enabled);
-      if (retimed) {
-        const compiled = this.compileChecked(
-          patch.schedule ?? entry.job.schedule,
-          timezone,
-          new Date(entry.job.created_at),
-        );
-        if (patch.schedule !== undefined) changes.schedule = compiled.text;
-      }
-      const job = await this.jobs.update(id, changes);
-      // Times before a new schedule, or while paused, are not misfires: the watermark moves to now.
-      if (retimed && job.enabled) await this.setWatermark(entry, this.now());
-      Object.assign(entry, { job, problem: undefined, schedule: undefined }, this.compiled(job));
-      this.reschedule(entry);
-      return this.view(entry, 5);
     });
   }
 
   async remove(id: string): Promise<void> {
     await this.ready();
     await this.runner.withJob(id, async () => {
-      const entry = this.entries.get(id);
       await this.jobs.remove(id);
       this.entries.delete(id);
-      if (entry) entry.version++;
+      this.index.delete(id);
+      this.markDirty();
       await this.states.remove(id);
       await this.runLog.remove(id);
     });
@@ -238,7 +315,14 @@ export class CronScheduler implements CronService {
 
   async runNow(id: string): Promise<CronRunRecord> {
     await this.ready();
-    return this.runner.withJob(id, () => this.runner.fire(this.entry(id), this.now(), "manual"));
+    return this.runner.withJob(id, async () => {
+      const entry = await this.hold(id);
+      try {
+        return await this.runner.fire(entry, this.now(), "manual");
+      } finally {
+        await this.settle(entry);
+      }
+    });
   }
 
   pause(id: string): Promise<CronJobView> {
@@ -251,14 +335,14 @@ export class CronScheduler implements CronService {
 
   async runs(id: string, limit: number): Promise<CronRunRecord[]> {
     await this.ready();
-    this.entry(id);
+    this.known(id);
     return this.runLog.recent(id, limit);
   }
 
   async clearRuns(id: string): Promise<void> {
     await this.ready();
     await this.runner.withJob(id, async () => {
-      this.entry(id);
+      this.known(id);
       await this.runLog.remove(id);
     });
   }
@@ -268,26 +352,92 @@ export class CronScheduler implements CronService {
     await this.loading?.catch(() => undefined);
   }
 
-  private entry(id: string): JobEntry {
-    const entry = this.entries.get(id);
+  /** Jobs are those the scheduler knows (a file added by hand joins at the next start, as before). */
+  private known(id: string): void {
+    if (!this.index.has(id)) throw cronJobNotFound(id);
+  }
+
+  /** The job as it is now, for reading: the held entry, else read from disk and not kept. */
+  private async peek(id: string): Promise<JobEntry> {
+    this.known(id);
+    const entry = this.entries.get(id) ?? (await this.loadEntry(id));
     if (!entry) throw cronJobNotFound(id);
     return entry;
   }
 
-  private async loadEntry(job: CronJob): Promise<JobEntry> {
-    let state: CronState;
+  /** The job for a change (under its lock): kept in memory until `settle` lets it go. */
+  private async hold(id: string): Promise<JobEntry> {
+    const entry = await this.peek(id);
+    this.entries.set(id, entry);
+    return entry;
+  }
+
+  private async loadEntry(id: string): Promise<JobEntry | null> {
+    const job = await this.jobs.find(id);
+    if (!job) return null;
+    return { job, state: await this.readState(id), ...this.compiled(job) };
+  }
+
+  private async readState(id: string): Promise<CronState> {
     try {
-      state = await this.states.get(job.id);
+      return await this.states.get(id);
     } catch (error) {
       // A damaged state file must not replay history: start from now, and say so.
       this.options.logger.warn({
         msg: "cron: state unreadable, starting from now",
-        job_id: job.id,
+        job_id: id,
         error: (error as Error).message,
       });
-      state = { handled_until: this.now().toISOString(), active: [] };
+      return { handled_until: this.now().toISOString(), active: [] };
     }
-    return { job, state, version: 0, ...this.compiled(job) };
+  }
+
+  /**
+   * After a job was read, fired or changed (under its lock): stores its next due time and the
+   * fingerprints of its files in the index, puts the time on the heap, and lets the job go from memory
+   * unless it has runs that have not ended.
+   */
+  private async settle(entry: JobEntry): Promise<void> {
+    const id = entry.job.id;
+    if (this.entries.get(id) !== entry) return;
+    const [jobStamp, stateStamp] = await Promise.all([
+      this.stamps.stamp("jobs", id),
+      this.stamps.stamp("state", id),
+    ]);
+    if (this.entries.get(id) !== entry) return;
+    const next = entry.job.enabled && entry.schedule ? entry.schedule.next(watermarkOf(entry)) : null;
+    const active = entry.state.active.length > 0;
+    const version = this.index.set(
+      id,
+      next ? next.getTime() : Number.NaN,
+      jobStamp,
+      stateStamp,
+      active ? ACTIVE : 0,
+    );
+    if (!active) this.entries.delete(id);
+    this.markDirty();
+    this.push(id, version);
+    this.arm();
+  }
+
+  /** A state write outside `settle` (a run ended): the index follows, and an idle job leaves memory. */
+  private stateWritten(entry: JobEntry): void {
+    const id = entry.job.id;
+    if (!this.index.has(id)) return;
+    void this.stamps.stamp("state", id).then(
+      (stamp) => {
+        if (!this.index.has(id)) return;
+        this.index.setState(id, stamp, entry.state.active.length > 0 ? ACTIVE : 0);
+        this.markDirty();
+      },
+      () => undefined,
+    );
+    if (entry.state.active.length > 0) return;
+    const evict = this.runner.withJob(id, async () => {
+      if (this.entries.get(id) === entry && entry.state.active.length === 0) this.entries.delete(id);
+    });
+    this.inFlight.add(evict);
+    void evict.finally(() => this.inFlight.delete(evict));
   }
 
   private compiled(job: CronJob): Pick<JobEntry, "schedule" | "problem"> {
@@ -323,17 +473,40 @@ export class CronScheduler implements CronService {
     };
   }
 
-  /** Puts the job's next time on the heap (after its watermark, so a time that fell due meanwhile is not lost). */
-  private reschedule(entry: JobEntry): void {
-    entry.version++;
-    if (!this.running || !entry.job.enabled || !entry.schedule) return;
-    const next = entry.schedule.next(watermarkOf(entry));
-    if (next) this.heap.push({ jobId: entry.job.id, at: next.getTime(), version: entry.version });
-    this.arm();
+  /** Puts the job's stored next time on the heap (times that fell due meanwhile are caught by its watermark). */
+  private push(id: string, version: number): void {
+    const at = this.index.dueOf(id);
+    if (!this.running || Number.isNaN(at)) return;
+    this.heap.push({ jobId: id, at, version });
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    if (this.persistTimer || !this.running) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.persist();
+    }, PERSIST_DELAY_MS);
+    this.persistTimer.unref?.();
+  }
+
+  /** Writes the index atomically (one write at a time; a failed write is tried again at the next change). */
+  private persist(): Promise<void> {
+    this.persisting = this.persisting.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await this.options.scope.store.writeRaw(INDEX_KEY, this.index.serialise());
+      } catch (error) {
+        this.dirty = true;
+        this.options.logger.warn({ msg: "cron: due index not written", error: (error as Error).message });
+      }
+    });
+    return this.persisting;
   }
 
   private isCurrent(due: DueEntry): boolean {
-    return this.entries.get(due.jobId)?.version === due.version;
+    return this.index.versionOf(due.jobId) === due.version;
   }
 
   private arm(): void {
@@ -356,28 +529,50 @@ export class CronScheduler implements CronService {
     while (this.heap.peek() && this.heap.peek()!.at <= now) {
       const due = this.heap.pop()!;
       if (!this.isCurrent(due)) continue;
-      const work = this.runner.withJob(due.jobId, async () => {
-        const entry = this.entries.get(due.jobId);
-        if (!entry || entry.version !== due.version || !this.running) return;
-        try {
-          await this.runner.handleDue(entry, this.now(), false);
-          this.reschedule(entry);
-        } catch (error) {
-          // Storage trouble: try the same time again a little later rather than spinning.
-          this.options.logger.error({
-            msg: "cron: firing failed",
-            job_id: due.jobId,
-            error: (error as Error).message,
-          });
-          entry.version++;
-          this.heap.push({ jobId: due.jobId, at: this.now().getTime() + RETRY_MS, version: entry.version });
-          this.arm();
-        }
-      });
+      const work = this.runner.withJob(due.jobId, () => this.fireDue(due));
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
     this.arm();
+  }
+
+  /** A heap entry fell due (under the job's lock): read the job, deal with its times, store the next. */
+  private async fireDue(due: DueEntry): Promise<void> {
+    const id = due.jobId;
+    if (!this.running || !this.isCurrent(due)) return;
+    let entry: JobEntry | null | undefined = this.entries.get(id);
+    if (!entry) {
+      try {
+        entry = await this.loadEntry(id);
+      } catch (error) {
+        // Edited by hand into something that does not parse: not scheduled until the next start reports it.
+        this.options.logger.warn({
+          msg: "cron: job file skipped",
+          job_id: id,
+          error: (error as Error).message,
+        });
+        this.index.set(id, Number.NaN, 0, 0, 0);
+        this.markDirty();
+        return;
+      }
+      if (!entry) {
+        this.index.delete(id);
+        this.markDirty();
+        return;
+      }
+      this.entries.set(id, entry);
+    }
+    try {
+      await this.runner.handleDue(entry, this.now(), false);
+      await this.settle(entry);
+    } catch (error) {
+      // Storage trouble: try the same time again a little later rather than spinning.
+      this.options.logger.error({ msg: "cron: firing failed", job_id: id, error: (error as Error).message });
+      const version = this.index.bump(id);
+      if (version === undefined) return;
+      this.heap.push({ jobId: id, at: this.now().getTime() + RETRY_MS, version });
+      this.arm();
+    }
   }
 }
 

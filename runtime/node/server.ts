@@ -32,6 +32,7 @@ import { listAuditDays } from "../audit/audit-days.js";
 import { BusAudit } from "../audit/bus-audit.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
+import { fsCronFileStamps } from "../cron/job-files.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createDelegation } from "../delegation/index.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
@@ -233,7 +234,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // Webhook wakes with a callback_url hear the result when their job ends.
   const hookCallbacks = attachHookCallbacks({ queue: queue.queue, sessions, gatewayConfig, logger });
   // Cron and the heartbeat enqueue through the queue; both start once the server listens.
-  const cron = new CronScheduler({ scope: scopes.global(), log, queue: queue.queue, events, logger });
+  const cron = new CronScheduler({
+    scope: scopes.global(),
+    log,
+    queue: queue.queue,
+    events,
+    logger,
+    // Start-up checks job files against the due index by stat alone.
+    stamps: fsCronFileStamps(globalRoot),
+  });
   const heartbeat = new HeartbeatMonitor({
     config: gatewayConfig,
     queue: queue.queue,

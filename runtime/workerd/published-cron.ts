@@ -64,7 +64,7 @@ export class PublishedCron implements CronService {
     let next: Date[] = [];
     try {
       const schedule = compileSchedule(job.schedule, job.timezone, new Date(job.created_at));
-      const watermark = watermarkOf({ job, state, version: 0 });
+      const watermark = watermarkOf({ job, state });
       const from = watermark > this.now() ? watermark : this.now();
       if (job.enabled) next = nextTimes(schedule, nextCount, from);
     } catch (problem) {
