@@ -68,6 +68,7 @@ import { openVesperSessionsRouter } from "./sessions/openvesper-sessions.js";
 import { sessionActionsRouter } from "./sessions/session-actions.js";
 import { sessionChatRouter } from "./sessions/session-chat.js";
 import { sessionsRouter } from "./sessions/sessions.js";
+import { createStandingOrdersRouter } from "./standing-orders/standing-orders.js";
 import { mountDocs } from "./system/docs.js";
 import { createHealthRouter } from "./system/health.js";
 import { kanbanRouter } from "./tasks/kanban.js";
@@ -259,7 +260,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // Standing orders: OpenVesper's literal path and our /api home.
+    .route("/standing-orders", createStandingOrdersRouter("root"))
+    .route("/api/standing-orders", createStandingOrdersRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -42,6 +42,7 @@ import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
 import { RunManager } from "../runs/run-manager.js";
 import { GatewayRunRegistry } from "../runs/run-registry.js";
+import { standingOrderInstructions } from "../standing-orders.js";
 import { createAccounting } from "../telemetry/accounting.js";
 import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.js";
 import { VERSION } from "../version.js";
@@ -196,6 +197,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     processes,
     lifecycle: runRegistry,
     extensions: delegation.extensions,
+    // Standing orders join the instructions of every run of the agents they name.
+    instructions: standingOrderInstructions(scopes.global(), logger),
   });
   delegation.attach(runs);
   const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
