@@ -14,6 +14,7 @@ import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { ChannelService } from "./capabilities/channels.js";
 import type { Clock } from "./capabilities/clock.js";
+import type { CommitmentService } from "./capabilities/commitments.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { DelegationService } from "./capabilities/delegation.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -21,6 +22,7 @@ import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
+import type { MemoryService } from "./capabilities/memory.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
@@ -84,6 +86,10 @@ export interface GatewayDeps {
   delegation?: DelegationService;
   /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
   channels?: ChannelService;
+  /** Agents' memory with ranked search (Node); /memory answers 501 without it. */
+  memory?: MemoryService;
+  /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
+  commitments?: CommitmentService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -118,6 +124,8 @@ export interface Services {
   activity?: GatewayActivity;
   delegation?: DelegationService;
   channels?: ChannelService;
+  memory?: MemoryService;
+  commitments?: CommitmentService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -19,6 +19,7 @@ import { backgroundTasksRouter } from "./background-tasks/background-tasks.js";
 import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
+import { createCommitmentsRouter } from "./commitments/commitments.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -38,6 +39,7 @@ import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
+import { createMemoryRouter } from "./memory/memory.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -126,6 +128,8 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    memory: deps.memory,
+    commitments: deps.commitments,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -263,7 +267,13 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent-context", apiAgentContextRouter)
     // Standing orders: OpenVesper's literal path and our /api home.
     .route("/standing-orders", createStandingOrdersRouter("root"))
-    .route("/api/standing-orders", createStandingOrdersRouter("api"));
+    .route("/api/standing-orders", createStandingOrdersRouter("api"))
+    // Agents' memory: OpenVesper's literal path and our /api home.
+    .route("/memory", createMemoryRouter("root"))
+    .route("/api/memory", createMemoryRouter("api"))
+    // Commitments: OpenVesper's literal path and our /api home.
+    .route("/commitments", createCommitmentsRouter("root"))
+    .route("/api/commitments", createCommitmentsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

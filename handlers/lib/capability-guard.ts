@@ -20,7 +20,9 @@ export type CapabilityName =
   | "upgradeWebSocket"
   | "backgroundTasks"
   | "activity"
-  | "delegation";
+  | "delegation"
+  | "memory"
+  | "commitments";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -49,6 +51,8 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   backgroundTasks: on("background tasks are"),
   activity: on("session lanes are"),
   delegation: on("delegating between agents is"),
+  memory: on("agent memory is"),
+  commitments: on("commitments are"),
 };
 
 /**
