@@ -187,7 +187,7 @@ export class CommitmentScheduler implements CommitmentService {
     for (let entry = this.heap.peek(); entry && entry.at <= now; entry = this.heap.peek()) {
       this.heap.pop();
       const c = this.items.get(entry.jobId);
-      if (!c || c.status !== "open" || c.firedAt !== undefined || c.dueAt !== entry.at) continue;
+      if (c?.status !== "open" || c.firedAt !== undefined || c.dueAt !== entry.at) continue;
       // Marked fired in memory before anything is awaited, so no later firing picks it up again.
       const fired: Commitment = { ...c, firedAt: now };
       this.items.set(c.id, fired);
