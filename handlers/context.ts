@@ -16,6 +16,7 @@ import type { BackgroundTaskService } from "./capabilities/background-tasks.js";
 import type { ChannelGate } from "./capabilities/channel-gate.js";
 import type { ChannelService } from "./capabilities/channels.js";
 import type { Clock } from "./capabilities/clock.js";
+import type { CommitmentService } from "./capabilities/commitments.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { DelegationService } from "./capabilities/delegation.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
@@ -25,6 +26,7 @@ import type { GroupChatService } from "./capabilities/group-chats.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
 import type { McpConfigService } from "./capabilities/mcp-config.js";
+import type { MemoryService } from "./capabilities/memory.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
@@ -96,6 +98,10 @@ export interface GatewayDeps {
   approvals?: ApprovalService;
   /** The audit trail (Node); /audit and /api/audit answer 501 without it and nothing is audited. */
   audit?: AuditTrail;
+  /** Agents' memory with ranked search (Node); /memory answers 501 without it. */
+  memory?: MemoryService;
+  /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
+  commitments?: CommitmentService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -134,6 +140,8 @@ export interface Services {
   mcpConfig?: McpConfigService;
   approvals?: ApprovalService;
   audit?: AuditTrail;
+  memory?: MemoryService;
+  commitments?: CommitmentService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

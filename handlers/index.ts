@@ -24,6 +24,7 @@ import { channelsRouter } from "./channels/channels.js";
 import { chatListRouter } from "./chat-list/chat-list.js";
 import { apiKeysRouter } from "./config/api-keys.js";
 import { configRouter } from "./config/config.js";
+import { createCommitmentsRouter } from "./commitments/commitments.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -48,6 +49,7 @@ import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { mcpManagementRouter } from "./mcp/mcp.js";
 import { auditRequests } from "./middleware/audit-requests.js";
+import { createMemoryRouter } from "./memory/memory.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
@@ -78,6 +80,7 @@ import { openVesperSessionsRouter } from "./sessions/openvesper-sessions.js";
 import { sessionActionsRouter } from "./sessions/session-actions.js";
 import { sessionChatRouter } from "./sessions/session-chat.js";
 import { sessionsRouter } from "./sessions/sessions.js";
+import { createStandingOrdersRouter } from "./standing-orders/standing-orders.js";
 import { mountDocs } from "./system/docs.js";
 import { createHealthRouter } from "./system/health.js";
 import { kanbanRouter } from "./tasks/kanban.js";
@@ -142,6 +145,8 @@ export function createServices(deps: GatewayDeps): Services {
     mcpConfig: deps.mcpConfig,
     approvals: deps.approvals,
     audit: deps.audit,
+    memory: deps.memory,
+    commitments: deps.commitments,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -296,7 +301,16 @@ export function createApp(deps: GatewayDeps) {
     .route("/audit", createAuditRouter("root"))
     // gateway.yaml and API keys over the API (Ryvos's /api/config; keys stored as hashes).
     .route("/api/config", configRouter)
-    .route("/api/keys", apiKeysRouter);
+    .route("/api/keys", apiKeysRouter)
+    // Standing orders: OpenVesper's literal path and our /api home.
+    .route("/standing-orders", createStandingOrdersRouter("root"))
+    .route("/api/standing-orders", createStandingOrdersRouter("api"))
+    // Agents' memory: OpenVesper's literal path and our /api home.
+    .route("/memory", createMemoryRouter("root"))
+    .route("/api/memory", createMemoryRouter("api"))
+    // Commitments: OpenVesper's literal path and our /api home.
+    .route("/commitments", createCommitmentsRouter("root"))
+    .route("/api/commitments", createCommitmentsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -24,7 +24,9 @@ export type CapabilityName =
   | "groupChats"
   | "mcpConfig"
   | "approvals"
-  | "audit";
+  | "audit"
+  | "memory"
+  | "commitments";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -57,6 +59,8 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   mcpConfig: on("editing executors' MCP files and testing MCP servers is"),
   approvals: on("approvals are"),
   audit: on("the audit log is"),
+  memory: on("agent memory is"),
+  commitments: on("commitments are"),
 };
 
 /**

@@ -6,6 +6,7 @@ import type {
   HandoffResult,
 } from "../../handlers/capabilities/delegation.js";
 import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { MemoryService } from "../../handlers/capabilities/memory.js";
 import type { RunService } from "../../handlers/capabilities/runs.js";
 import type { AgentContextRepository } from "../../storage/agent-context.js";
 import type { AgentRoutesRepository } from "../../storage/agent-routes.js";
@@ -18,6 +19,7 @@ import { allowedWorkdirRoots, findRunnableAgent, resolveWorkdir } from "../../st
 import type { Scopes } from "../../storage/scopes.js";
 import { switchSessionAgent } from "../../storage/session-ops.js";
 import type { SessionRepository } from "../../storage/sessions.js";
+import { memoryEnabled, memoryNativeTools } from "../memory/memory-tools.js";
 import type { NativeTool } from "../native/tools/native-tool.js";
 import type { RunBinding, RunExtensions } from "../runs/run-extensions.js";
 import { type DelegateToolInput, delegateTool } from "./delegate-tool.js";
@@ -41,6 +43,8 @@ export interface DelegationServiceOptions extends DirectoryDeps {
   logger: Logger;
   version: string;
   now?: () => Date;
+  /** Agents' memory: runs of agents with `memory: true` get memory_search and memory_add. */
+  memory?: MemoryService;
 }
 
 /** Whether an agent's runs get the delegation tools (`delegation: true` in its config). */
@@ -80,14 +84,17 @@ export class GatewayDelegation implements DelegationService {
   readonly extensions: RunExtensions = {
     mcpServers: (run) => {
       this.bindings.bind(run);
-      if (!this.baseUrl || !delegationEnabled(run.agent)) return undefined;
+      const tools = this.toolsOf(run);
+      if (!this.baseUrl || (!tools.delegate && !tools.memory)) return undefined;
       return { [GATEWAY_MCP_SERVER]: gatewayMcpServer(this.baseUrl, this.bindings.bind(run)) };
     },
     nativeTools: (run): NativeTool[] => {
       this.bindings.bind(run);
-      return delegationEnabled(run.agent)
-        ? [delegateTool((input) => this.delegateFrom(run, input, "native"))]
-        : [];
+      const tools = this.toolsOf(run);
+      return [
+        ...(tools.delegate ? [delegateTool((input) => this.delegateFrom(run, input, "native"))] : []),
+        ...(tools.memory ? memoryNativeTools(tools.memory, run) : []),
+      ];
     },
     released: (runId) => this.bindings.release(runId),
   };
@@ -217,7 +224,14 @@ export class GatewayDelegation implements DelegationService {
       version: this.options.version,
       find: (token) => this.bindings.byTokenOf(token),
       delegate: (run, input) => this.delegateFrom(run, input, "mcp"),
+      toolsOf: (run) => this.toolsOf(run),
     });
+  }
+
+  /** The gateway's tools a run's agent has: `delegate` and the memory tools, each switched on in its config. */
+  private toolsOf(run: RunBinding): { delegate: boolean; memory?: MemoryService } {
+    const memory = this.options.memory && memoryEnabled(run.agent) ? this.options.memory : undefined;
+    return { delegate: delegationEnabled(run.agent), ...(memory ? { memory } : {}) };
   }
 
   /** A delegation asked for from inside a run (MCP or native tool): the run is the parent. */

@@ -1,4 +1,5 @@
 import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { MemoryService } from "../../handlers/capabilities/memory.js";
 import { AgentContextRepository } from "../../storage/agent-context.js";
 import { AgentRoutesRepository } from "../../storage/agent-routes.js";
 import { AgentRepository } from "../../storage/agents.js";
@@ -21,6 +22,7 @@ export function createDelegation(deps: {
   budgets?: Budgets;
   logger: Logger;
   version: string;
+  memory?: MemoryService;
 }): GatewayDelegation {
   const now = () => new Date();
   return new GatewayDelegation({
@@ -35,5 +37,6 @@ export function createDelegation(deps: {
     checkBudget: deps.budgets ? (agent) => deps.budgets!.check(agent) : undefined,
     logger: deps.logger,
     version: deps.version,
+    memory: deps.memory,
   });
 }

@@ -11,6 +11,7 @@ import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, type GatewayApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
 import { AuditLog } from "../../storage/audit-log.js";
 import { BackgroundTaskRepository } from "../../storage/background-tasks.js";
+import { CommitmentRepository } from "../../storage/commitments.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
 import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
 import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
@@ -20,6 +21,7 @@ import {
   GatewayConfigSource,
 } from "../../storage/gateway-config.js";
 import { HistoryRepository } from "../../storage/history.js";
+import { MemoryRepository } from "../../storage/memory.js";
 import { findPricing } from "../../storage/model-pricing.js";
 import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import { RunRecordRepository } from "../../storage/run-records.js";
@@ -33,6 +35,7 @@ import { BusAudit } from "../audit/bus-audit.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
 import { fsCronFileStamps } from "../cron/job-files.js";
+import { CommitmentScheduler } from "../commitments/commitment-scheduler.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createDelegation } from "../delegation/index.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
@@ -43,12 +46,14 @@ import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createMcpConfigService } from "../mcp/mcp-config-service.js";
+import { AgentMemory } from "../memory/agent-memory.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
 import { RunManager } from "../runs/run-manager.js";
 import { GatewayRunRegistry } from "../runs/run-registry.js";
+import { standingOrderInstructions } from "../standing-orders.js";
 import { createAccounting } from "../telemetry/accounting.js";
 import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.js";
 import { VERSION } from "../version.js";
@@ -181,8 +186,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const cutOff = await runRegistry.recover();
   if (cutOff.length > 0)
     logger.warn({ msg: "runs cut off by the last shutdown marked interrupted", count: cutOff.length });
+  // Agents' memory: nothing is read until an agent's memory is first used.
+  const memory = new AgentMemory({ repository: new MemoryRepository(scopes.global()), logger });
   // Delegation runs through the run manager and hands it the delegation tools (built before it, attached after).
   const delegation = createDelegation({
+    memory,
     scopes,
     sessions,
     log,
@@ -215,6 +223,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     lifecycle: runRegistry,
     extensions: delegation.extensions,
     governance: governance.runs,
+    // Standing orders join the instructions of every run of the agents they name.
+    instructions: standingOrderInstructions(scopes.global(), logger),
   });
   delegation.attach(runs);
   governance.guardian.start();
@@ -262,6 +272,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     defaultAgent: () => new SettingsRepository().defaultAgent(scopes.global()),
   });
   await backgroundTasks.load();
+  // Commitments with a due time wake their agent through the queue; re-armed from storage at start.
+  const commitments = new CommitmentScheduler({
+    repository: new CommitmentRepository(scopes.global()),
+    queue: queue.queue,
+    events,
+    logger,
+  });
+  await commitments.load();
   const activity = new ActivityTracker({
     events,
     runs,
@@ -322,6 +340,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }),
     approvals: governance.broker,
     audit,
+    memory,
+    commitments,
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
@@ -361,6 +381,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   );
   await heartbeat.start();
   await backgroundTasks.start();
+  await commitments.start();
   // A channel that cannot connect is reported in /api/channels; it never stops the gateway.
   await channels
     .start()
@@ -376,7 +397,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     close() {
       closing ??= (async () => {
         // Nothing new is fired while the rest shuts down.
-        await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop()]);
+        await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop(), commitments.stop()]);
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
         hookCallbacks.detach();

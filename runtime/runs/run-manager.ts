@@ -56,6 +56,8 @@ export interface RunManagerOptions {
   extensions?: RunExtensions;
   /** Approvals of tool calls and the guardian's hints (runtime/approvals). */
   governance?: RunGovernance;
+  /** Instructions every run of the agent follows beyond its own (standing orders), joined to its append prompt. */
+  instructions?: (agent: AgentRecord) => Promise<string | undefined>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -361,7 +363,8 @@ export class RunManager implements RunService {
   }
 
   /** Decides how the agent runs, refusing it (before anything is stored) when it cannot. */
-  private async plan(agent: AgentRecord, prompt: string, workdir: string): Promise<LaunchPlan> {
+  private async plan(configured: AgentRecord, prompt: string, workdir: string): Promise<LaunchPlan> {
+    const agent = await appendInstructions(configured, this.options.instructions);
     const executorId = agent.config.executor_type
       ? canonicalExecutorId(agent.config.executor_type)
       : undefined;
@@ -483,6 +486,17 @@ export class RunManager implements RunService {
       },
     };
   }
+}
+
+/** The agent's append prompt followed by the gateway's instructions for it (read at each run's start). */
+async function appendInstructions(
+  agent: AgentRecord,
+  instructions: ((agent: AgentRecord) => Promise<string | undefined>) | undefined,
+): Promise<AgentRecord> {
+  const extra = (await instructions?.(agent))?.trim();
+  if (!extra) return agent;
+  const own = agent.config.append_prompt?.trim();
+  return { ...agent, config: { ...agent.config, append_prompt: own ? `${own}\n\n${extra}` : extra } };
 }
 
 /** The environment with the family's cookie (set last: neither an override nor an adapter may drop it). */
