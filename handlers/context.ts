@@ -22,6 +22,7 @@ import type { ExecutorCatalog } from "./capabilities/executors.js";
 import type { HeartbeatService } from "./capabilities/heartbeat.js";
 import type { Logger } from "./capabilities/logger.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
+import type { OAuthService } from "./capabilities/oauth.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
 import type { RunQueue } from "./capabilities/queue.js";
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   delegation?: DelegationService;
   /** Messaging channels from channels.yaml (Node); channel tests, intake and deliveries answer 501 without it. */
   channels?: ChannelService;
+  /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
+  oauth?: OAuthService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -118,6 +121,7 @@ export interface Services {
   activity?: GatewayActivity;
   delegation?: DelegationService;
   channels?: ChannelService;
+  oauth?: OAuthService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -43,6 +43,7 @@ import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
+import { createOAuthCallbackRouter, createOAuthRouter } from "./oauth/oauth.js";
 import { availableModelsRouter, defaultModelRouter } from "./providers/default-model.js";
 import { modelDefaultRouter } from "./providers/model-default.js";
 import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
@@ -125,6 +126,7 @@ export function createServices(deps: GatewayDeps): Services {
     activity: deps.activity,
     delegation: deps.delegation,
     channels: deps.channels,
+    oauth: deps.oauth,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -168,6 +170,9 @@ export function createApp(deps: GatewayDeps) {
   app.route("/mcp", mcpRouter);
   // Platforms authenticate by their request signatures, not gateway keys: intake is mounted before security.
   app.route("/api/channels", channelIntakeRouter);
+  // The provider redirects a browser, which carries no API key: the one-time OAuth state authenticates it.
+  app.route("/oauth/callback", createOAuthCallbackRouter("root"));
+  app.route("/api/oauth/callback", createOAuthCallbackRouter("api"));
   app.use(security);
   app.use(pathEncoding);
 
@@ -259,7 +264,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/delegations", parallelDelegationsRouter)
     .route("/api/delegations", delegationsRouter)
     .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter);
+    .route("/api/agent-context", apiAgentContextRouter)
+    // OAuth sign-ins and tokens: OpenVesper's literal /oauth and our /api home.
+    .route("/oauth", createOAuthRouter("root"))
+    .route("/api/oauth", createOAuthRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -20,7 +20,8 @@ export type CapabilityName =
   | "upgradeWebSocket"
   | "backgroundTasks"
   | "activity"
-  | "delegation";
+  | "delegation"
+  | "oauth";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -49,6 +50,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   backgroundTasks: on("background tasks are"),
   activity: on("session lanes are"),
   delegation: on("delegating between agents is"),
+  oauth: on("OAuth sign-in is"),
 };
 
 /**

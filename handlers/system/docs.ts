@@ -31,6 +31,15 @@ const API_TAGS = [
     description: "OpenVesper's background tasks: reminders and prompts run through the queue at a time",
   },
   { name: "Tasks", description: "Tasks run by agents" },
+  {
+    name: "OAuth",
+    description: "OAuth sign-ins (authorization code with PKCE) and the encrypted token store",
+  },
+  {
+    name: "Diagnostics",
+    description: "Versions, configuration (redacted), health of storage, queue and cron",
+  },
+  { name: "Remote", description: "Instructions a remote controller queues to agents" },
   { name: "Kanban", description: "The board of a workspace's tasks" },
   { name: "Events", description: "The event stream (Server-Sent Events)" },
   { name: "WebSocket", description: "Chat and events over WebSocket (`/ws`, the Ryvos protocol)" },

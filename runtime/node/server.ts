@@ -37,6 +37,7 @@ import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
 import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
+import { createOAuthRuntime } from "../oauth/index.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
@@ -67,6 +68,8 @@ export interface GatewayOptions {
   sseHeartbeatMs?: number;
   /** Loads the PTY module on first terminal use (default `@lydell/node-pty`; tests pass a broken one). */
   loadPty?: () => Promise<PtyModule>;
+  /** The clock OAuth token expiry is judged by, epoch ms (tests move it forward). */
+  oauthNow?: () => number;
 }
 
 export interface RunningGateway {
@@ -251,6 +254,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     queue: queue.queue,
     sessions,
   });
+  // OAuth sign-ins and the encrypted token store (its key lives outside the data folder).
+  const oauth = createOAuthRuntime({
+    scope: scopes.global(),
+    env,
+    home,
+    dataRoot: globalRoot,
+    logger,
+    now: options.oauthNow,
+  });
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -282,6 +294,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     activity,
     delegation,
     channels: channels.service,
+    oauth,
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
@@ -321,6 +334,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   );
   await heartbeat.start();
   await backgroundTasks.start();
+  // Refresh timers for stored OAuth tokens; a broken token file is reported, it never stops the gateway.
+  void oauth
+    .armStoredTokens()
+    .catch((error: Error) => logger.warn({ msg: "oauth timers not armed", error: error.message }));
   // A channel that cannot connect is reported in /api/channels; it never stops the gateway.
   await channels
     .start()
@@ -337,6 +354,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       closing ??= (async () => {
         // Nothing new is fired while the rest shuts down.
         await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop()]);
+        oauth.stop();
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
         hookCallbacks.detach();
