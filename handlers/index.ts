@@ -55,6 +55,7 @@ import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
 import { createLanesRouter } from "./queue/lanes-openvesper.js";
 import { queueRouter } from "./queue/queue.js";
+import { createRemoteInstructionsRouter } from "./remote/remote-instructions.js";
 import { agentRunRouter } from "./runs/agent-run.js";
 import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
@@ -267,7 +268,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/agent-context", apiAgentContextRouter)
     // OAuth sign-ins and tokens: OpenVesper's literal /oauth and our /api home.
     .route("/oauth", createOAuthRouter("root"))
-    .route("/api/oauth", createOAuthRouter("api"));
+    .route("/api/oauth", createOAuthRouter("api"))
+    // Instructions a remote controller queues to agents: OpenVesper's literal path and our /api home.
+    .route("/remote/instructions", createRemoteInstructionsRouter("root"))
+    .route("/api/remote/instructions", createRemoteInstructionsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);
