@@ -16,6 +16,7 @@ import type { ChannelService } from "./capabilities/channels.js";
 import type { Clock } from "./capabilities/clock.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { DelegationService } from "./capabilities/delegation.js";
+import type { DiagnosticsService } from "./capabilities/diagnostics.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
@@ -87,6 +88,8 @@ export interface GatewayDeps {
   channels?: ChannelService;
   /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
   oauth?: OAuthService;
+  /** /diag and its export bundle (Node); they answer 501 without it. */
+  diagnostics?: DiagnosticsService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -122,6 +125,7 @@ export interface Services {
   delegation?: DelegationService;
   channels?: ChannelService;
   oauth?: OAuthService;
+  diagnostics?: DiagnosticsService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -27,6 +27,7 @@ import { agentHandoffRouter, handoffsRouter } from "./delegation/handoff.js";
 import { mcpRouter } from "./delegation/mcp.js";
 import { agentRoutingRouter, apiRoutingRouter } from "./delegation/routing.js";
 import { agentSubagentsRouter, parallelDelegationsRouter } from "./delegation/subagents.js";
+import { createDiagnosticsRouter } from "./diagnostics/diagnostics.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
@@ -128,6 +129,7 @@ export function createServices(deps: GatewayDeps): Services {
     delegation: deps.delegation,
     channels: deps.channels,
     oauth: deps.oauth,
+    diagnostics: deps.diagnostics,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -271,7 +273,10 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/oauth", createOAuthRouter("api"))
     // Instructions a remote controller queues to agents: OpenVesper's literal path and our /api home.
     .route("/remote/instructions", createRemoteInstructionsRouter("root"))
-    .route("/api/remote/instructions", createRemoteInstructionsRouter("api"));
+    .route("/api/remote/instructions", createRemoteInstructionsRouter("api"))
+    // Diagnostics: OpenVesper's literal /diag and our /api home.
+    .route("/diag", createDiagnosticsRouter("root"))
+    .route("/api/diag", createDiagnosticsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -21,7 +21,8 @@ export type CapabilityName =
   | "backgroundTasks"
   | "activity"
   | "delegation"
-  | "oauth";
+  | "oauth"
+  | "diagnostics";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -51,6 +52,7 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   activity: on("session lanes are"),
   delegation: on("delegating between agents is"),
   oauth: on("OAuth sign-in is"),
+  diagnostics: on("diagnostics are"),
 };
 
 /**

@@ -30,6 +30,8 @@ import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createDelegation } from "../delegation/index.js";
+import { GatewayDiagnostics } from "../diagnostics/diagnostics.js";
+import { LogRing, ringLogger } from "../diagnostics/log-ring.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
 import { createNativeSessionStore } from "../executors/native-sessions/store.js";
@@ -101,7 +103,9 @@ function parsePort(value: string | number | undefined, source: string): number |
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL));
+  // Recent log lines stay in memory for /diag and its export bundle.
+  const logRing = new LogRing();
+  const logger = ringLogger(options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL)), logRing);
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
@@ -295,6 +299,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     delegation,
     channels: channels.service,
     oauth,
+    diagnostics: new GatewayDiagnostics({
+      version: VERSION,
+      env,
+      home,
+      globalRoot,
+      scope: scopes.global(),
+      gatewayConfig,
+      executors,
+      queue: queue.queue,
+      cron,
+      logs: logRing,
+      startedAt: Date.now(),
+    }),
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);

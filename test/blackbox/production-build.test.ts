@@ -67,6 +67,8 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "@agentclientprotocol/sdk",
       "smol-toml",
       "@hono/swagger-ui",
+      "oauth4webapi",
+      "tar-stream",
     ]) {
       expect(atStart, lazy).not.toContain(lazy);
     }
