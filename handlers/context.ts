@@ -19,6 +19,7 @@ import type { Clock } from "./capabilities/clock.js";
 import type { CommitmentService } from "./capabilities/commitments.js";
 import type { CronService } from "./capabilities/cron.js";
 import type { DelegationService } from "./capabilities/delegation.js";
+import type { DiagnosticsService } from "./capabilities/diagnostics.js";
 import type { EdgeInbox } from "./capabilities/edge-inbox.js";
 import type { EventBus } from "./capabilities/events.js";
 import type { ExecutorCatalog } from "./capabilities/executors.js";
@@ -28,6 +29,7 @@ import type { Logger } from "./capabilities/logger.js";
 import type { McpConfigService } from "./capabilities/mcp-config.js";
 import type { MemoryService } from "./capabilities/memory.js";
 import type { NativeSessionStore } from "./capabilities/native-sessions.js";
+import type { OAuthService } from "./capabilities/oauth.js";
 import type { PathProbe } from "./capabilities/paths.js";
 import type { ProviderChecker } from "./capabilities/providers.js";
 import type { RunQueue } from "./capabilities/queue.js";
@@ -102,6 +104,10 @@ export interface GatewayDeps {
   memory?: MemoryService;
   /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
   commitments?: CommitmentService;
+  /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
+  oauth?: OAuthService;
+  /** /diag and its export bundle (Node); they answer 501 without it. */
+  diagnostics?: DiagnosticsService;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -142,6 +148,8 @@ export interface Services {
   audit?: AuditTrail;
   memory?: MemoryService;
   commitments?: CommitmentService;
+  oauth?: OAuthService;
+  diagnostics?: DiagnosticsService;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

@@ -22,9 +22,9 @@ import { tasksOpenVesperRouter } from "./background-tasks/tasks-openvesper.js";
 import { channelIntakeRouter } from "./channels/channel-intake.js";
 import { channelsRouter } from "./channels/channels.js";
 import { chatListRouter } from "./chat-list/chat-list.js";
+import { createCommitmentsRouter } from "./commitments/commitments.js";
 import { apiKeysRouter } from "./config/api-keys.js";
 import { configRouter } from "./config/config.js";
-import { createCommitmentsRouter } from "./commitments/commitments.js";
 import type { AppEnv, GatewayDeps, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -33,6 +33,7 @@ import { agentHandoffRouter, handoffsRouter } from "./delegation/handoff.js";
 import { mcpRouter } from "./delegation/mcp.js";
 import { agentRoutingRouter, apiRoutingRouter } from "./delegation/routing.js";
 import { agentSubagentsRouter, parallelDelegationsRouter } from "./delegation/subagents.js";
+import { createDiagnosticsRouter } from "./diagnostics/diagnostics.js";
 import { edgeInboxRouter } from "./edge-inbox/edge-inbox.js";
 import { handleError, notFoundHandler } from "./errors.js";
 import { eventsRouter } from "./events/events.js";
@@ -48,13 +49,14 @@ import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { mcpManagementRouter } from "./mcp/mcp.js";
-import { auditRequests } from "./middleware/audit-requests.js";
 import { createMemoryRouter } from "./memory/memory.js";
+import { auditRequests } from "./middleware/audit-requests.js";
 import { bodyLimit } from "./middleware/body-limit.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
+import { createOAuthCallbackRouter, createOAuthRouter } from "./oauth/oauth.js";
 import { availableModelsRouter, defaultModelRouter } from "./providers/default-model.js";
 import { modelDefaultRouter } from "./providers/model-default.js";
 import { modelSwitchesRouter, providerModelSwitchesRouter } from "./providers/model-switches.js";
@@ -66,6 +68,7 @@ import { providerSwitchesRouter } from "./providers/provider-switches.js";
 import { providersRouter } from "./providers/providers.js";
 import { createLanesRouter } from "./queue/lanes-openvesper.js";
 import { queueRouter } from "./queue/queue.js";
+import { createRemoteInstructionsRouter } from "./remote/remote-instructions.js";
 import { agentRunRouter } from "./runs/agent-run.js";
 import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
@@ -147,6 +150,8 @@ export function createServices(deps: GatewayDeps): Services {
     audit: deps.audit,
     memory: deps.memory,
     commitments: deps.commitments,
+    oauth: deps.oauth,
+    diagnostics: deps.diagnostics,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>
@@ -192,6 +197,9 @@ export function createApp(deps: GatewayDeps) {
   app.route("/api/channels", channelIntakeRouter);
   // Sees the outcome of every request behind it, refused credentials included (handlers/middleware/audit-requests.ts).
   app.use(auditRequests);
+  // The provider redirects a browser, which carries no API key: the one-time OAuth state authenticates it.
+  app.route("/oauth/callback", createOAuthCallbackRouter("root"));
+  app.route("/api/oauth/callback", createOAuthCallbackRouter("api"));
   app.use(security);
   app.use(pathEncoding);
 
@@ -310,7 +318,16 @@ export function createApp(deps: GatewayDeps) {
     .route("/api/memory", createMemoryRouter("api"))
     // Commitments: OpenVesper's literal path and our /api home.
     .route("/commitments", createCommitmentsRouter("root"))
-    .route("/api/commitments", createCommitmentsRouter("api"));
+    .route("/api/commitments", createCommitmentsRouter("api"))
+    // OAuth sign-ins and tokens: OpenVesper's literal /oauth and our /api home.
+    .route("/oauth", createOAuthRouter("root"))
+    .route("/api/oauth", createOAuthRouter("api"))
+    // Instructions a remote controller queues to agents: OpenVesper's literal path and our /api home.
+    .route("/remote/instructions", createRemoteInstructionsRouter("root"))
+    .route("/api/remote/instructions", createRemoteInstructionsRouter("api"))
+    // Diagnostics: OpenVesper's literal /diag and our /api home.
+    .route("/diag", createDiagnosticsRouter("root"))
+    .route("/api/diag", createDiagnosticsRouter("api"));
 
   mountDocs(app, deps.version);
   app.onError(handleError);

@@ -26,7 +26,9 @@ export type CapabilityName =
   | "approvals"
   | "audit"
   | "memory"
-  | "commitments";
+  | "commitments"
+  | "oauth"
+  | "diagnostics";
 
 // What each refusal says, written once. (The wording of each is what the API has always answered.)
 const on = (what: string) => (runtime: string) => notSupported(`${what} not available on ${runtime}`);
@@ -61,6 +63,8 @@ const REFUSALS: Record<CapabilityName, (runtime: string) => DomainError> = {
   audit: on("the audit log is"),
   memory: on("agent memory is"),
   commitments: on("commitments are"),
+  oauth: on("OAuth sign-in is"),
+  diagnostics: on("diagnostics are"),
 };
 
 /**

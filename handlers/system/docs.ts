@@ -38,6 +38,15 @@ const API_TAGS = [
   { name: "Standing orders", description: "Rules every run of the agents they name follows (OpenVesper)" },
   { name: "Memory", description: "Notes per agent with ranked full-text search, offered to runs as tools" },
   { name: "Commitments", description: "Promises with a due time; an overdue one wakes its agent" },
+  {
+    name: "OAuth",
+    description: "OAuth sign-ins (authorization code with PKCE) and the encrypted token store",
+  },
+  {
+    name: "Diagnostics",
+    description: "Versions, configuration (redacted), health of storage, queue and cron",
+  },
+  { name: "Remote", description: "Instructions a remote controller queues to agents" },
   { name: "Kanban", description: "The board of a workspace's tasks" },
   { name: "Events", description: "The event stream (Server-Sent Events)" },
   { name: "WebSocket", description: "Chat and events over WebSocket (`/ws`, the Ryvos protocol)" },

@@ -34,10 +34,12 @@ import { listAuditDays } from "../audit/audit-days.js";
 import { BusAudit } from "../audit/bus-audit.js";
 import { BackgroundTaskScheduler } from "../background-tasks.js";
 import { createChannelRuntime } from "../channels/index.js";
-import { fsCronFileStamps } from "../cron/job-files.js";
 import { CommitmentScheduler } from "../commitments/commitment-scheduler.js";
+import { fsCronFileStamps } from "../cron/job-files.js";
 import { CronScheduler } from "../cron/scheduler.js";
 import { createDelegation } from "../delegation/index.js";
+import { GatewayDiagnostics } from "../diagnostics/diagnostics.js";
+import { LogRing, ringLogger } from "../diagnostics/log-ring.js";
 import { createEventBus, type InMemoryEventBus } from "../event-bus.js";
 import { createExecutorCatalog } from "../executors/catalog.js";
 import { createNativeSessionStore } from "../executors/native-sessions/store.js";
@@ -48,6 +50,7 @@ import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createMcpConfigService } from "../mcp/mcp-config-service.js";
 import { AgentMemory } from "../memory/agent-memory.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
+import { createOAuthRuntime } from "../oauth/index.js";
 import { createProviderChecker } from "../providers/checker.js";
 import { createQueueRuntime } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
@@ -79,6 +82,8 @@ export interface GatewayOptions {
   sseHeartbeatMs?: number;
   /** Loads the PTY module on first terminal use (default `@lydell/node-pty`; tests pass a broken one). */
   loadPty?: () => Promise<PtyModule>;
+  /** The clock OAuth token expiry is judged by, epoch ms (tests move it forward). */
+  oauthNow?: () => number;
 }
 
 export interface RunningGateway {
@@ -110,7 +115,9 @@ function parsePort(value: string | number | undefined, source: string): number |
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL));
+  // Recent log lines stay in memory for /diag and its export bundle.
+  const logRing = new LogRing();
+  const logger = ringLogger(options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL)), logRing);
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
@@ -300,6 +307,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   // Group chats: members take turns through the run manager; their events come off the bus.
   const groupChats = createGroupChats({ scopes, paths: nodePaths, runs, events, gatewayConfig, logger });
+  // OAuth sign-ins and the encrypted token store (its key lives outside the data folder).
+  const oauth = createOAuthRuntime({
+    scope: scopes.global(),
+    env,
+    home,
+    dataRoot: globalRoot,
+    logger,
+    now: options.oauthNow,
+  });
   // Known once the server listens (the port may be 0 until then); /health reports it.
   let startup: GatewayStartup | undefined;
   const app = createApp({
@@ -342,6 +358,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     audit,
     memory,
     commitments,
+    oauth,
+    diagnostics: new GatewayDiagnostics({
+      version: VERSION,
+      env,
+      home,
+      globalRoot,
+      scope: scopes.global(),
+      gatewayConfig,
+      executors,
+      queue: queue.queue,
+      cron,
+      logs: logRing,
+      startedAt: Date.now(),
+    }),
   });
   // Inbound channel messages go through the stored access rules, pairing and channel routes.
   if (app.services.channelGate) channels.setGate(app.services.channelGate);
@@ -382,6 +412,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   await heartbeat.start();
   await backgroundTasks.start();
   await commitments.start();
+  // Refresh timers for stored OAuth tokens; a broken token file is reported, it never stops the gateway.
+  void oauth
+    .armStoredTokens()
+    .catch((error: Error) => logger.warn({ msg: "oauth timers not armed", error: error.message }));
   // A channel that cannot connect is reported in /api/channels; it never stops the gateway.
   await channels
     .start()
@@ -398,6 +432,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       closing ??= (async () => {
         // Nothing new is fired while the rest shuts down.
         await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop(), commitments.stop()]);
+        await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop()]);
+        oauth.stop();
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
         hookCallbacks.detach();

@@ -68,6 +68,8 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "smol-toml",
       "jsonc-parser",
       "@hono/swagger-ui",
+      "oauth4webapi",
+      "tar-stream",
     ]) {
       expect(atStart, lazy).not.toContain(lazy);
     }
