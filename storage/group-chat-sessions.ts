@@ -27,6 +27,9 @@ export const GroupChatSessionSchema = z.looseObject({
   cost_cents: z.number().min(0).default(0),
   tokens: z.object({ input: z.number(), output: z.number() }).default({ input: 0, output: 0 }),
   last_message_at: z.string().optional(),
+  /** Messages stored so far, and a preview of the newest with text: what the chat list shows. */
+  message_count: z.number().int().min(0).default(0),
+  last_message: z.object({ role: z.string(), preview: z.string(), timestamp: z.string() }).optional(),
 });
 export type GroupChatSessionRecord = z.infer<typeof GroupChatSessionSchema>;
 

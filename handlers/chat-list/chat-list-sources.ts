@@ -1,4 +1,5 @@
 import type { ChatListSource } from "../../storage/chat-list.js";
+import { GroupChatSource } from "../../storage/chat-list-group-chats.js";
 import { AgentSessionSource, ChannelConversationSource } from "../../storage/chat-list-sources.js";
 import { ChatListStateRepository } from "../../storage/chat-list-state.js";
 import { type SessionSummaries, sessionSummariesFor } from "../../storage/session-summaries.js";
@@ -14,6 +15,7 @@ const SOURCE_FACTORIES: ReadonlyArray<
 > = [
   (_services, summaries) => new AgentSessionSource(summaries),
   (services, summaries) => new ChannelConversationSource(services.scopes.global(), summaries),
+  (services) => new GroupChatSource(services.scopes.global(), (path) => services.scopes.workspace(path)),
 ];
 
 export interface ChatListParts {

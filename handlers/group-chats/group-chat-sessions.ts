@@ -101,6 +101,7 @@ export const groupChatSessionsRouter = createRouter()
         turns: 0,
         cost_cents: 0,
         tokens: { input: 0, output: 0 },
+        message_count: 0,
       });
       return c.json(sessionView(services, scope, session), 201);
     },

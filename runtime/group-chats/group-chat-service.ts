@@ -20,6 +20,7 @@ import {
 import type { DirectoryDeps } from "../../storage/rules/allowed-directory.js";
 import { allowedWorkdirRoots, findRunnableAgent, resolveWorkdir } from "../../storage/rules/run-requests.js";
 import type { Scopes } from "../../storage/scopes.js";
+import { previewOf } from "../../storage/session-summaries.js";
 import { type CoordinatorDecision, coordinatorPrompt, parseCoordinatorDecision } from "./coordinator.js";
 import { runMember } from "./member-run.js";
 import { contextBudget, memberPrompt, transcriptWithin } from "./transcript.js";
@@ -369,9 +370,20 @@ export class GroupChatRuntime implements GroupChatService {
   ): Promise<void> {
     await this.options.sessions.appendMessages(ref.scope, ref.groupChatId, ref.sessionId, messages);
     const at = messages.at(-1)?.timestamp ?? this.now().toISOString();
+    const shown = messages.findLast((m) => m.content && m.type !== "agent_thinking");
     await this.options.sessions.update(ref.scope, ref.groupChatId, ref.sessionId, (current) => ({
       updated_at: at,
       last_message_at: at,
+      message_count: current.message_count + messages.filter((m) => m.type !== "agent_thinking").length,
+      ...(shown
+        ? {
+            last_message: {
+              role: shown.type === "user" ? "user" : (shown.agent_id ?? shown.type),
+              preview: previewOf(shown.content ?? ""),
+              timestamp: shown.timestamp,
+            },
+          }
+        : {}),
       ...(outcome || turns ? spend(current, outcome, turns) : {}),
     }));
     for (const message of messages) {

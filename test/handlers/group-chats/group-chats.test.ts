@@ -257,6 +257,31 @@ describe("sessions and orchestration", () => {
     ).toBe(400);
   });
 
+  it("lists each group-chat session in the chat list with its last message and unread count", async () => {
+    const t = setup((r) => `${r.agent.id} here`);
+    const { chatId, sessionId } = await chatWithSession(t, { members: ["CLAUDE_CODE", "CODEX"] });
+    const stream = t.frames(chatId, sessionId);
+    await t.request("POST", `/api/group-chats/${chatId}/sessions/${sessionId}/messages`, { content: "Hi" });
+    await stream.complete;
+    const list = await t.request("GET", "/api/chat-list?type=group_chat&client_id=laptop");
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        id: `group_chat:${chatId}:${sessionId}`,
+        kind: "group_chat",
+        title: "Team: First",
+        message_count: 3,
+        unread_count: 3,
+        last_message: expect.objectContaining({ role: "CODEX", preview: "CODEX here" }),
+        metadata: expect.objectContaining({ group_chat_id: chatId, members: ["CLAUDE_CODE", "CODEX"] }),
+      }),
+    ]);
+    const id = encodeURIComponent(`group_chat:${chatId}:${sessionId}`);
+    expect((await t.request("POST", `/api/chat-list/${id}/read?client_id=laptop`, {})).status).toBe(200);
+    const again = await t.request("GET", "/api/chat-list?type=group_chat&client_id=laptop");
+    expect(again.body.items[0].unread_count).toBe(0);
+  });
+
   it("mention routing: only the mentioned member answers, and a member's @mention hands over the turn", async () => {
     const t = setup((r) => (r.agent.id === "CLAUDE_CODE" ? "over to you @codex" : "done"));
     const { chatId, sessionId } = await chatWithSession(t, {
