@@ -1,7 +1,13 @@
 import type { AuditInput, AuditTrail } from "../../handlers/capabilities/audit.js";
 import type { EventBus, EventSubscription, GatewayEvent } from "../../handlers/capabilities/events.js";
 
-const AUDITED_EVENTS = ["run_started", "run_complete", "run_error", "approval_resolved"];
+const AUDITED_EVENTS = [
+  "run_started",
+  "run_complete",
+  "run_error",
+  "approval_requested",
+  "approval_resolved",
+];
 
 /** The audit entry of a bus event: runs' starts and ends, and approval decisions. */
 export function auditEntryOf(event: GatewayEvent): AuditInput | undefined {
@@ -43,6 +49,15 @@ export function auditEntryOf(event: GatewayEvent): AuditInput | undefined {
         resource,
         outcome: "error",
         details: { ...ids, error: event.error, code: event.code, exit_code: event.exit_code },
+      };
+    case "approval_requested":
+      return {
+        ts: event.ts,
+        actor: "system",
+        action: "approval.requested",
+        resource: typeof event.approval_id === "string" ? `approval:${event.approval_id}` : resource,
+        outcome: "pending",
+        details: { ...ids, approval_id: event.approval_id, tool: event.tool },
       };
     case "approval_resolved": {
       // The approvals helper's event: {approval_id, decision, decided_by, reason, rule?}.

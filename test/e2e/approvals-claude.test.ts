@@ -159,6 +159,27 @@ describe("approvals with the real Claude Code CLI", () => {
     expect((await call("/api/approvals/pending", "viewer")).body.approvals).toEqual([]);
     // Decided once: a second decision finds nothing pending.
     expect((await call(`/api/approvals/${id}/decide`, "operator", { decision: "deny" })).status).toBe(404);
+
+    // The audit trail shows every step: the run, the request, the refused and the accepted decision, the end.
+    const audit = await call("/api/audit?limit=200", "viewer");
+    const steps = (audit.body.entries as Record<string, unknown>[])
+      .filter(
+        (e) =>
+          e.resource === `run:${runId}` ||
+          e.resource === `approval:${id}` ||
+          String(e.path ?? e.resource ?? "").includes(id),
+      )
+      .map((e) => `${e.action} ${e.actor}`);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        "run.started system",
+        "approval.requested system",
+        "auth.forbidden viewer-key",
+        "api.post operator-key",
+        "approval.resolved operator-key",
+        "run.completed system",
+      ]),
+    );
   }, 120_000);
 
   it("a deny stops the tool and the model reads the denial", async () => {

@@ -59,13 +59,20 @@ describe("OpenAPI", () => {
     expect(doc.paths["/api/agent"]?.post?.requestBody).toBeTruthy();
     // Liveness (the seed's /health and the Ryvos web UI's spelling of it), and two routes whose callers
     // prove themselves otherwise: the MCP endpoint (a run's own token) and channel intake (the platform's
-    // request signature).
+    // request signature), and the OAuth callback (a browser carries no key; the one-time state is its proof).
     expect(
       operations
         .filter((o) => o.op["x-required-role"] === "public")
         .map((o) => o.path)
         .sort(),
-    ).toEqual(["/api/channels/{name}/events", "/api/health", "/health", "/mcp"]);
+    ).toEqual([
+      "/api/channels/{name}/events",
+      "/api/health",
+      "/api/oauth/callback",
+      "/health",
+      "/mcp",
+      "/oauth/callback",
+    ]);
     const page = await app.request("/docs");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("/openapi.json");
