@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { ApprovalRuleRepository } from "../../storage/approval-rules.js";
+import { ApprovalRuleRepository, type NewApprovalRule } from "../../storage/approval-rules.js";
+import { invalid } from "../../storage/errors.js";
+import { idProblem } from "../../storage/ids.js";
+import { resolveWorkspacePath } from "../../storage/rules/workspace.js";
 import {
   operationId,
   PositionSchema,
@@ -135,7 +138,8 @@ export function createApprovalsRouter(spelling: Spelling) {
       }),
       async (c) => {
         const body = c.req.valid("json");
-        const rule = await rules(c.get("services")).add(ruleOf(body), body.position);
+        const services = c.get("services");
+        const rule = await rules(services).add(await checkedRule(services, ruleOf(body)), body.position);
         return c.json({ ok: true as const, ...ruleView(rule) }, (spelling === "api" ? 201 : 200) as 200);
       },
     )
@@ -163,4 +167,24 @@ export function createApprovalsRouter(spelling: Spelling) {
         return c.json(rule ? { removed: true, rule: ruleView(rule) } : { removed: false }, 200);
       },
     );
+}
+
+/**
+ * A rule names agents and workspaces as the rest of the API does: an agent id (or a `*` pattern of one),
+ * and a workspace inside the allowed roots (a registered name works too). A pattern with `*` is kept as
+ * written; a plain workspace path is stored resolved.
+ */
+async function checkedRule(services: Services, rule: NewApprovalRule): Promise<NewApprovalRule> {
+  if (rule.agent_id !== undefined) {
+    const problem = idProblem(rule.agent_id.replaceAll("*", "x"));
+    if (problem) throw invalid("agent_id", problem);
+  }
+  const workspace = rule.workspace_path;
+  if (workspace === undefined) return rule;
+  if (workspace.includes("*")) {
+    if (!workspace.startsWith("/") || workspace.split("/").includes("..") || workspace.includes("\0"))
+      throw invalid("workspace_path", "must be an absolute path pattern without '..'");
+    return rule;
+  }
+  return { ...rule, workspace_path: await resolveWorkspacePath(services, workspace) };
 }

@@ -46,6 +46,8 @@ interface Failure {
   problem: string;
 }
 
+const CHANGES_EVERY_CASE = new Set(["POST /api/keys", "PUT /api/config", "PATCH /api/config"]);
+
 describe("fuzz of every /openapi.json operation with malformed input", () => {
   let gw: GatewayProcess;
   let root: string;
@@ -325,6 +327,9 @@ describe("fuzz of every /openapi.json operation with malformed input", () => {
     const only = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : undefined;
     const operations = [...documented, ...upgrades]
       .filter((op) => !only || only.test(op.id))
+      // Minting an API key or replacing gateway.yaml changes the credentials and settings every other case
+      // runs under (the first key turns keys on); test/handlers/config covers their malformed input.
+      .filter((op) => !CHANGES_EVERY_CASE.has(op.id))
       .sort((a, b) => ORDER.indexOf(a.method) - ORDER.indexOf(b.method));
     if (!only) expect(operations.length).toBeGreaterThan(50);
     const { cases } = generateCases(doc, operations, ctx, SEED);
