@@ -4,8 +4,13 @@ import { describe, expect, it } from "vitest";
 import type { DelegationRecord } from "../../../handlers/capabilities/delegation.js";
 import { type DelegateToolInput, delegateTool } from "../../../runtime/delegation/delegate-tool.js";
 import { handleGatewayMcp } from "../../../runtime/delegation/mcp-endpoint.js";
+import { AgentMemory } from "../../../runtime/memory/agent-memory.js";
 import type { RunBinding } from "../../../runtime/runs/run-extensions.js";
+import { memoryBackends } from "../../../storage/drivers/memory.js";
 import { conflict } from "../../../storage/errors.js";
+import { MemoryRepository } from "../../../storage/memory.js";
+import { Scopes } from "../../../storage/scopes.js";
+import { silentLogger } from "../../helpers/app.js";
 
 const run = { runId: "run-1", sessionId: "s-1", depth: 0, workdir: "/tmp" } as RunBinding;
 
@@ -101,5 +106,47 @@ describe("the native delegate tool", () => {
       isError: true,
       text: expect.stringContaining("task"),
     });
+  });
+});
+
+describe("the gateway's MCP endpoint for an agent with memory", () => {
+  it("offers memory_search and memory_add on the run's own agent's memory", async () => {
+    const scopes = new Scopes({ home: "/home/u", globalRoot: "/home/u/.viben", backend: memoryBackends() });
+    const memory = new AgentMemory({
+      repository: new MemoryRepository(scopes.global()),
+      logger: silentLogger,
+    });
+    await memory.add("other", { content: "the staging password rotates on Mondays" });
+    const bound = { ...run, agent: { id: "coder" } } as RunBinding;
+    const transport = new StreamableHTTPClientTransport(new URL("http://gateway.test/mcp"), {
+      requestInit: { headers: { Authorization: "Bearer good-token" } },
+      fetch: async (url: string | URL, init?: RequestInit) =>
+        handleGatewayMcp(new Request(url, init), {
+          version: "test",
+          find: (t) => (t === "good-token" ? bound : undefined),
+          delegate: async () => {
+            throw new Error("not offered");
+          },
+          toolsOf: () => ({ delegate: false, memory }),
+        }),
+    });
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      "memory_add",
+      "memory_search",
+    ]);
+    await client.callTool({
+      name: "memory_add",
+      arguments: { content: "deploy to staging before production" },
+    });
+    await client.callTool({ name: "memory_add", arguments: { content: "lunch is at noon" } });
+    const found = await client.callTool({ name: "memory_search", arguments: { query: "staging deploy" } });
+    const text = (found.content as { text: string }[])[0]!.text;
+    expect(text.split("\n")[0]).toContain("deploy to staging before production");
+    // Another agent's memory is not reachable from this run.
+    expect(text).not.toContain("password");
+    expect((await memory.list("coder")).map((e) => e.sessionKey)).toEqual(["s-1", "s-1"]);
+    await client.close();
   });
 });
