@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
+import type { WriteOptions } from "../documents.js";
 import { assertOrdinaryFilesystem, specialFilesystemOf } from "./special-filesystems.js";
 
 const TEMP_SUFFIX = ".tmp";
@@ -52,11 +53,6 @@ export async function sweepTempFiles(root: string): Promise<number> {
     }
   }
   return removed;
-}
-
-/** Options a write passes through unstorage to the driver (see DocumentStore.update). */
-interface WriteOptions {
-  durable?: boolean;
 }
 
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
