@@ -24,6 +24,7 @@ export default defineConfig({
             "test/storage/**/*.test.ts",
             "test/runtime/**/*.test.ts",
             "test/fixtures/**/*.test.ts",
+            "test/client/**/*.test.ts",
           ],
           // Spawns MCP servers through tsx: seconds each, so it waits for the slow tier.
           exclude: ["test/runtime/native/mcp-tools.test.ts"],
