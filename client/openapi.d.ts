@@ -462,7 +462,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent sessions, most recent first; filter by agent or workspace */
+        /** Recent sessions, most recent first; filter by agent or workspace (a path or a registered name) */
         get: operations["listSessions"];
         put?: never;
         post?: never;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { normalizeAbsolutePath, pathProblem } from "../../storage/rules/paths.js";
+import { registeredNameToPath } from "../../storage/rules/workspace.js";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { ApiError, badRequest } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
@@ -16,7 +17,8 @@ export const sessionsRouter = createRouter()
       path: "/",
       operationId: "listSessions",
       tags: ["Sessions"],
-      summary: "Recent sessions, most recent first; filter by agent or workspace",
+      summary:
+        "Recent sessions, most recent first; filter by agent or workspace (a path or a registered name)",
       request: {
         query: z.object({
           agent_id: idSchema.optional(),
@@ -35,12 +37,14 @@ export const sessionsRouter = createRouter()
       const query = c.req.valid("query");
       let workspacePath: string | undefined;
       if (query.workspace_path !== undefined) {
-        const problem = pathProblem(query.workspace_path);
+        // A filter, not a place to work in: a registered name stands for its path, nothing else is checked.
+        const raw = await registeredNameToPath(services, query.workspace_path);
+        const problem = pathProblem(raw);
         if (problem)
           throw badRequest("INVALID_WORKSPACE_PATH", `workspace_path: ${problem}`, {
             field: "workspace_path",
           });
-        workspacePath = normalizeAbsolutePath(query.workspace_path);
+        workspacePath = normalizeAbsolutePath(raw);
       }
       const list = await sessions.list({
         agent_id: query.agent_id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { json, PROJECT } from "../../helpers/app.js";
+import { json, jsonRequest, PROJECT } from "../../helpers/app.js";
 import { type Json, setup } from "./session-fixture.js";
 
 describe("GET /api/sessions", () => {
@@ -22,6 +22,12 @@ describe("GET /api/sessions", () => {
     );
     expect(byWs.sessions.map((s) => s.id)).toEqual(["o-1"]);
     expect((await app.request("/api/sessions?workspace_path=rel")).status).toBe(400);
+    // A registered workspace's name stands for its path here as everywhere workspace_path is taken.
+    expect(
+      (await app.request("/api/workspaces", jsonRequest("POST", { name: "proj", path: PROJECT }))).status,
+    ).toBe(201);
+    const byName = await json<{ sessions: Json[] }>(await app.request("/api/sessions?workspace_path=proj"));
+    expect(byName.sessions.map((s) => s.id)).toEqual(["o-1"]);
     const one = await json<Json>(await app.request("/api/sessions/o-1"));
     expect(one).toMatchObject({ id: "o-1", messages: [{ role: "user", content: "hello other" }] });
     expect((await app.request("/api/sessions/nope")).status).toBe(404);
