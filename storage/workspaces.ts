@@ -7,6 +7,7 @@
 import { conflict, DomainError, invalid, notFound } from "./errors.js";
 import { idProblem } from "./ids.js";
 import { normalizeAbsolutePath, pathProblem } from "./rules/paths.js";
+import { REDACTED } from "./rules/redact.js";
 import type { Scope } from "./scopes.js";
 
 export const WORKSPACES_KEY = "workspaces.yaml";
@@ -132,36 +133,7 @@ export class WorkspaceRegistry {
         },
       );
     }
-    if (typeof input.path !== "string") throw invalid("path", "is required (an absolute directory path)");
-    const problem = pathProblem(input.path);
-    if (problem)
-      throw new DomainError("validation", "INVALID_WORKSPACE_PATH", `path: ${problem}`, { field: "path" });
-    const path = normalizeAbsolutePath(input.path);
-    if (path === "/") {
-      throw new DomainError(
-        "validation",
-        "INVALID_WORKSPACE_PATH",
-        "path: the filesystem root cannot be registered",
-        {
-          field: "path",
-        },
-      );
-    }
-    if (!(await probe.isDirectory(path))) {
-      throw new DomainError("validation", "WORKSPACE_NOT_FOUND", `path: directory does not exist: ${path}`, {
-        field: "path",
-        value: input.path,
-      });
-    }
-    const filesystem = await probe.specialFilesystem(await probe.realpath(path));
-    if (filesystem) {
-      throw new DomainError(
-        "validation",
-        "UNSUPPORTED_FILESYSTEM",
-        `path: ${path} lies on ${filesystem}, not an ordinary filesystem; use an ordinary directory`,
-        { field: "path", filesystem },
-      );
-    }
+    const path = await checkedPath(input.path, probe);
     const env = checkEnv(input.env);
     const at = this.now().toISOString();
     await this.scope.store.update(WORKSPACES_KEY, (doc) => {
@@ -184,6 +156,34 @@ export class WorkspaceRegistry {
     return { name, path, env, created_at: at, updated_at: at };
   }
 
+  /**
+   * Changes a registered workspace's path and/or environment (the environment is replaced; a `***` value
+   * keeps the stored secret, so a redacted answer can be sent back edited). The name stays.
+   */
+  async update(name: string, input: { path?: unknown; env?: unknown }, probe: PathProbe) {
+    const current = await this.get(name);
+    const path = input.path === undefined ? current.path : await checkedPath(input.path, probe);
+    const env =
+      input.env === undefined
+        ? current.env
+        : Object.fromEntries(
+            Object.entries(checkEnv(input.env)).map(([k, v]) => [
+              k,
+              v === REDACTED ? (current.env[k] ?? v) : v,
+            ]),
+          );
+    const at = this.now().toISOString();
+    await this.scope.store.update(WORKSPACES_KEY, (doc) => {
+      if (!doc?.hasIn(["workspaces", name])) throw workspaceNotFound(name);
+      doc.setIn(["workspaces", name, "path"], path);
+      if (Object.keys(env).length > 0) doc.setIn(["workspaces", name, "env"], doc.createNode(env));
+      else doc.deleteIn(["workspaces", name, "env"]);
+      doc.setIn(["workspaces", name, "updated_at"], at);
+      return doc;
+    });
+    return { ...current, path, env, updated_at: at };
+  }
+
   /** Removes an entry (the directory itself is left alone); false when there was none. */
   async remove(name: string): Promise<boolean> {
     let found = false;
@@ -195,6 +195,44 @@ export class WorkspaceRegistry {
     });
     return found;
   }
+}
+
+/**
+ * A directory that may be registered: absolute, existing, on an ordinary filesystem and not the filesystem
+ * root (which would allow everything).
+ */
+async function checkedPath(raw: unknown, probe: PathProbe): Promise<string> {
+  if (typeof raw !== "string") throw invalid("path", "is required (an absolute directory path)");
+  const problem = pathProblem(raw);
+  if (problem)
+    throw new DomainError("validation", "INVALID_WORKSPACE_PATH", `path: ${problem}`, { field: "path" });
+  const path = normalizeAbsolutePath(raw);
+  if (path === "/") {
+    throw new DomainError(
+      "validation",
+      "INVALID_WORKSPACE_PATH",
+      "path: the filesystem root cannot be registered",
+      {
+        field: "path",
+      },
+    );
+  }
+  if (!(await probe.isDirectory(path))) {
+    throw new DomainError("validation", "WORKSPACE_NOT_FOUND", `path: directory does not exist: ${path}`, {
+      field: "path",
+      value: raw,
+    });
+  }
+  const filesystem = await probe.specialFilesystem(await probe.realpath(path));
+  if (filesystem) {
+    throw new DomainError(
+      "validation",
+      "UNSUPPORTED_FILESYSTEM",
+      `path: ${path} lies on ${filesystem}, not an ordinary filesystem; use an ordinary directory`,
+      { field: "path", filesystem },
+    );
+  }
+  return path;
 }
 
 export function workspaceNotFound(name: string): DomainError {

@@ -17,6 +17,10 @@ export const RegisterWorkspaceSchema = z
   })
   .openapi("RegisterWorkspaceRequest");
 
+export const UpdateWorkspaceSchema = RegisterWorkspaceSchema.omit({ name: true })
+  .strict()
+  .openapi("UpdateWorkspaceRequest");
+
 // A name that could not be registered (a path, `..`, separators) is refused as such, never looked up.
 export const NameParam = z.object({
   name: z

@@ -11,6 +11,7 @@ import {
   registeredViews,
   registerWorkspace,
   registry,
+  UpdateWorkspaceSchema,
 } from "./workspace-requests.js";
 import {
   activityByPath,
@@ -92,6 +93,36 @@ export const workspacesRouter = createRouter()
       const workspace = await registry(services).get(name);
       return c.json(
         workspaceView(workspace, (await activityByPath(services, [workspace.path])).get(workspace.path)),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute("admin", {
+      method: "patch",
+      path: "/{name}",
+      operationId: "updateWorkspace",
+      tags: TAGS,
+      summary: "Change a workspace's path or environment (env replaced; `***` keeps a stored secret)",
+      request: { params: NameParam, body: jsonBody(UpdateWorkspaceSchema) },
+      responses: { 200: jsonContent(WorkspaceSchema, "The workspace"), ...errorResponses(400, 404) },
+    }),
+    async (c) => {
+      const services = c.get("services");
+      const { name } = c.req.valid("param");
+      if (name === GLOBAL_WORKSPACE_ID) {
+        throw new DomainError(
+          "conflict",
+          "WORKSPACE_NOT_EDITABLE",
+          "the global workspace is the home directory",
+          {
+            name,
+          },
+        );
+      }
+      const updated = await registry(services).update(name, c.req.valid("json"), services.paths);
+      return c.json(
+        workspaceView(updated, (await activityByPath(services, [updated.path])).get(updated.path)),
         200,
       );
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WORKSPACES_KEY } from "../../../storage/workspaces.js";
+import { WORKSPACES_KEY, WorkspaceRegistry } from "../../../storage/workspaces.js";
 import { createTestApp, HOME, json, jsonRequest } from "../../helpers/app.js";
 
 type Json = Record<string, unknown>;
@@ -65,6 +65,26 @@ describe("/api/workspaces", () => {
     expect(await json(gone)).toMatchObject({ code: "WORKSPACE_NOT_FOUND" });
     expect((await app.request("/api/workspaces/shop", { method: "DELETE" })).status).toBe(404);
     expect((await app.request("/api/workspaces/global", { method: "DELETE" })).status).toBe(409);
+  });
+
+  it("changes a workspace's path and environment; a redacted value keeps its secret", async () => {
+    const { app, register, scopes } = setup();
+    await register({ name: "shop", path: OUTSIDE, env: { TOKEN: "s3cret", OLD: "x" } });
+    const patch = (body: unknown, name = "shop") =>
+      app.request(`/api/workspaces/${name}`, jsonRequest("PATCH", body));
+    const changed = await patch({ path: `${OUTSIDE}/api`, env: { TOKEN: "***", NEW: "${NEW_KEY}" } });
+    expect(changed.status).toBe(200);
+    expect(await json(changed)).toMatchObject({ name: "shop", path: `${OUTSIDE}/api` });
+    expect(await json(await app.request("/api/workspaces/shop/env"))).toEqual({
+      name: "shop",
+      env: { TOKEN: "***", NEW: "${NEW_KEY}" },
+    });
+    // The secret itself is still what was registered: a run in the workspace gets it.
+    expect((await new WorkspaceRegistry(scopes.global()).get("shop")).env.TOKEN).toBe("s3cret");
+    expect((await patch({ path: "/nope" })).status).toBe(400);
+    expect((await patch({ name: "other" })).status).toBe(400);
+    expect((await patch({ env: {} }, "missing")).status).toBe(404);
+    expect((await patch({ env: {} }, "global")).status).toBe(409);
   });
 
   it("refuses bad registrations with a 4xx naming the field", async () => {
