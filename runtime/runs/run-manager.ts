@@ -27,6 +27,7 @@ import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
+import { spawnHelper } from "./spawn-helper.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
 export interface RunManagerOptions {
@@ -117,6 +118,11 @@ export class RunManager implements RunService {
   });
 
   constructor(private readonly options: RunManagerOptions) {}
+
+  /** Executor CLIs start from the small spawn helper; `VIBEN_SPAWN_HELPER=off` spawns from the gateway. */
+  private get spawnHelper() {
+    return this.options.env.VIBEN_SPAWN_HELPER === "off" ? undefined : spawnHelper;
+  }
 
   isRunning(sessionId: string): boolean {
     return this.active.has(sessionId);
@@ -458,31 +464,37 @@ export class RunManager implements RunService {
           // A two-way CLI: the prompt is the first turn on its open stdin.
           interactive.useProtocol(protocol);
           const line = protocol.buildCommand(runSpec);
-          const child = new SupervisedProcess({
-            command,
-            args: [...(override?.args ?? []), ...line.args],
-            cwd: workdir,
-            env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
-            stdin: `${protocol.userTurn(runSpec.prompt)}\n`,
-            keepStdinOpen: true,
-            parser: interactive.parser(() => descriptor.adapter.createParser()),
-            onOutput,
-            graceMs: stopGraceMs,
-          });
+          const child = await SupervisedProcess.start(
+            {
+              command,
+              args: [...(override?.args ?? []), ...line.args],
+              cwd: workdir,
+              env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
+              stdin: `${protocol.userTurn(runSpec.prompt)}\n`,
+              keepStdinOpen: true,
+              parser: interactive.parser(() => descriptor.adapter.createParser()),
+              onOutput,
+              graceMs: stopGraceMs,
+            },
+            this.spawnHelper,
+          );
           interactive.attach(child);
           return child;
         }
         const line = descriptor.adapter.buildCommand(runSpec);
-        return new SupervisedProcess({
-          command,
-          args: [...(override?.args ?? []), ...line.args],
-          cwd: workdir,
-          env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
-          stdin: line.stdin,
-          parser: descriptor.adapter.createParser(),
-          onOutput,
-          graceMs: stopGraceMs,
-        });
+        return SupervisedProcess.start(
+          {
+            command,
+            args: [...(override?.args ?? []), ...line.args],
+            cwd: workdir,
+            env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
+            stdin: line.stdin,
+            parser: descriptor.adapter.createParser(),
+            onOutput,
+            graceMs: stopGraceMs,
+          },
+          this.spawnHelper,
+        );
       },
     };
   }
