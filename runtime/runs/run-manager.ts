@@ -275,6 +275,7 @@ export class RunManager implements RunService {
       : undefined;
     let child: RunProcess;
     try {
+      await request.ready;
       child = await plan.launch({
         session,
         runId,
