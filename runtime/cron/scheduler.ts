@@ -235,6 +235,11 @@ export class CronScheduler implements CronService {
       this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
   }
 
+  /** Resolves once every job has been read at start (at once, unless a background pass runs). */
+  async indexed(): Promise<void> {
+    await this.ready();
+  }
+
   /** Stops firing (first thing at shutdown); outcomes of runs that end meanwhile are still recorded. */
   async stop(): Promise<void> {
     this.stopped = true;
