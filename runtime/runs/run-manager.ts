@@ -274,9 +274,10 @@ export class RunManager implements RunService {
         })
       : undefined;
     let child: RunProcess;
+    let begun = false;
     try {
       await request.ready;
-      child = await plan.launch({
+      const launching = plan.launch({
         session,
         runId,
         binding,
@@ -288,16 +289,25 @@ export class RunManager implements RunService {
         interactive: conversation,
         approvals,
       });
+      // Recording the start (session status, the user's message) is queued ahead of every later write of
+      // the run, so nothing is reordered. An executor's spawn request is already on its way to the spawn
+      // helper: its start is written while the process starts, not after (a short run otherwise waited
+      // for it at its end). A native run records once it has started, as before.
+      if (plan.executor !== "viben") {
+        recorder.begin();
+        begun = true;
+      }
+      child = await launching;
     } catch (error) {
       this.active.delete(sessionId);
       this.options.extensions?.released(runId);
       this.options.governance?.released(runId);
+      // Its start is on record: so is its failure, and the session does not stay "running".
+      if (begun) await recorder.finish({ code: null, signal: null, stderrTail: errorText(error) }, undefined);
       throw error;
     }
     active.process = child;
-    // Recording the start (session status, the user's message) is queued ahead of every later write of
-    // the run, so nothing is reordered, while the process starts without waiting for the disk.
-    recorder.begin();
+    if (!begun) recorder.begin();
     recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
     conversation?.started({ sessionId, runId, pid: child.pid, executor: plan.executor, workdir });
     this.options.lifecycle?.started({
@@ -548,4 +558,8 @@ function nativeUsage(session: Record<string, unknown>): { input: number; output:
   const usage = session.native_usage as { input?: unknown; output?: unknown } | undefined;
   const count = (value: unknown) => (typeof value === "number" && value >= 0 ? value : 0);
   return { input: count(usage?.input), output: count(usage?.output) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

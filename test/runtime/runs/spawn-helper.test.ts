@@ -58,11 +58,14 @@ describe("spawning executors from the spawn helper", () => {
     const { started, outputs } = start(
       helper,
       'echo "pid $$ $SPAWN_HELPER_TEST"; read line; echo "got $line"; echo oops >&2; exit 3',
-      "hello\n",
+      undefined,
+      true,
     );
     const child = await started;
+    // It waits for its line on stdin meanwhile.
     expect(stat(child.pid).pgid).toBe(child.pid);
     expect(stat(child.pid).ppid).not.toBe(process.pid);
+    child.write("hello\n");
     const exit = await child.exited;
     expect(exit).toMatchObject({ code: 3, signal: null });
     expect(exit.stderrTail).toBe("oops\n");
