@@ -18,15 +18,20 @@ import { PassThrough, Writable } from "node:stream";
 const HELPER_SOURCE = `
 const { spawn } = require("node:child_process");
 const children = new Map();
+const idleMs = Number(process.argv[1]);
+let idle;
+const rest = () => { if (children.size === 0) idle = setTimeout(() => process.exit(0), idleMs); };
 const send = (message) => { if (process.connected) process.send(message); };
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m) => {
   if (m.t === "spawn") {
+    clearTimeout(idle);
     let child;
     try {
       child = spawn(m.command, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     } catch (error) {
       send({ t: "failed", id: m.id, message: String(error && error.message), code: error && error.code });
+      rest();
       return;
     }
     children.set(m.id, child);
@@ -35,14 +40,18 @@ process.on("message", (m) => {
     child.stdout.on("data", (data) => send({ t: "out", id: m.id, data }));
     child.stderr.on("data", (data) => send({ t: "err", id: m.id, data }));
     child.once("error", (error) => send({ t: "error", id: m.id, message: String(error && error.message), code: error && error.code }));
-    child.once("close", (code, signal) => { children.delete(m.id); send({ t: "close", id: m.id, code, signal }); });
+    child.once("close", (code, signal) => { children.delete(m.id); send({ t: "close", id: m.id, code, signal }); rest(); });
   } else if (m.t === "in") {
     children.get(m.id)?.stdin.write(m.data);
   } else if (m.t === "end") {
     children.get(m.id)?.stdin.end();
   }
 });
+rest();
 `;
+
+/** An idle helper exits after this long (a Node process costs ~40 MB): the next run starts another. */
+const IDLE_EXIT_MS = 60_000;
 
 export interface SpawnRequest {
   command: string;
@@ -122,7 +131,10 @@ export class SpawnHelper {
   private nextId = 1;
 
   /** `nodePath`: the Node binary the helper runs on (this one's; another only in tests). */
-  constructor(private readonly nodePath = process.execPath) {}
+  constructor(
+    private readonly nodePath = process.execPath,
+    private readonly idleExitMs = IDLE_EXIT_MS,
+  ) {}
 
   /** Spawns through the helper; undefined when the helper is unavailable (the caller spawns directly). */
   async spawn(request: SpawnRequest): Promise<SpawnedChild | undefined> {
@@ -154,11 +166,15 @@ export class SpawnHelper {
     delete env.NODE_OPTIONS;
     let helper: ChildProcess;
     try {
-      helper = spawn(this.nodePath, ["--max-semi-space-size=1", "-e", HELPER_SOURCE], {
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
-        serialization: "advanced",
-        env,
-      });
+      helper = spawn(
+        this.nodePath,
+        ["--max-semi-space-size=1", "-e", HELPER_SOURCE, String(this.idleExitMs)],
+        {
+          stdio: ["ignore", "ignore", "inherit", "ipc"],
+          serialization: "advanced",
+          env,
+        },
+      );
     } catch {
       return undefined;
     }

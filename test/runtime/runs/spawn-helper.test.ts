@@ -121,6 +121,32 @@ describe("spawning executors from the spawn helper", () => {
     expect((await next.exited).code).toBe(0);
   });
 
+  it("lets an idle helper exit, and starts another for the next run", async () => {
+    const brief = new SpawnHelper(process.execPath, 50);
+    const first = await start(brief, "read line; echo one", undefined, true).started;
+    const helperPid = stat(first.pid).ppid;
+    first.endInput();
+    expect((await first.exited).code).toBe(0);
+    // No child left: the helper goes away after its idle time (its parent, this process, reaps it).
+    await expect
+      .poll(() => {
+        try {
+          return readFileSync(`/proc/${helperPid}/stat`, "utf8").includes(") Z ") ? "zombie" : "alive";
+        } catch {
+          return "gone";
+        }
+      })
+      .toBe("gone");
+    const { started, outputs } = start(brief, "read line; echo two", undefined, true);
+    const second = await started;
+    const next = stat(second.pid).ppid;
+    expect([helperPid, process.pid]).not.toContain(next);
+    second.endInput();
+    expect((await second.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual(["two"]);
+    brief.close();
+  });
+
   it("falls back to spawning directly when the helper cannot start", async () => {
     const broken = new SpawnHelper("/nonexistent/node");
     const { started, outputs } = start(broken, 'echo "parent $PPID"');
