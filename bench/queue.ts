@@ -42,7 +42,7 @@ async function directRunsPerSec(runs: number): Promise<number> {
 }
 
 /** Enqueues `jobs` runs over HTTP at once and waits until the queue has finished every one. */
-async function throughput(concurrency: number, jobs: number): Promise<QueueThroughput> {
+export async function throughput(concurrency: number, jobs: number): Promise<QueueThroughput> {
   const home = await mkdtemp(join(tmpdir(), "viben-bench-queue-"));
   await mkdir(join(home, ".viben/executors"), { recursive: true });
   await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${TRIVIAL}\n`);

@@ -42,6 +42,8 @@ export class Ledger {
   /** Call rows recorded per run still running, so its run row can say they are itemised. */
   private readonly callsByRun = new Map<string, number>();
   private writes: Promise<void> = Promise.resolve();
+  /** Rows waiting for the write in progress, by log key: they go to disk together (one append, one fsync). */
+  private readonly waiting = new Map<string, LedgerRow[]>();
   private loaded: Promise<void> | undefined;
 
   constructor(private readonly options: LedgerOptions) {
@@ -77,9 +79,21 @@ export class Ledger {
     this.spend.add(row);
     this.tableFor(utcMonth(new Date(row.ts)))?.add(row);
     const key = ledgerKey(utcMonth(new Date(row.ts)));
+    const batch = this.waiting.get(key);
+    if (batch) {
+      batch.push(row);
+      return row;
+    }
+    const rows = [row];
+    this.waiting.set(key, rows);
     this.writes = this.writes
-      .then(() => this.log.append(key, [row]))
-      .catch((error: Error) => this.options.onWriteError?.(error, row));
+      .then(() => {
+        this.waiting.delete(key);
+        return this.log.append(key, rows);
+      })
+      .catch((error: Error) => {
+        for (const failed of rows) this.options.onWriteError?.(error, failed);
+      });
     return row;
   }
 

@@ -359,9 +359,14 @@ export class SessionRepository {
     assertValidId(sid, "session_id");
     const run = parseInput(RunOutcomeSchema, outcome);
     const ended = this.now();
-    let startedAt = ended.toISOString();
+    let history: Promise<HistoryRecord> | undefined;
     const session = await this.mutateMeta(sid, (current) => {
-      if (current.last_run?.run_id === run.run_id) startedAt = current.last_run.started_at;
+      const startedAt =
+        current.last_run?.run_id === run.run_id ? current.last_run.started_at : ended.toISOString();
+      // The history line is appended while the metadata is written (two fsyncs side by side, not one
+      // after the other): both are on disk when this resolves.
+      history ??= this.addHistory(sid, current.agent_id, run, startedAt, ended);
+      history.catch(() => {});
       return {
         ...meta,
         status: "idle",
@@ -380,9 +385,19 @@ export class SessionRepository {
         },
       };
     });
+    return { session, history: await history! };
+  }
+
+  private addHistory(
+    sid: string,
+    agentId: string,
+    run: ReturnType<typeof RunOutcomeSchema.parse>,
+    startedAt: string,
+    ended: Date,
+  ): Promise<HistoryRecord> {
     const started = Date.parse(startedAt);
-    const history = await this.history.add({
-      agent_id: session.agent_id,
+    return this.history.add({
+      agent_id: agentId,
       session_id: sid,
       run_id: run.run_id,
       prompt: run.prompt,
@@ -393,7 +408,6 @@ export class SessionRepository {
       created_at: startedAt,
       ...(Number.isNaN(started) ? {} : { duration_ms: Math.max(0, ended.getTime() - started) }),
     });
-    return { session, history };
   }
 
   /**

@@ -13,6 +13,11 @@ export interface RunRequest {
   sessionKey?: string;
   /** Set on a delegated run: how deep in a delegation chain it is (1 = delegated by a top-level run). */
   delegation?: { depth: number; parentRunId?: string };
+  /**
+   * The run's process starts only once this settles, and not at all if it rejects: the queue's journal
+   * line for the attempt is synced while the session is prepared instead of before.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface RunOutcome {

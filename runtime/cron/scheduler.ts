@@ -47,6 +47,13 @@ export interface CronStartReport {
   problems: number;
   /** Jobs read at start: new or changed since the index was written, due, or with runs to recover. */
   read: number;
+  /**
+   * Jobs left to a background pass (a first start without the due index, or many changed files): the
+   * scheduler runs and the jobs already indexed are scheduled; each of these joins as it is read, and
+   * one that fell due meanwhile fires then (its misfire policy applies, as at any start). API calls
+   * wait for the pass. 0 when every job was read before this report.
+   */
+  indexing: number;
   duration_ms: number;
 }
 
@@ -56,6 +63,11 @@ const MAX_SLEEP_MS = 60_000;
 const RETRY_MS = 5_000;
 /** Jobs read in parallel at start (file reads). */
 const LOAD_CONCURRENCY = 64;
+/** More jobs to read than this at start, and they are read after the scheduler reports ready. */
+const FOREGROUND_READS = 256;
+/** The background pass reads few jobs at once, a slice at a time: its memory stays flat. */
+const BACKGROUND_CONCURRENCY = 8;
+const BACKGROUND_SLICE = 128;
 /** Index writes are gathered: a stale index only makes the next start read a few more jobs. */
 const PERSIST_DELAY_MS = 2_000;
 const INDEX_KEY = "cron:index.json";
@@ -94,6 +106,8 @@ export class CronScheduler implements CronService {
   private dirty = false;
   private running = false;
   private loading: Promise<CronStartReport> | undefined;
+  /** The background pass over jobs not read before ready (see CronStartReport.indexing). */
+  private indexing: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: CronSchedulerOptions) {
@@ -148,38 +162,82 @@ export class CronScheduler implements CronService {
       else toRead.push(id);
     }
     if (persisted.size !== this.index.size || toRead.length > 0) this.dirty = true;
+    const background = toRead.length > FOREGROUND_READS;
     const problems: CronJobProblem[] = [];
-    await inBatches(toRead, LOAD_CONCURRENCY, (id) =>
-      this.runner.withJob(id, async () => {
-        let entry: JobEntry | null;
-        try {
-          entry = await this.loadEntry(id);
-        } catch (error) {
-          problems.push({ id, path: this.jobs.pathOf(id), error: (error as Error).message });
-          return;
-        }
-        if (!entry) return;
-        this.entries.set(id, entry);
-        await this.runner.recover(entry);
-        await this.runner.handleDue(entry, startedAt, true);
-        await this.settle(entry);
-      }),
-    );
-    this.problems = problems.sort((a, b) => a.id.localeCompare(b.id));
-    for (const p of this.problems)
-      this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
+    if (!background) {
+      await inBatches(toRead, LOAD_CONCURRENCY, (id) => this.readAtStart(id, startedAt, problems));
+      this.keepProblems(problems);
+    }
     const report = {
       jobs: this.index.size,
       problems: problems.length,
-      read: toRead.length,
+      read: background ? 0 : toRead.length,
+      indexing: background ? toRead.length : 0,
       duration_ms: Math.round(performance.now() - began),
     };
     if (this.stopped) return report;
     this.running = true;
     for (const id of this.index.ids()) this.push(id, this.index.versionOf(id)!);
     this.arm();
-    if (this.dirty) await this.persist();
+    if (background) this.indexing = this.readInBackground(toRead, startedAt, began);
+    else if (this.dirty) await this.persist();
     return report;
+  }
+
+  /** Reads a job at start (under its lock): recovers its runs, deals with times missed, schedules it. */
+  private readAtStart(id: string, startedAt: Date, problems: CronJobProblem[]): Promise<void> {
+    return this.runner.withJob(id, async () => {
+      let entry: JobEntry | null;
+      try {
+        entry = await this.loadEntry(id);
+      } catch (error) {
+        problems.push({ id, path: this.jobs.pathOf(id), error: (error as Error).message });
+        return;
+      }
+      if (!entry) return;
+      this.entries.set(id, entry);
+      await this.runner.recover(entry);
+      await this.runner.handleDue(entry, startedAt, true);
+      await this.settle(entry);
+    });
+  }
+
+  /**
+   * The jobs not read before ready, streamed a slice at a time (a job leaves memory once scheduled);
+   * stops early at shutdown, leaving the rest to the next start (they are not in the index yet).
+   */
+  private async readInBackground(ids: string[], startedAt: Date, began: number): Promise<void> {
+    const problems: CronJobProblem[] = [];
+    try {
+      for (let i = 0; i < ids.length && !this.stopped; i += BACKGROUND_SLICE) {
+        await inBatches(ids.slice(i, i + BACKGROUND_SLICE), BACKGROUND_CONCURRENCY, (id) =>
+          this.readAtStart(id, startedAt, problems),
+        );
+        await new Promise<void>((resume) => setImmediate(resume));
+      }
+      this.keepProblems(problems);
+      this.options.logger.info({
+        msg: "cron jobs indexed",
+        jobs: this.index.size,
+        read: ids.length,
+        problems: problems.length,
+        duration_ms: Math.round(performance.now() - began),
+      });
+      if (!this.stopped) await this.persist();
+    } catch (error) {
+      this.options.logger.error({ msg: "cron: reading jobs failed", error: (error as Error).message });
+    }
+  }
+
+  private keepProblems(problems: CronJobProblem[]): void {
+    this.problems = problems.sort((a, b) => a.id.localeCompare(b.id));
+    for (const p of this.problems)
+      this.options.logger.warn({ msg: "cron: job file skipped", job_id: p.id, error: p.error });
+  }
+
+  /** Resolves once every job has been read at start (at once, unless a background pass runs). */
+  async indexed(): Promise<void> {
+    await this.ready();
   }
 
   /** Stops firing (first thing at shutdown); outcomes of runs that end meanwhile are still recorded. */
@@ -191,6 +249,7 @@ export class CronScheduler implements CronService {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
     await this.loading?.catch(() => undefined);
+    await this.indexing;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -350,6 +409,7 @@ export class CronScheduler implements CronService {
   /** API calls made while jobs load wait for them (the server listens before the scheduler starts). */
   private async ready(): Promise<void> {
     await this.loading?.catch(() => undefined);
+    await this.indexing;
   }
 
   /** Jobs are those the scheduler knows (a file added by hand joins at the next start, as before). */

@@ -357,21 +357,26 @@ export class DurableRunQueue implements RunQueue {
     entry.liveSession = undefined;
   }
 
-  /** Records the attempts as running (one fsync for the batch), then starts each run. */
+  /**
+   * Records the attempts as running (one fsync for the batch) and starts each run. The runs are prepared
+   * (agent, session) while the line syncs; a process starts only once it is on disk (RunRequest.ready),
+   * so a crash never leaves a run the journal does not know of.
+   */
   private async launch(entries: Entry[], now: number): Promise<void> {
     for (const entry of entries) beginAttempt(entry.job, now);
-    try {
-      await this.persist(entries);
-    } catch (error) {
-      this.writeFailed(error);
-      for (const entry of entries) this.requeue(entry);
-      this.wakeAt(this.clock.now() + WRITE_RETRY_MS);
-      return;
-    }
-    for (const entry of entries) {
-      this.changed(entry);
-      this.track(this.begin(entry));
-    }
+    const written = this.persist(entries);
+    const ok = written.then(
+      () => true,
+      (error: unknown) => {
+        this.writeFailed(error);
+        this.wakeAt(this.clock.now() + WRITE_RETRY_MS);
+        return false;
+      },
+    );
+    for (const entry of entries) this.track(this.begin(entry, written, ok));
+    if (!(await ok)) return;
+    for (const entry of entries)
+      if (this.running.has(entry) && entry.job.status === "running") this.changed(entry);
   }
 
   /** Puts a claimed job back without charging the attempt (nothing was started). */
@@ -381,7 +386,7 @@ export class DurableRunQueue implements RunQueue {
     insertOrdered(this.queued, entry);
   }
 
-  private async begin(entry: Entry): Promise<void> {
+  private async begin(entry: Entry, written: Promise<void>, ok: Promise<boolean>): Promise<void> {
     const { job } = entry;
     let handle: RunHandle;
     try {
@@ -393,8 +398,10 @@ export class DurableRunQueue implements RunQueue {
         await this.persist([entry]).catch((error) => this.writeFailed(error));
         return;
       }
-      handle = await this.options.runs.start(request);
+      handle = await this.options.runs.start({ ...request, ready: written });
     } catch (error) {
+      // Nothing was started if the attempt's line did not reach the disk: the job goes back uncharged.
+      if (!(await ok)) return this.requeue(entry);
       return await this.complete(entry, { error });
     }
     entry.liveSession = handle.sessionId;

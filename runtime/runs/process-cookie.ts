@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   allProcesses,
@@ -54,10 +54,11 @@ function within(cookie: string, scope: string): boolean {
 }
 
 /** The cookie in a process's environment as it was exec'd, or undefined (none, gone, not ours to read). */
-async function readCookie(pid: number): Promise<string | undefined> {
+function readCookie(pid: number): string | undefined {
   let environ: Buffer;
   try {
-    environ = await readFile(`/proc/${pid}/environ`);
+    // Synchronous: a /proc file has no disk behind it (see process-tree.ts).
+    environ = readFileSync(`/proc/${pid}/environ`);
   } catch {
     return undefined;
   }
@@ -72,7 +73,7 @@ async function readCookie(pid: number): Promise<string | undefined> {
   return environ.toString("utf8", start, end < 0 ? environ.length : end);
 }
 
-/** Environ files read at once: a few thousand processes must not exhaust file descriptors (a miss is a survivor). */
+/** Environ files read between two yields to the event loop (a scan of a busy machine reads thousands). */
 const READ_BATCH = 64;
 
 /**
@@ -89,16 +90,14 @@ async function scanCookies(only?: (pid: number) => boolean): Promise<CookieProce
   const candidates = all.filter((p) => p.state !== "Z" && !spared.has(p.pid));
   const found: CookieProcess[] = [];
   for (let i = 0; i < candidates.length; i += READ_BATCH) {
-    const batch = await Promise.all(
-      candidates.slice(i, i + READ_BATCH).map(async (p) => {
-        const cookie = await readCookie(p.pid);
-        if (cookie === undefined) return undefined;
-        // Read after the environ: if the pid was recycled meanwhile, the start time no longer matches.
-        if (!(await isAlive(p))) return undefined;
-        return { pid: p.pid, startTime: p.startTime, cookie, name: p.name };
-      }),
-    );
-    for (const p of batch) if (p) found.push(p);
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const p of candidates.slice(i, i + READ_BATCH)) {
+      const cookie = readCookie(p.pid);
+      if (cookie === undefined) continue;
+      // Read after the environ: if the pid was recycled meanwhile, the start time no longer matches.
+      if (!(await isAlive(p))) continue;
+      found.push({ pid: p.pid, startTime: p.startTime, cookie, name: p.name });
+    }
   }
   return found;
 }

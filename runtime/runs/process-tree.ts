@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Process-tree helpers for stopping runs completely. Coding-agent CLIs start tools in new sessions
@@ -37,13 +37,30 @@ function parseStat(text: string): ProcStat | undefined {
   return { pid, ppid, pgid, startTime, name, state: fields[0] ?? "" };
 }
 
-async function readStat(pid: number): Promise<ProcStat | undefined> {
+/*
+ * /proc files are made by the kernel on read, with no disk behind them: a synchronous read costs
+ * microseconds, where an asynchronous one takes four trips through libuv's thread pool, queued behind
+ * the fsyncs of session and journal writes (a run's end paid ~10 ms for its leftover scan that way).
+ * Long scans yield to the event loop between batches.
+ */
+function readProc(path: string): string | undefined {
   try {
-    return parseStat(await readFile(`/proc/${pid}/stat`, "utf8"));
+    return readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
 }
+
+function readStatNow(pid: number): ProcStat | undefined {
+  const text = readProc(`/proc/${pid}/stat`);
+  return text === undefined ? undefined : parseStat(text);
+}
+
+async function readStat(pid: number): Promise<ProcStat | undefined> {
+  return readStatNow(pid);
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const STAT_BATCH = 128;
 
@@ -51,7 +68,7 @@ const STAT_BATCH = 128;
 export async function allProcesses(only?: (pid: number) => boolean): Promise<ProcStat[]> {
   let entries: string[];
   try {
-    entries = await readdir("/proc");
+    entries = readdirSync("/proc");
   } catch {
     return [];
   }
@@ -60,9 +77,10 @@ export async function allProcesses(only?: (pid: number) => boolean): Promise<Pro
     .map(Number)
     .filter((pid) => !only || only(pid));
   const stats: ProcStat[] = [];
-  // In batches: thousands of files open at once could run out of descriptors, and a missed process survives.
   for (let i = 0; i < pids.length; i += STAT_BATCH) {
-    for (const stat of await Promise.all(pids.slice(i, i + STAT_BATCH).map(readStat))) {
+    if (i > 0) await yieldToLoop();
+    for (const pid of pids.slice(i, i + STAT_BATCH)) {
+      const stat = readStatNow(pid);
       if (stat) stats.push(stat);
     }
   }
@@ -79,24 +97,21 @@ export async function processTree(rootPid: number): Promise<ProcessId[]> {
 let childrenFiles: Promise<boolean> | undefined;
 /** Whether the kernel offers /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN). */
 function childrenFilesWork(): Promise<boolean> {
-  childrenFiles ??= readFile(`/proc/${process.pid}/task/${process.pid}/children`, "utf8").then(
-    () => true,
-    () => false,
+  childrenFiles ??= Promise.resolve(
+    readProc(`/proc/${process.pid}/task/${process.pid}/children`) !== undefined,
   );
   return childrenFiles;
 }
 
 /** The pids of a process's children (from every thread's list); empty when it is gone. */
-async function childPids(pid: number): Promise<number[]> {
+function childPids(pid: number): number[] {
   let tasks: string[];
   try {
-    tasks = await readdir(`/proc/${pid}/task`);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
-  const lists = await Promise.all(
-    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "")),
-  );
+  const lists = tasks.map((tid) => readProc(`/proc/${pid}/task/${tid}/children`) ?? "");
   return lists.flatMap((list) =>
     list
       .split(" ")
@@ -106,14 +121,13 @@ async function childPids(pid: number): Promise<number[]> {
 }
 
 async function walkTree(rootPid: number): Promise<ProcessId[]> {
-  const root = await readStat(rootPid);
+  const root = readStatNow(rootPid);
   if (!root) return [];
   const tree: ProcessId[] = [];
   let level = [root];
   while (level.length > 0) {
     for (const p of level) tree.push({ pid: p.pid, startTime: p.startTime });
-    const next = await Promise.all(level.map((p) => childPids(p.pid)));
-    const stats = await Promise.all(next.flat().map(readStat));
+    const stats = level.flatMap((p) => childPids(p.pid)).map(readStatNow);
     level = stats.filter((stat): stat is ProcStat => stat !== undefined);
   }
   return tree;

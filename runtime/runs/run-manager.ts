@@ -27,6 +27,7 @@ import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
+import { spawnHelper } from "./spawn-helper.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
 export interface RunManagerOptions {
@@ -117,6 +118,11 @@ export class RunManager implements RunService {
   });
 
   constructor(private readonly options: RunManagerOptions) {}
+
+  /** Executor CLIs start from the small spawn helper; `VIBEN_SPAWN_HELPER=off` spawns from the gateway. */
+  private get spawnHelper() {
+    return this.options.env.VIBEN_SPAWN_HELPER === "off" ? undefined : spawnHelper;
+  }
 
   isRunning(sessionId: string): boolean {
     return this.active.has(sessionId);
@@ -268,8 +274,10 @@ export class RunManager implements RunService {
         })
       : undefined;
     let child: RunProcess;
+    let begun = false;
     try {
-      child = await plan.launch({
+      await request.ready;
+      const launching = plan.launch({
         session,
         runId,
         binding,
@@ -281,16 +289,25 @@ export class RunManager implements RunService {
         interactive: conversation,
         approvals,
       });
+      // Recording the start (session status, the user's message) is queued ahead of every later write of
+      // the run, so nothing is reordered. An executor's spawn request is already on its way to the spawn
+      // helper: its start is written while the process starts, not after (a short run otherwise waited
+      // for it at its end). A native run records once it has started, as before.
+      if (plan.executor !== "viben") {
+        recorder.begin();
+        begun = true;
+      }
+      child = await launching;
     } catch (error) {
       this.active.delete(sessionId);
       this.options.extensions?.released(runId);
       this.options.governance?.released(runId);
+      // Its start is on record: so is its failure, and the session does not stay "running".
+      if (begun) await recorder.finish({ code: null, signal: null, stderrTail: errorText(error) }, undefined);
       throw error;
     }
     active.process = child;
-    // Recording the start (session status, the user's message) is queued ahead of every later write of
-    // the run, so nothing is reordered, while the process starts without waiting for the disk.
-    recorder.begin();
+    if (!begun) recorder.begin();
     recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
     conversation?.started({ sessionId, runId, pid: child.pid, executor: plan.executor, workdir });
     this.options.lifecycle?.started({
@@ -458,31 +475,37 @@ export class RunManager implements RunService {
           // A two-way CLI: the prompt is the first turn on its open stdin.
           interactive.useProtocol(protocol);
           const line = protocol.buildCommand(runSpec);
-          const child = new SupervisedProcess({
-            command,
-            args: [...(override?.args ?? []), ...line.args],
-            cwd: workdir,
-            env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
-            stdin: `${protocol.userTurn(runSpec.prompt)}\n`,
-            keepStdinOpen: true,
-            parser: interactive.parser(() => descriptor.adapter.createParser()),
-            onOutput,
-            graceMs: stopGraceMs,
-          });
+          const child = await SupervisedProcess.start(
+            {
+              command,
+              args: [...(override?.args ?? []), ...line.args],
+              cwd: workdir,
+              env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
+              stdin: `${protocol.userTurn(runSpec.prompt)}\n`,
+              keepStdinOpen: true,
+              parser: interactive.parser(() => descriptor.adapter.createParser()),
+              onOutput,
+              graceMs: stopGraceMs,
+            },
+            this.spawnHelper,
+          );
           interactive.attach(child);
           return child;
         }
         const line = descriptor.adapter.buildCommand(runSpec);
-        return new SupervisedProcess({
-          command,
-          args: [...(override?.args ?? []), ...line.args],
-          cwd: workdir,
-          env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
-          stdin: line.stdin,
-          parser: descriptor.adapter.createParser(),
-          onOutput,
-          graceMs: stopGraceMs,
-        });
+        return SupervisedProcess.start(
+          {
+            command,
+            args: [...(override?.args ?? []), ...line.args],
+            cwd: workdir,
+            env: markFamily(family, { ...this.options.env, ...override?.env, ...line.env }),
+            stdin: line.stdin,
+            parser: descriptor.adapter.createParser(),
+            onOutput,
+            graceMs: stopGraceMs,
+          },
+          this.spawnHelper,
+        );
       },
     };
   }
@@ -535,4 +558,8 @@ function nativeUsage(session: Record<string, unknown>): { input: number; output:
   const usage = session.native_usage as { input?: unknown; output?: unknown } | undefined;
   const count = (value: unknown) => (typeof value === "number" && value >= 0 ? value : 0);
   return { input: count(usage?.input), output: count(usage?.output) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -55,10 +55,15 @@ export class RunRecorder {
   begin(): void {
     this.startedAt = this.o.now().getTime();
     this.enqueue("record the run's start", async () => {
-      await this.o.sessions.startRun(this.o.sessionId, this.o.runId);
-      await this.o.sessions.appendMessages(this.o.sessionId, [
-        { role: "user", content: this.o.prompt, run_id: this.o.runId },
+      // Side by side, not one after the other: both are written before any later write of the run, and
+      // the session's metadata, which both touch, is updated under a per-key lock.
+      const written = await Promise.allSettled([
+        this.o.sessions.startRun(this.o.sessionId, this.o.runId),
+        this.o.sessions.appendMessages(this.o.sessionId, [
+          { role: "user", content: this.o.prompt, run_id: this.o.runId },
+        ]),
       ]);
+      for (const result of written) if (result.status === "rejected") throw result.reason;
     });
   }
 

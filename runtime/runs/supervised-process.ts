@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { AgentOutput, OutputParser } from "../executors/adapter.js";
 import { anyAlive, type ProcessId, processTree, signalGroup, signalProcesses } from "./process-tree.js";
 import type { ProcessExit, RunProcess } from "./run-hooks.js";
+import { type SpawnedChild, type SpawnHelper, spawnDirect } from "./spawn-helper.js";
 
 export interface SupervisedProcessOptions {
   command: string;
@@ -35,13 +35,19 @@ export class SupervisedProcess implements RunProcess {
   private done = false;
   private readonly input: NodeJS.WritableStream | undefined;
 
-  constructor(private readonly options: SupervisedProcessOptions) {
-    const child = spawn(options.command, options.args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+  /**
+   * Starts the process through the spawn helper (off the gateway's event loop and memory), or directly
+   * when there is none or it is unavailable.
+   */
+  static async start(options: SupervisedProcessOptions, helper?: SpawnHelper): Promise<SupervisedProcess> {
+    const child = await helper?.spawn(options);
+    return new SupervisedProcess(options, child);
+  }
+
+  constructor(
+    private readonly options: SupervisedProcessOptions,
+    child: SpawnedChild = spawnDirect(options),
+  ) {
     if (child.pid === undefined) {
       // spawn failed synchronously (ENOENT surfaces as an 'error' event below).
       this.pid = -1;
@@ -72,7 +78,7 @@ export class SupervisedProcess implements RunProcess {
       child.once("error", (error) => {
         spawnError = error;
       });
-      child.once("close", async (code, sig) => {
+      child.once("close", async (code: number | null, sig: NodeJS.Signals | null) => {
         clearInterval(snapshots);
         await stdoutClosed;
         this.emit(() => options.parser.end());

@@ -49,4 +49,45 @@ describe("cron due index", () => {
     expect((await cron.runs("b", 5)).map((r) => r.scheduled_for)).toEqual(["2026-06-01T00:30:00.000Z"]);
     await cron.close();
   });
+
+  it("builds a missing index in a background pass: ready at once, jobs join as they are read, none is lost", async () => {
+    const scopes = new Scopes({ home: "/h", globalRoot: "/h/.viben", backend: memoryBackends() });
+    const log = new MemoryAppendLog();
+    const queue = new FakeRunQueue();
+    queue.autoComplete = () => ({ status: "succeeded" });
+    const info: { msg: string }[] = [];
+    const make = () =>
+      new CronScheduler({
+        scope: scopes.global(),
+        log,
+        queue,
+        logger: { info: (entry: { msg: string }) => info.push(entry), warn() {}, error() {} },
+        defaultTimezone: "UTC",
+      });
+    let cron = make();
+    await cron.start();
+    const count = 300;
+    for (let i = 0; i < count; i++)
+      await cron.create({ name: `job ${i}`, schedule: "0 * * * *", agent_id: "coder", prompt: "p" });
+    await cron.close();
+    // A first start: job files, no index.
+    await scopes.global().store.remove(["cron:index.json"]);
+
+    cron = make();
+    const report = await cron.start();
+    // Reported before any job was read: the pass goes on after start() resolved.
+    expect(report).toMatchObject({ jobs: 0, read: 0, indexing: count });
+    // API calls wait for the pass, then see every job.
+    expect((await cron.list()).jobs).toHaveLength(count);
+    expect(info.map((entry) => entry.msg)).toContain("cron jobs indexed");
+    // Every job is scheduled: each fires at the next hour.
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(queue.jobs.size).toBe(count);
+    await cron.close();
+
+    // The pass wrote the index: the next start reads nothing.
+    cron = make();
+    expect(await cron.start()).toMatchObject({ jobs: count, read: 0, indexing: 0 });
+    await cron.close();
+  });
 });

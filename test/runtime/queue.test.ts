@@ -180,6 +180,33 @@ describe("run queue scheduling", () => {
     expect((await queue.waitFor(two.id)).status).toBe("succeeded");
   });
 
+  it("starts no run while the attempt's journal line is not on disk, and puts the job back uncharged when it fails", async () => {
+    const { queue, runs, clock, enqueue, log } = queueHarness({ settings: { concurrency: 1 } });
+    await queue.open();
+    const job = await enqueue("a");
+    // The next journal write (the attempt marked running) fails once, as a full disk would.
+    const append = log.append.bind(log);
+    let failNext = true;
+    log.append = async (key, records) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error("ENOSPC: no space left on device");
+      }
+      return append(key, records);
+    };
+    queue.start();
+    await queue.whenIdle();
+    expect(runs.runs).toHaveLength(0);
+    expect(await queue.get(job.id)).toMatchObject({ status: "queued", attempts: 0 });
+    // Tried again after a pause; this time the line is written before the run starts.
+    clock.advance(1000);
+    await queue.whenIdle();
+    expect(runs.prompts).toEqual(["a"]);
+    expect(await queue.get(job.id)).toMatchObject({ status: "running", attempts: 1 });
+    runs.byPrompt("a").finish();
+    expect((await queue.waitFor(job.id)).status).toBe("succeeded");
+  });
+
   it("refuses bad input before writing anything", async () => {
     const { queue, log } = queueHarness();
     await queue.open();

@@ -234,4 +234,28 @@ describe("Ledger", () => {
     expect(failures).toEqual(["disk full"]);
     expect(ledger.spent("coder").today).toBe(1.23);
   });
+
+  it("writes the rows recorded together, and those recorded while a write is in flight, in one append each, in order", async () => {
+    const clock = fakeClock("2026-03-10T12:00:00Z");
+    const log = new MemoryAppendLog();
+    const appends: number[] = [];
+    const append = log.append.bind(log);
+    log.append = async (key, records) => {
+      appends.push(records.length);
+      return append(key, records);
+    };
+    const ledger = new Ledger({ log, now: clock.now });
+    await ledger.load();
+    const ids = ["r1", "r2", "r3", "r4"];
+    for (const id of ids.slice(0, 2)) ledger.record(executorRun({ run_id: id }));
+    // The first batch is being written: the next rows wait and go together.
+    await Promise.resolve();
+    for (const id of ids.slice(2)) ledger.record(executorRun({ run_id: id }));
+    await ledger.flush();
+    expect(appends).toEqual([2, 2]);
+    const rows: string[] = [];
+    for await (const page of readAll(log, "ledger:2026-03.jsonl"))
+      for (const r of page) rows.push(String(r.run_id));
+    expect(rows).toEqual(ids);
+  });
 });

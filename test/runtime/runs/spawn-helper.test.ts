@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import type { AgentOutput, OutputParser } from "../../../runtime/executors/adapter.js";
+import { SpawnHelper } from "../../../runtime/runs/spawn-helper.js";
+import { SupervisedProcess } from "../../../runtime/runs/supervised-process.js";
+
+/** Every stdout line as a delta. */
+const lines = (): OutputParser => ({
+  line: (text) => [{ kind: "delta", text }],
+  end: () => [],
+});
+
+function stat(pid: number): { ppid: number; pgid: number } {
+  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { ppid: Number(fields[1]), pgid: Number(fields[2]) };
+}
+
+/** Whether a living (not zombie) process is left in the group. */
+function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+    } catch {}
+  }
+  return false;
+}
+
+function start(helper: SpawnHelper, script: string, stdin?: string, keepStdinOpen = false) {
+  const outputs: AgentOutput[] = [];
+  const started = SupervisedProcess.start(
+    {
+      command: "sh",
+      args: ["-c", script],
+      cwd: process.cwd(),
+      env: { ...process.env, SPAWN_HELPER_TEST: "yes" },
+      stdin,
+      keepStdinOpen,
+      parser: lines(),
+      onOutput: (output) => outputs.push(output),
+      graceMs: 200,
+    },
+    helper,
+  );
+  return { started, outputs };
+}
+
+const texts = (outputs: AgentOutput[]) => outputs.map((o) => (o.kind === "delta" ? o.text : o.kind));
+
+describe("spawning executors from the spawn helper", () => {
+  const helper = new SpawnHelper();
+  afterAll(() => helper.close());
+
+  it("runs the process in its own group under the helper, relaying stdin, stdout, stderr and the exit", async () => {
+    const { started, outputs } = start(
+      helper,
+      'echo "pid $$ $SPAWN_HELPER_TEST"; read line; echo "got $line"; echo oops >&2; exit 3',
+      undefined,
+      true,
+    );
+    const child = await started;
+    // It waits for its line on stdin meanwhile.
+    expect(stat(child.pid).pgid).toBe(child.pid);
+    expect(stat(child.pid).ppid).not.toBe(process.pid);
+    child.write("hello\n");
+    const exit = await child.exited;
+    expect(exit).toMatchObject({ code: 3, signal: null });
+    expect(exit.stderrTail).toBe("oops\n");
+    expect(texts(outputs)).toEqual([`pid ${child.pid} yes`, "got hello"]);
+  });
+
+  it("keeps stdin open for a two-way process until endInput", async () => {
+    const { started, outputs } = start(helper, 'while read line; do echo "echo $line"; done', "one\n", true);
+    const child = await started;
+    expect(child.write("two\n")).toBe(true);
+    child.endInput();
+    expect((await child.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual(["echo one", "echo two"]);
+  });
+
+  it("stops the whole group with the usual escalation", async () => {
+    const { started } = start(helper, "trap '' INT; sleep 30 & wait");
+    const child = await started;
+    await child.stop();
+    const exit = await child.exited;
+    expect(exit.code === null || exit.code > 128).toBe(true);
+    await expect.poll(() => groupAlive(child.pid)).toBe(false);
+  });
+
+  it("reports a command that cannot start as a direct spawn does", async () => {
+    const child = await SupervisedProcess.start(
+      {
+        command: "/nonexistent/executor",
+        args: [],
+        cwd: process.cwd(),
+        env: process.env,
+        parser: lines(),
+        onOutput: () => {},
+      },
+      helper,
+    );
+    const exit = await child.exited;
+    expect(exit.code).toBeNull();
+    expect(exit.stderrTail).toContain("ENOENT");
+  });
+
+  it("ends the runs of a helper that dies, and starts a new helper for the next spawn", async () => {
+    const { started } = start(helper, "sleep 30");
+    const child = await started;
+    const first = stat(child.pid).ppid;
+    process.kill(first, "SIGKILL");
+    const exit = await child.exited;
+    expect(exit.stderrTail).toContain("spawn helper exited");
+    // The supervisor killed the orphaned group.
+    await expect.poll(() => groupAlive(child.pid)).toBe(false);
+    const next = await start(helper, "echo again").started;
+    expect(stat(next.pid).ppid).not.toBe(first);
+    expect((await next.exited).code).toBe(0);
+  });
+
+  it("lets an idle helper exit, and starts another for the next run", async () => {
+    const brief = new SpawnHelper(process.execPath, 50);
+    const first = await start(brief, "read line; echo one", undefined, true).started;
+    const helperPid = stat(first.pid).ppid;
+    first.endInput();
+    expect((await first.exited).code).toBe(0);
+    // No child left: the helper goes away after its idle time (its parent, this process, reaps it).
+    await expect
+      .poll(() => {
+        try {
+          return readFileSync(`/proc/${helperPid}/stat`, "utf8").includes(") Z ") ? "zombie" : "alive";
+        } catch {
+          return "gone";
+        }
+      })
+      .toBe("gone");
+    const { started, outputs } = start(brief, "read line; echo two", undefined, true);
+    const second = await started;
+    const next = stat(second.pid).ppid;
+    expect([helperPid, process.pid]).not.toContain(next);
+    second.endInput();
+    expect((await second.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual(["two"]);
+    brief.close();
+  });
+
+  it("falls back to spawning directly when the helper cannot start", async () => {
+    const broken = new SpawnHelper("/nonexistent/node");
+    const { started, outputs } = start(broken, 'echo "parent $PPID"');
+    const child = await started;
+    expect((await child.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual([`parent ${process.pid}`]);
+  });
+});
