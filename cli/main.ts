@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import { register as registerCompletion } from "./commands/completion.js";
+import { register as registerGateway } from "./commands/gateway.js";
 import { DEFAULT_URL } from "./context.js";
 import { CliError } from "./errors.js";
 import { colorsFor } from "./output.js";
@@ -21,6 +22,7 @@ export function createProgram(): Command {
     .option("--json", "print JSON instead of text (for scripts)")
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ outputError: (text, write) => write(colorsFor(process.stderr).red(text)) });
+  registerGateway(program);
   registerCompletion(program);
   return program;
 }
