@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import { register as registerCompletion } from "./commands/completion.js";
+import { register as registerConfig } from "./commands/config.js";
+import { register as registerDoctor } from "./commands/doctor.js";
 import { register as registerGateway } from "./commands/gateway.js";
 import { DEFAULT_URL } from "./context.js";
 import { CliError } from "./errors.js";
@@ -23,6 +25,8 @@ export function createProgram(): Command {
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ outputError: (text, write) => write(colorsFor(process.stderr).red(text)) });
   registerGateway(program);
+  registerDoctor(program);
+  registerConfig(program);
   registerCompletion(program);
   return program;
 }
