@@ -46,7 +46,6 @@ import { createNativeSessionStore } from "../executors/native-sessions/store.js"
 import { createGroupChats } from "../group-chats/index.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
-import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createMcpConfigService } from "../mcp/mcp-config-service.js";
 import { AgentMemory } from "../memory/agent-memory.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
@@ -68,6 +67,7 @@ import {
   type GatewayLock,
   GatewayLockedError,
 } from "./gateway-lock.js";
+import { createNodeLogger } from "./pretty-logger.js";
 import {
   answerHandshakeErrorsWithEnvelope,
   answerRefusedUpgradesInFull,
@@ -140,7 +140,7 @@ async function startLockedGateway(
   const env = options.env ?? process.env;
   // Recent log lines stay in memory for /diag and its export bundle.
   const logRing = new LogRing();
-  const logger = ringLogger(options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL)), logRing);
+  const logger = ringLogger(options.logger ?? createNodeLogger(env), logRing);
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
