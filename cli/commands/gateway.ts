@@ -70,6 +70,43 @@ export function register(program: Command): void {
     });
 
   gateway
+    .command("install")
+    .description(
+      "Run the gateway as a service that starts at login and restarts on failure (systemd user unit or launchd agent)",
+    )
+    .option("-p, --port <port>", "port for the service's gateway (default: gateway.yaml's, else 18790)")
+    .option("--host <host>", "address for the service's gateway")
+    .option("--no-enable", "only write the unit file; do not run systemctl/launchctl")
+    .action(async (options, command: Command) => {
+      const context = contextOf(command);
+      const { installService } = await import("../gateway/service.js");
+      const result = await installService(options, !context.json);
+      context.out.result(result, () => {
+        context.out.line(`Wrote ${result.path}`);
+        if (result.enabled)
+          context.out.line(`${context.out.colors.green("✔")} Service enabled and started (${result.kind})`);
+        else {
+          context.out.line("To enable and start it:");
+          for (const line of result.instructions) context.out.line(`  ${line}`);
+        }
+      });
+    });
+
+  gateway
+    .command("uninstall")
+    .description("Stop and remove the service `viben gateway install` set up")
+    .option("--no-enable", "only remove the unit file; do not run systemctl/launchctl")
+    .action(async (options, command: Command) => {
+      const context = contextOf(command);
+      const { uninstallService } = await import("../gateway/service.js");
+      const result = await uninstallService(options);
+      context.out.result(result, () => {
+        context.out.line(result.removed ? `Removed ${result.path}` : `No service installed (${result.path})`);
+        for (const line of result.instructions) context.out.line(`  ${line}`);
+      });
+    });
+
+  gateway
     .command("logs")
     .description("Show the background gateway's log (~/.viben/logs/gateway.log)")
     .option("-n, --lines <count>", "how many of the last lines", "50")
