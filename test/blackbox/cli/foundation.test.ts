@@ -48,6 +48,16 @@ describe("the viben command", () => {
       { encoding: "utf8" },
     );
     expect(offered.trim()).toBe("completion");
+    // Subcommands after their group, options skipped with their values.
+    const nested = execFileSync(
+      "bash",
+      [
+        "-c",
+        `${bash.stdout}\nCOMP_WORDS=(viben --url http://x gateway st); COMP_CWORD=4; _viben; echo "\${COMPREPLY[@]}"`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(nested.trim().split(" ").sort()).toEqual(["start", "status", "stop"]);
     for (const shell of ["zsh", "fish"]) {
       const script = await viben(pkg, ["completion", shell], { home });
       expect(script.code).toBe(0);
