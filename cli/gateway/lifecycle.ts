@@ -35,13 +35,14 @@ function gatewayArgs(options: StartOptions): string[] {
 
 /** In the foreground: the gateway's own output on this terminal; Ctrl-C stops it; its exit code is ours. */
 export async function startForeground(options: StartOptions): Promise<void> {
-  const child = spawn(process.execPath, gatewayArgs(options), { stdio: "inherit" });
-  // The terminal sends Ctrl-C to the whole process group; the gateway shuts down on its own signal.
+  // Its own process group, so a Ctrl-C reaches it once, relayed from here: the terminal signalling both
+  // would make the second SIGINT cut its clean shutdown short.
+  const child = spawn(process.execPath, gatewayArgs(options), { stdio: "inherit", detached: true });
   const relay = (signal: NodeJS.Signals) => () => {
-    if (child.exitCode === null) child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null)
+      child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
   };
-  process.on("SIGINT", relay("SIGINT"));
-  process.on("SIGTERM", relay("SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, relay(signal));
   const code = await new Promise<number>((done, fail) => {
     child.once("error", fail);
     child.once("exit", (exitCode, signal) => done(exitCode ?? (signal ? 128 : 1)));

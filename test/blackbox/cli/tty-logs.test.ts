@@ -83,9 +83,15 @@ describe("viben gateway start on a terminal", () => {
       const ended = await waitFor(/\u001b\[32m\u001b\[1mrun completed\u001b\[0m\u001b\[0m[^\n]*/);
       expect(ended[0]).toContain("exit_code=\u001b[0m0");
       expect(ended[0]).toMatch(/duration_ms=\u001b\[0m\d+/);
-    } finally {
-      pty.kill("SIGTERM");
+      // Ctrl-C on the terminal: the gateway shuts down cleanly, once.
+      pty.write("\u0003");
       expect(await exited).toBe(0);
+      expect(output).toContain("SIGINT received, shutting down");
+    } finally {
+      // Only if a step above failed before the gateway exited.
+      try {
+        pty.kill("SIGKILL");
+      } catch {}
     }
   });
 });
