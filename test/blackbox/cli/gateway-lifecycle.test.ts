@@ -82,9 +82,29 @@ describe("viben gateway start/status/stop", () => {
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain(`listening on ${info.url}`);
 
+    // doctor asks the running gateway about executors.
+    const doctor = await viben(pkg, ["doctor", "--json"], { home });
+    const report = JSON.parse(doctor.stdout) as { checks: Array<Record<string, string>> };
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({ area: "gateway", status: "ok", detail: expect.stringContaining(info.url) }),
+    );
+    expect(report.checks).toContainEqual(expect.objectContaining({ area: "executors", name: "Claude Code" }));
+
+    // restart: stopped, then started again on the same address.
+    const restarted = await viben(pkg, ["gateway", "restart", "--json"], { home });
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const both = JSON.parse(restarted.stdout) as {
+      stopped: { pid: number };
+      started: { pid: number; url: string };
+    };
+    pids.push(both.started.pid);
+    expect(both.stopped.pid).toBe(info.pid);
+    expect(both.started.url).toBe(info.url);
+    expect(both.started.pid).not.toBe(info.pid);
+
     const stopped = await viben(pkg, ["gateway", "stop", "--json"], { home });
     expect(stopped.code, stopped.stderr).toBe(0);
-    expect(JSON.parse(stopped.stdout)).toMatchObject({ stopped: true, pid: info.pid });
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ stopped: true, pid: both.started.pid });
     // Released at shutdown.
     await expect(readFile(join(home, ".viben/gateway.lock"), "utf8")).rejects.toThrow(/ENOENT/);
 
