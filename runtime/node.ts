@@ -12,6 +12,7 @@ async function main(): Promise<void> {
     port: values.port,
   });
   process.stdout.write(`Viben Gateway listening on ${gateway.url}\n`);
+  process.stdout.write(`Dashboard ${gateway.url}/  ·  API docs ${gateway.url}/docs\n`);
   const shutdown = (signal: string) => {
     process.stdout.write(`${signal} received, shutting down\n`);
     const force = setTimeout(() => process.exit(1), 10_000);

@@ -46,7 +46,6 @@ import { createNativeSessionStore } from "../executors/native-sessions/store.js"
 import { createGroupChats } from "../group-chats/index.js";
 import { HeartbeatMonitor } from "../heartbeat.js";
 import { attachHookCallbacks } from "../hooks/callbacks.js";
-import { createJsonLogger, parseLogLevel } from "../logger.js";
 import { createMcpConfigService } from "../mcp/mcp-config-service.js";
 import { AgentMemory } from "../memory/agent-memory.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
@@ -62,6 +61,13 @@ import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.j
 import { VERSION } from "../version.js";
 import { nodePaths, nodeRemoteAddress } from "./capabilities.js";
 import { answerClientErrorsWithEnvelope } from "./client-errors.js";
+import {
+  acquireGatewayLock,
+  describeAddressInUse,
+  type GatewayLock,
+  GatewayLockedError,
+} from "./gateway-lock.js";
+import { createNodeLogger } from "./pretty-logger.js";
 import {
   answerHandshakeErrorsWithEnvelope,
   answerRefusedUpgradesInFull,
@@ -111,13 +117,30 @@ function parsePort(value: string | number | undefined, source: string): number |
 
 /**
  * Starts the Node gateway: filesystem storage under HOME (or VIBEN_HOME), executor probes, WebSocket
- * upgrade support, and the shared app. Refuses a non-loopback bind when no API keys are configured.
+ * upgrade support, and the shared app. Refuses a non-loopback bind when no API keys are configured, and a
+ * data folder or port another gateway holds (the lock is let go when a start fails).
  */
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const held: { lock?: GatewayLock; address?: { host: string; port: number } } = {};
+  try {
+    return await startLockedGateway(options, held);
+  } catch (error) {
+    await held.lock?.release();
+    if (error instanceof GatewayLockedError) throw new GatewayStartError(error.message);
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE" && held.address)
+      throw new GatewayStartError(await describeAddressInUse(held.address.host, held.address.port));
+    throw error;
+  }
+}
+
+async function startLockedGateway(
+  options: GatewayOptions,
+  held: { lock?: GatewayLock; address?: { host: string; port: number } },
+): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   // Recent log lines stay in memory for /diag and its export bundle.
   const logRing = new LogRing();
-  const logger = ringLogger(options.logger ?? createJsonLogger(parseLogLevel(env.VIBEN_LOG_LEVEL)), logRing);
+  const logger = ringLogger(options.logger ?? createNodeLogger(env), logRing);
   const home = resolve(env.HOME || homedir());
   const globalRoot = resolve(env.VIBEN_HOME || join(home, ".viben"));
   // The global root is the gateway's own: creating it up front lets it be watched, so its files are cached.
@@ -128,6 +151,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     );
   }
   await mkdir(globalRoot, { recursive: true });
+  // One gateway per data folder, taken before anything of a running one could be touched.
+  held.lock = await acquireGatewayLock(globalRoot, VERSION);
+  const lock = held.lock;
   const processes = await killOrphans(globalRoot, logger);
   // What writes a crash or SIGKILL interrupted left behind goes before anything reads or lists the root.
   const swept = await sweepTempFiles(globalRoot);
@@ -379,6 +405,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
   // before it is buffered whole (ws's own default allows 100 MiB).
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
+  held.address = { host, port };
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const fetch = answerRefusedUpgradesInFull(app.fetch);
     const s = serve({ fetch, hostname: host, port, websocket: { server: wss } }, () => resolveServer(s));
@@ -402,6 +429,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     command: process.argv.join(" "),
   };
   delegation.listening(`http://${loopbackUrlHost(address)}:${address.port}`);
+  await lock.listening({
+    host: address.address,
+    port: address.port,
+    url: `http://${urlHost}:${address.port}`,
+  });
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
   await queue.start();
   // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.
@@ -464,6 +496,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         // Cron records the outcomes the queue reported while stopping, then lets go of storage.
         await cron.close();
         await scopes.dispose();
+        await lock.release();
       })();
       return closing;
     },

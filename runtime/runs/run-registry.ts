@@ -22,6 +22,14 @@ export interface RunRegistryOptions {
 
 const PREVIEW_CHARS = 200;
 
+/** The log line that ends a run, by its final status. */
+const RUN_END_MESSAGES: Record<string, string> = {
+  completed: "run completed",
+  failed: "run failed",
+  stopped: "run stopped",
+  timeout: "run timed out",
+};
+
 /** A queue job's status as a run status, for a job that has no run (yet, or at all). */
 const JOB_STATUS: Record<string, RunStatus> = {
   queued: "queued",
@@ -69,6 +77,16 @@ export class GatewayRunRegistry implements RunRegistry, RunLifecycle {
     };
     this.memory.set(run.runId, record);
     this.write(run.runId, "record the run's start", () => this.o.records.saveLive(record));
+    // Every run passes here (chat, API, cron, webhooks, heartbeat): one log line at each end of it.
+    this.o.logger.info({
+      msg: "run started",
+      run_id: run.runId,
+      agent: request.agent.id,
+      session: run.sessionId,
+      executor: run.executor,
+      source: request.source,
+      pid: run.pid,
+    });
   }
 
   finished(outcome: RunOutcome): void {
@@ -91,6 +109,18 @@ export class GatewayRunRegistry implements RunRegistry, RunLifecycle {
       },
     };
     this.memory.set(outcome.runId, record);
+    const line = {
+      msg: RUN_END_MESSAGES[outcome.status] ?? `run ${outcome.status}`,
+      run_id: outcome.runId,
+      agent: current.agent_id,
+      session: current.session_id,
+      source: current.source,
+      exit_code: outcome.exitCode ?? null,
+      duration_ms: record.duration_ms,
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    if (outcome.status === "failed" || outcome.status === "timeout") this.o.logger.warn(line);
+    else this.o.logger.info(line);
     this.write(
       outcome.runId,
       "record the run's end",
