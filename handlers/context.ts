@@ -36,6 +36,7 @@ import type { RunQueue } from "./capabilities/queue.js";
 import type { RunRegistry } from "./capabilities/run-registry.js";
 import type { RunService } from "./capabilities/runs.js";
 import type { GatewayStartup } from "./capabilities/startup.js";
+import type { StaticAssets } from "./capabilities/static-assets.js";
 import type { Telemetry } from "./capabilities/telemetry.js";
 import type { TerminalService } from "./capabilities/terminals.js";
 
@@ -108,6 +109,8 @@ export interface GatewayDeps {
   oauth?: OAuthService;
   /** /diag and its export bundle (Node); they answer 501 without it. */
   diagnostics?: DiagnosticsService;
+  /** Files served as they are: the offline API docs' Swagger UI (/docs/assets/…). */
+  staticAssets?: StaticAssets;
 }
 
 /** Everything handlers reach through `c.get("services")`. */
@@ -150,6 +153,7 @@ export interface Services {
   commitments?: CommitmentService;
   oauth?: OAuthService;
   diagnostics?: DiagnosticsService;
+  staticAssets?: StaticAssets;
   gatewayConfig: GatewayConfigSource;
   agents: AgentRepository;
   templates: TemplateRepository;

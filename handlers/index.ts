@@ -152,6 +152,7 @@ export function createServices(deps: GatewayDeps): Services {
     commitments: deps.commitments,
     oauth: deps.oauth,
     diagnostics: deps.diagnostics,
+    staticAssets: deps.staticAssets,
     gatewayConfig:
       deps.gatewayConfig ??
       new GatewayConfigSource(deps.scopes.global(), deps.env, (message) =>

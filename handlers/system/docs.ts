@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../context.js";
+import { notFoundHandler } from "../errors.js";
 
 /** The route groups of the document, in the order a reader meets them (each operation names one). */
 const API_TAGS = [
@@ -103,10 +104,34 @@ export function mountDocs(app: OpenAPIHono<AppEnv>, version: string): void {
     tags: API_TAGS,
     security: [{ bearer: [] }],
   });
-  // The page's module loads on the first visit, not at start-up.
-  app.get("/docs", async (c, next) => {
-    const { swaggerUI } = await import("@hono/swagger-ui");
-    // biome-ignore lint/suspicious/noExplicitAny: swaggerUI is typed for the default Env, ours has bindings.
-    return swaggerUI({ url: "/openapi.json", title: "Viben Gateway API" })(c as any, next);
+  // Swagger UI from the pinned swagger-ui-dist the runtime serves: the page works offline, no CDN.
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
+  app.get("/docs/assets/:name", async (c) => {
+    const asset = await c.get("services").staticAssets?.docsAsset(c.req.param("name"));
+    if (!asset) return notFoundHandler(c);
+    c.header("content-type", asset.contentType);
+    // Same URL, same pinned file until the package is upgraded: a day's caching spares reloads.
+    c.header("cache-control", "public, max-age=86400");
+    return c.body(asset.body as Uint8Array<ArrayBuffer>);
   });
 }
+
+/** The docs page: Swagger UI over /openapi.json, its files under /docs/assets/. */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Viben Gateway API</title>
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+<main id="swagger-ui"></main>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });
+</script>
+</body>
+</html>
+`;

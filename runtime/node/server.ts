@@ -61,6 +61,7 @@ import { type PtyModule, TerminalManager } from "../terminals/terminal-manager.j
 import { VERSION } from "../version.js";
 import { nodePaths, nodeRemoteAddress } from "./capabilities.js";
 import { answerClientErrorsWithEnvelope } from "./client-errors.js";
+import { nodeStaticAssets } from "./docs-assets.js";
 import {
   acquireGatewayLock,
   describeAddressInUse,
@@ -385,6 +386,7 @@ async function startLockedGateway(
     memory,
     commitments,
     oauth,
+    staticAssets: nodeStaticAssets(),
     diagnostics: new GatewayDiagnostics({
       version: VERSION,
       env,

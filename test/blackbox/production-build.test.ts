@@ -67,7 +67,7 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "@agentclientprotocol/sdk",
       "smol-toml",
       "jsonc-parser",
-      "@hono/swagger-ui",
+      "swagger-ui-dist",
       "oauth4webapi",
       "tar-stream",
     ]) {
