@@ -76,6 +76,22 @@ export function readApiSuite(target: SuiteTarget): void {
       expect(res.headers.get("x-request-id")).toBeNull();
     });
 
+    it("serves /docs with Swagger UI's files from the gateway itself (works offline)", async () => {
+      const page = await call("/docs");
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('src="/docs/assets/swagger-ui-bundle.js"');
+      expect(page.text).not.toMatch(/https?:\/\//);
+      for (const [name, type] of [
+        ["swagger-ui-bundle.js", "javascript"],
+        ["swagger-ui.css", "text/css"],
+      ]) {
+        const asset = await call(`/docs/assets/${name}`);
+        expect(asset.status, name).toBe(200);
+        expect(asset.headers.get("content-type"), name).toContain(type);
+        expect(asset.text.length, name).toBeGreaterThan(10_000);
+      }
+    });
+
     it("applies the API keys of gateway.yaml, ${ENV} references expanded", async () => {
       expect((await call("/api/agent", { noDefaults: true })).body.code).toBe("UNAUTHORIZED");
       expect((await call("/api/agent", { noDefaults: true, headers: bearer("nope") })).status).toBe(401);
