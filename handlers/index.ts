@@ -47,6 +47,7 @@ import { heartbeatRouter } from "./heartbeat/heartbeat.js";
 import { heartbeatOpenVesperRouter } from "./heartbeat/heartbeat-openvesper.js";
 import { hooksRouter } from "./hooks/hooks.js";
 import { validationHook } from "./lib/app-factory.js";
+import { lazyRoutes } from "./lib/lazy-routes.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { mcpManagementRouter } from "./mcp/mcp.js";
 import { createMemoryRouter } from "./memory/memory.js";
@@ -69,6 +70,7 @@ import { providersRouter } from "./providers/providers.js";
 import { createLanesRouter } from "./queue/lanes-openvesper.js";
 import { queueRouter } from "./queue/queue.js";
 import { createRemoteInstructionsRouter } from "./remote/remote-instructions.js";
+import type { RoutesApp } from "./routes.js";
 import { agentRunRouter } from "./runs/agent-run.js";
 import { agentRunWsRouter } from "./runs/agent-run-ws.js";
 import { agentRunsRouter } from "./runs/agent-runs.js";
@@ -99,15 +101,7 @@ import { workspacesOpenVesperRouter } from "./workspaces/workspaces-openvesper.j
 
 export type { GatewayDeps, Services } from "./context.js";
 
-/** Routes that answer WebSocket upgrades (the Node runtime hands upgrades of other paths to plain routing). */
-export const WEBSOCKET_ROUTES = [
-  "/ws",
-  "/terminal/ws",
-  "/ws/agent/acp",
-  "/ws/terminal",
-  "/ws/agent/run",
-  "/api/group-chats/:id/sessions/:sid/ws",
-] as const;
+export { WEBSOCKET_ROUTES } from "./websocket-routes.js";
 
 export function createServices(deps: GatewayDeps): Services {
   const clock = deps.clock ?? { now: () => new Date() };
@@ -204,133 +198,10 @@ export function createApp(deps: GatewayDeps) {
   app.use(security);
   app.use(pathEncoding);
 
-  // The agent API's route groups, in matching order; /api/agents (the original Viben's newer spelling)
-  // serves the same groups without a second entry in the OpenAPI document.
-  const agentRouters = [
-    agentDefaultRouter,
-    agentTemplatesRouter,
-    agentsRouter,
-    agentPromoteRouter,
-    agentRunsRouter,
-    agentSessionsRouter,
-    agentSessionMessagesRouter,
-    agentHistoryRouter,
-  ] as const;
-  app.route(ORIGINAL_AGENTS_PREFIX, undocumentedAlias(agentRouters));
-  const routes = app
-    .route("/api/agent", agentDefaultRouter)
-    .route("/api/agent", agentTemplatesRouter)
-    .route("/api/agent", agentRunRouter)
-    .route("/api/agent", agentsRouter)
-    .route("/api/agent", agentPromoteRouter)
-    .route("/api/agent", agentRunsRouter)
-    .route("/api/agent", agentSessionsRouter)
-    .route("/api/agent", agentSessionMessagesRouter)
-    .route("/api/agent", agentHistoryRouter)
-    .route("/api/sessions", sessionsRouter)
-    .route("/api/sessions", sessionChatRouter)
-    .route("/api/sessions", sessionActionsRouter)
-    .route("/sessions", openVesperSessionsRouter)
-    .route("/api/chat", chatRouter)
-    .route("/api/executors", executorsRouter)
-    .route("/api/executors", executorSessionsRouter)
-    .route("/api/models", modelsRouter)
-    // The fixed paths (`available`, `default`) before `{id}`, which would take them.
-    .route("/api/models", availableModelsRouter)
-    .route("/api/models", modelDefaultRouter)
-    .route("/api/models", modelRouter)
-    .route("/api/models", modelSwitchesRouter)
-    .route("/api/model", defaultModelRouter)
-    .route("/api/providers", providerDefaultRouter)
-    .route("/api/providers", providerKeyStatusRouter)
-    .route("/api/providers", providersRouter)
-    .route("/api/providers", providerSwitchesRouter)
-    .route("/api/providers", providerModelsRouter)
-    .route("/api/providers", providerModelSwitchesRouter)
-    .route("/api/queue", queueRouter)
-    .route("/api/cron", cronRouter)
-    .route("/api/hooks", hooksRouter)
-    .route("/api/channels", channelsRouter)
-    .route("/api/edge/inbox", edgeInboxRouter)
-    .route("/api/heartbeat", heartbeatRouter)
-    .route("/api/tasks", tasksRouter)
-    .route("/api/kanban", kanbanRouter)
-    .route("/api/events", eventsRouter)
-    .route("/api/telemetry", telemetryRouter)
-    .route("/api", dashboardRouter)
-    .route("/api/runs", runsByIdRouter)
-    // OpenVesper's run routes at its literal paths (no /api prefix, camelCase).
-    .route("/agent", openVesperAgentRouter)
-    .route("/agent", openVesperRunsRouter)
-    .route("/api/budget", budgetRouter)
-    .route(WEBSOCKET_ROUTES[0], wsRouter)
-    .route("/api/terminals", terminalsRouter)
-    .route(WEBSOCKET_ROUTES[1], terminalWsRouter)
-    .route(WEBSOCKET_ROUTES[2], acpWsRouter)
-    .route(WEBSOCKET_ROUTES[3], terminalVibenRouter)
-    .route(WEBSOCKET_ROUTES[4], agentRunWsRouter)
-    // OpenVesper's heartbeat, lanes and background tasks at its literal paths, and their /api homes.
-    .route("/heartbeat", heartbeatOpenVesperRouter)
-    .route("/lanes", createLanesRouter("getOpenVesperLanes"))
-    .route("/api/lanes", createLanesRouter("getSessionLanes"))
-    .route("/tasks", tasksOpenVesperRouter)
-    .route("/api/background-tasks", backgroundTasksRouter)
-    // Channel routes, access rules and pairing: ours under /api, OpenVesper's at its literal root paths.
-    .route("/api/channel-routes", createChannelRoutesRouter("api"))
-    .route("/channel-routes", createChannelRoutesRouter("root"))
-    .route("/api/access", createAccessRouter("api"))
-    .route("/access", createAccessRouter("root"))
-    .route("/api/pairing", createPairingRouter("api"))
-    .route("/pairing", createPairingRouter("root"))
-    // Routing and delegation: OpenVesper's literal paths and our /api homes.
-    .route("/agent", agentRoutingRouter)
-    .route("/agent", agentDelegateRouter)
-    .route("/agent", agentHandoffRouter)
-    .route("/agent", agentSubagentsRouter)
-    .route("/agent", agentContextRouter)
-    .route("/api/routing", apiRoutingRouter)
-    .route("/api/delegations", parallelDelegationsRouter)
-    .route("/api/delegations", delegationsRouter)
-    .route("/api/handoffs", handoffsRouter)
-    .route("/api/agent-context", apiAgentContextRouter)
-    // Group chats: several agents and the user in one conversation, and each session's WebSocket.
-    .route(WEBSOCKET_ROUTES[5], groupChatWsRouter)
-    .route("/api/group-chats", groupChatsRouter)
-    .route("/api/group-chats", groupChatSessionsRouter)
-    // The chat list over every kind of conversation; the workspace registry (ours and OpenVesper's paths).
-    .route("/api/chat-list", chatListRouter)
-    .route("/api/workspaces", workspacesRouter)
-    .route("/workspaces", workspacesOpenVesperRouter)
-    .route("/api/mcp", mcpManagementRouter)
-    // Approvals: OpenVesper's literal paths and our /api home.
-    .route("/approvals", createApprovalsRouter("root"))
-    .route("/api/approvals", createApprovalsRouter("api"))
-    // The audit trail: OpenVesper's literal paths and our /api home.
-    .route("/api/audit", createAuditRouter("api"))
-    .route("/audit", createAuditRouter("root"))
-    // gateway.yaml and API keys over the API (Ryvos's /api/config; keys stored as hashes).
-    .route("/api/config", configRouter)
-    .route("/api/keys", apiKeysRouter)
-    // Standing orders: OpenVesper's literal path and our /api home.
-    .route("/standing-orders", createStandingOrdersRouter("root"))
-    .route("/api/standing-orders", createStandingOrdersRouter("api"))
-    // Agents' memory: OpenVesper's literal path and our /api home.
-    .route("/memory", createMemoryRouter("root"))
-    .route("/api/memory", createMemoryRouter("api"))
-    // Commitments: OpenVesper's literal path and our /api home.
-    .route("/commitments", createCommitmentsRouter("root"))
-    .route("/api/commitments", createCommitmentsRouter("api"))
-    // OAuth sign-ins and tokens: OpenVesper's literal /oauth and our /api home.
-    .route("/oauth", createOAuthRouter("root"))
-    .route("/api/oauth", createOAuthRouter("api"))
-    // Instructions a remote controller queues to agents: OpenVesper's literal path and our /api home.
-    .route("/remote/instructions", createRemoteInstructionsRouter("root"))
-    .route("/api/remote/instructions", createRemoteInstructionsRouter("api"))
-    // Diagnostics: OpenVesper's literal /diag and our /api home.
-    .route("/diag", createDiagnosticsRouter("root"))
-    .route("/api/diag", createDiagnosticsRouter("api"));
-
-  mountDocs(app, deps.version);
+  // Every route group, imported at the first request past the middleware (handlers/routes.ts).
+  app.use(
+    lazyRoutes(async () => (await import("./routes.js")).createRoutesApp(services, deps.version).fetch),
+  );
   app.onError(handleError);
   app.notFound(notFoundHandler);
   // Liveness probes skip the main router too (its table holds every route and middleware): a tiny app
@@ -341,7 +212,8 @@ export function createApp(deps: GatewayDeps) {
     isHealthProbe(request)
       ? probeApp.fetch(request, env, executionCtx)
       : mainFetch(request, env, executionCtx);
-  return Object.assign(routes, { services });
+  // The typed client's view: the routes of the lazily loaded table, derived by a type-only import.
+  return Object.assign(app, { services }) as unknown as RoutesApp & { services: Services };
 }
 
 export type GatewayApp = ReturnType<typeof createApp>;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.js";
+import { lazyRouteOf } from "../lib/lazy-routes.js";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -68,6 +69,6 @@ export const auditRequests = createMiddleware<AppEnv>(async (c, next) => {
     action: `api.${method.toLowerCase()}`,
     resource: c.req.path,
     outcome: status < 400 ? "ok" : "error",
-    details: { ...base, route: c.req.routePath, ...(code ? { code } : {}) },
+    details: { ...base, route: lazyRouteOf(c.req.raw) ?? c.req.routePath, ...(code ? { code } : {}) },
   });
 });

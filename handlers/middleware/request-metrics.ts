@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../context.js";
+import { lazyRouteOf } from "../lib/lazy-routes.js";
 
 /** Label of requests that matched no route (404s, and scans of random paths), so series stay few. */
 export const UNMATCHED_ROUTE = "(unmatched)";
@@ -31,6 +32,9 @@ export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
  * first (401, 403): the last matched route registered for a method rather than for every method.
  */
 function routeOf(c: Context): string {
+  // A route of the lazily loaded table matched inside its sub-app (handlers/lib/lazy-routes.ts).
+  const lazy = lazyRouteOf(c.req.raw);
+  if (lazy !== undefined) return lazy;
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
     const route = routes[i]!;
