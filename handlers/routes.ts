@@ -5,15 +5,7 @@
  * `.route(prefix, router)` line below where it belongs in matching order.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
-import { AgentRepository } from "../storage/agents.js";
-import { GatewayConfigSource } from "../storage/gateway-config.js";
-import { ModelPreferencesRepository } from "../storage/model-preferences.js";
-import { ProviderRepository } from "../storage/providers.js";
-import { SettingsRepository } from "../storage/settings.js";
-import { TemplateRepository } from "../storage/templates.js";
 import { createAccessRouter } from "./access/access.js";
-import { StoredChannelGate } from "./access/channel-gate.js";
 import { createChannelRoutesRouter } from "./access/channel-routes.js";
 import { createPairingRouter } from "./access/pairing.js";
 import { acpWsRouter } from "./acp/acp-ws.js";
@@ -31,7 +23,7 @@ import { chatListRouter } from "./chat-list/chat-list.js";
 import { createCommitmentsRouter } from "./commitments/commitments.js";
 import { apiKeysRouter } from "./config/api-keys.js";
 import { configRouter } from "./config/config.js";
-import type { AppEnv, GatewayDeps, Services } from "./context.js";
+import type { AppEnv, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
 import { agentDelegateRouter, delegationsRouter } from "./delegation/delegate.js";
@@ -57,12 +49,6 @@ import { receiveHandoff } from "./lib/lazy-routes.js";
 import { ORIGINAL_AGENTS_PREFIX, undocumentedAlias } from "./lib/route-alias.js";
 import { mcpManagementRouter } from "./mcp/mcp.js";
 import { createMemoryRouter } from "./memory/memory.js";
-import { auditRequests } from "./middleware/audit-requests.js";
-import { bodyLimit } from "./middleware/body-limit.js";
-import { pathEncoding } from "./middleware/path-encoding.js";
-import { assignRequestId, requestLog } from "./middleware/request-log.js";
-import { requestMetrics } from "./middleware/request-metrics.js";
-import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { createOAuthCallbackRouter, createOAuthRouter } from "./oauth/oauth.js";
 import { availableModelsRouter, defaultModelRouter } from "./providers/default-model.js";
 import { modelDefaultRouter } from "./providers/model-default.js";

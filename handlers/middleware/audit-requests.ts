@@ -69,6 +69,6 @@ export const auditRequests = createMiddleware<AppEnv>(async (c, next) => {
     action: `api.${method.toLowerCase()}`,
     resource: c.req.path,
     outcome: status < 400 ? "ok" : "error",
-    details: { ...base, route: lazyRouteOf(c.req.raw) ?? c.req.routePath, ...(code ? { code } : {}) },
+    details: { ...base, route: (await lazyRouteOf(c)) ?? c.req.routePath, ...(code ? { code } : {}) },
   });
 });

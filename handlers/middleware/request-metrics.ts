@@ -20,7 +20,7 @@ export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
   } finally {
     telemetry.recordRequest({
       method: c.req.method,
-      route: routeOf(c),
+      route: await routeOf(c),
       status: c.res.status,
       seconds: (performance.now() - started) / 1000,
     });
@@ -31,9 +31,9 @@ export const requestMetrics = createMiddleware<AppEnv>(async (c, next) => {
  * The pattern of the endpoint the request matched (`/api/agent/:id`), even when a middleware answered
  * first (401, 403): the last matched route registered for a method rather than for every method.
  */
-function routeOf(c: Context): string {
-  // A route of the lazily loaded table matched inside its sub-app (handlers/lib/lazy-routes.ts).
-  const lazy = lazyRouteOf(c.req.raw);
+async function routeOf(c: Context<AppEnv>): Promise<string> {
+  // A route of the lazily loaded table (handlers/lib/lazy-routes.ts).
+  const lazy = await lazyRouteOf(c);
   if (lazy !== undefined) return lazy;
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
