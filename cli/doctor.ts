@@ -1,6 +1,6 @@
 import { access, constants, stat } from "node:fs/promises";
 import { createServer } from "node:net";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { parse } from "yaml";
 import pkg from "../package.json" with { type: "json" };
@@ -9,6 +9,7 @@ import { checkGatewayYaml, formatProblem } from "./config/check.js";
 import type { CliContext } from "./context.js";
 import { dataDir, readLock, runningGateway } from "./gateway/local.js";
 import type { Spinner } from "./spinner.js";
+import { findOnPath } from "./which.js";
 
 export type CheckStatus = "ok" | "warn" | "fail" | "info";
 
@@ -53,20 +54,6 @@ export const EXECUTOR_FIXES: Record<string, { binary: string; install: string; l
 export function nodeSupported(version: string): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
   return (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
-}
-
-async function onPath(binary: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const file = join(dir, binary);
-    if (
-      await access(file, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return file;
-  }
-  return undefined;
 }
 
 function portFree(host: string, port: number): Promise<boolean> {
@@ -246,7 +233,7 @@ export async function runDoctor(
       });
   } else {
     for (const [id, fix] of Object.entries(EXECUTOR_FIXES)) {
-      const found = await onPath(fix.binary);
+      const found = await findOnPath(fix.binary);
       add(
         found
           ? {

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { withSpinner } from "../spinner.js";
+import { findOnPath } from "../which.js";
 import { dataDir, GATEWAY_NODE_FLAGS, gatewayEntry, logPath } from "./local.js";
 
 export const SYSTEMD_UNIT = "viben-gateway.service";
@@ -139,20 +140,6 @@ async function serviceManager(kind: "systemd" | "launchd"): Promise<string | und
   const override = process.env[kind === "systemd" ? "VIBEN_SYSTEMCTL" : "VIBEN_LAUNCHCTL"];
   if (override) return override === "none" ? undefined : override;
   return findOnPath(kind === "systemd" ? "systemctl" : "launchctl");
-}
-
-async function findOnPath(binary: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const file = join(dir, binary);
-    if (
-      await access(file, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return file;
-  }
-  return undefined;
 }
 
 function run(command: string, args: string[]): { ok: boolean; output: string } {
