@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import pkg from "../package.json" with { type: "json" };
+import { register as registerAgent } from "./commands/agent.js";
 import { register as registerCompletion } from "./commands/completion.js";
 import { register as registerConfig } from "./commands/config.js";
 import { register as registerDoctor } from "./commands/doctor.js";
@@ -25,6 +26,7 @@ export function createProgram(): Command {
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ outputError: (text, write) => write(colorsFor(process.stderr).red(text)) });
   registerGateway(program);
+  registerAgent(program);
   registerDoctor(program);
   registerConfig(program);
   registerCompletion(program);
