@@ -1,12 +1,20 @@
 import { stringify } from "yaml";
 import { gatewayClient, unwrap } from "./client.js";
-import type { CreateOptions } from "./commands/agent.js";
 import type { CliContext } from "./context.js";
 
 /*
  * What `viben agent …`, `executors`, `models` and `sessions` do: one API call each through the typed
  * client, printed as a table (or the answer itself with --json, so scripts see exactly what the API says).
  */
+
+/** `viben agent create`'s options. */
+export interface CreateOptions {
+  id?: string;
+  executor: string;
+  prompt?: string;
+  model?: string;
+  workspace?: string;
+}
 
 const workspaceQuery = (workspace?: string) => (workspace ? { workspace_path: workspace } : {});
 

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import { register as registerAgent } from "./commands/agent.js";
+import { register as registerChat } from "./commands/chat.js";
 import { register as registerCompletion } from "./commands/completion.js";
 import { register as registerConfig } from "./commands/config.js";
 import { register as registerDoctor } from "./commands/doctor.js";
@@ -27,6 +28,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(colorsFor(process.stderr).red(text)) });
   registerGateway(program);
   registerAgent(program);
+  registerChat(program);
   registerDoctor(program);
   registerConfig(program);
   registerCompletion(program);

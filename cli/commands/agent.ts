@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CreateOptions } from "../agents.js";
 import { contextOf } from "../context.js";
 
 const workspaceOption = [
@@ -89,12 +90,4 @@ export function register(program: Command): void {
       const { listSessions } = await import("../agents.js");
       await listSessions(contextOf(command), options);
     });
-}
-
-export interface CreateOptions {
-  id?: string;
-  executor: string;
-  prompt?: string;
-  model?: string;
-  workspace?: string;
 }
