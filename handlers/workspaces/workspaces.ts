@@ -23,6 +23,11 @@ import {
 
 const TAGS = ["Workspaces"];
 
+/** The home directory's workspace is not in the registry: it can be neither changed nor removed. */
+function refuseGlobal(name: string, code: string, message: string): void {
+  if (name === GLOBAL_WORKSPACE_ID) throw new DomainError("conflict", code, message, { name });
+}
+
 /**
  * /api/workspaces: named projects. Registering one (admin) makes its path an allowed root for workspace
  * data and run workdirs and lets its name stand for `workspace_path`; removing it narrows the roots again.
@@ -105,21 +110,12 @@ export const workspacesRouter = createRouter()
       tags: TAGS,
       summary: "Change a workspace's path or environment (env replaced; `***` keeps a stored secret)",
       request: { params: NameParam, body: jsonBody(UpdateWorkspaceSchema) },
-      responses: { 200: jsonContent(WorkspaceSchema, "The workspace"), ...errorResponses(400, 404) },
+      responses: { 200: jsonContent(WorkspaceSchema, "The workspace"), ...errorResponses(400, 404, 409) },
     }),
     async (c) => {
       const services = c.get("services");
       const { name } = c.req.valid("param");
-      if (name === GLOBAL_WORKSPACE_ID) {
-        throw new DomainError(
-          "conflict",
-          "WORKSPACE_NOT_EDITABLE",
-          "the global workspace is the home directory",
-          {
-            name,
-          },
-        );
-      }
+      refuseGlobal(name, "WORKSPACE_NOT_EDITABLE", "the global workspace is the home directory");
       const updated = await registry(services).update(name, c.req.valid("json"), services.paths);
       return c.json(
         workspaceView(updated, (await activityByPath(services, [updated.path])).get(updated.path)),
@@ -140,20 +136,13 @@ export const workspacesRouter = createRouter()
           z.object({ success: z.boolean(), removed: z.boolean(), name: z.string(), path: z.string() }),
           "Removed from the registry",
         ),
-        ...errorResponses(404),
+        ...errorResponses(404, 409),
       },
     }),
     async (c) => {
       const services = c.get("services");
       const { name } = c.req.valid("param");
-      if (name === GLOBAL_WORKSPACE_ID) {
-        throw new DomainError(
-          "conflict",
-          "WORKSPACE_NOT_REMOVABLE",
-          "the global workspace cannot be removed",
-          { name },
-        );
-      }
+      refuseGlobal(name, "WORKSPACE_NOT_REMOVABLE", "the global workspace cannot be removed");
       const workspace = await registry(services).get(name);
       if (!(await registry(services).remove(name))) throw workspaceNotFound(name);
       return c.json({ success: true, removed: true, name, path: workspace.path }, 200);
