@@ -466,7 +466,6 @@ async function startLockedGateway(
       closing ??= (async () => {
         // Nothing new is fired while the rest shuts down.
         await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop(), commitments.stop()]);
-        await Promise.all([cron.stop(), heartbeat.stop(), backgroundTasks.stop()]);
         oauth.stop();
         // The queue first: it stops taking jobs and records its running ones as interrupted.
         await queue.stop();
