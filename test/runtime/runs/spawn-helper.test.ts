@@ -116,8 +116,10 @@ describe("spawning executors from the spawn helper", () => {
     expect(exit.stderrTail).toContain("spawn helper exited");
     // The supervisor killed the orphaned group.
     await expect.poll(() => groupAlive(child.pid)).toBe(false);
-    const next = await start(helper, "echo again").started;
+    // Held open until its parent is read: a finished child's /proc entry can be gone already.
+    const next = await start(helper, "read line; echo again", undefined, true).started;
     expect(stat(next.pid).ppid).not.toBe(first);
+    next.endInput();
     expect((await next.exited).code).toBe(0);
   });
 
