@@ -56,7 +56,11 @@ export default defineConfig({
       {
         extends: true,
         // Real Chromium (Debian's, /usr/bin/chromium) driven by Playwright against real gateways.
-        test: { name: "browser", include: ["test/browser/**/*.test.ts"] },
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/browser/global-setup.ts"],
+        },
       },
     ],
   },

@@ -10,7 +10,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const buildScript = join(root, "scripts", "build.mjs");
 // Keep in step with SOURCES in scripts/build.mjs.
-const SOURCES = ["cli", "client", "handlers", "runtime", "storage", "package.json", "package-lock.json"];
+const SOURCES = [
+  "cli",
+  "client",
+  "handlers",
+  "runtime",
+  "storage",
+  "web",
+  "package.json",
+  "package-lock.json",
+];
 
 function newerThan(path, time) {
   let info;

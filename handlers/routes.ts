@@ -23,6 +23,7 @@ import { chatListRouter } from "./chat-list/chat-list.js";
 import { createCommitmentsRouter } from "./commitments/commitments.js";
 import { apiKeysRouter } from "./config/api-keys.js";
 import { configRouter } from "./config/config.js";
+import { whoamiRouter } from "./config/whoami.js";
 import type { AppEnv, Services } from "./context.js";
 import { cronRouter } from "./cron/cron.js";
 import { agentContextRouter, apiAgentContextRouter } from "./delegation/agent-context.js";
@@ -87,6 +88,7 @@ import { telemetryRouter } from "./telemetry/telemetry.js";
 import { terminalVibenRouter } from "./terminals/terminal-viben.js";
 import { terminalWsRouter } from "./terminals/terminal-ws.js";
 import { terminalsRouter } from "./terminals/terminals.js";
+import { dashboardUiRouter } from "./web/dashboard-ui.js";
 import { WEBSOCKET_ROUTES } from "./websocket-routes.js";
 import { workspacesRouter } from "./workspaces/workspaces.js";
 import { workspacesOpenVesperRouter } from "./workspaces/workspaces-openvesper.js";
@@ -209,6 +211,7 @@ export function createRoutesApp(services: Services, version: string) {
     // gateway.yaml and API keys over the API (Ryvos's /api/config; keys stored as hashes).
     .route("/api/config", configRouter)
     .route("/api/keys", apiKeysRouter)
+    .route("/api/whoami", whoamiRouter)
     // Standing orders: OpenVesper's literal path and our /api home.
     .route("/standing-orders", createStandingOrdersRouter("root"))
     .route("/api/standing-orders", createStandingOrdersRouter("api"))
@@ -229,6 +232,8 @@ export function createRoutesApp(services: Services, version: string) {
     .route("/api/diag", createDiagnosticsRouter("api"));
 
   mountDocs(app, version);
+  // The web dashboard's page and files (not part of the API document).
+  app.route("/", dashboardUiRouter);
   app.onError(handleError);
   app.notFound(notFoundHandler);
   return routes;

@@ -8,10 +8,20 @@ import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { buildWeb } from "./build-web.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 // bin/viben.mjs checks the same list before running the CLI.
-const SOURCES = ["cli", "client", "handlers", "runtime", "storage", "package.json", "package-lock.json"];
+const SOURCES = [
+  "cli",
+  "client",
+  "handlers",
+  "runtime",
+  "storage",
+  "web",
+  "package.json",
+  "package-lock.json",
+];
 const { values } = parseArgs({
   options: { force: { type: "boolean", default: false }, out: { type: "string" } },
 });
@@ -102,6 +112,8 @@ if (values.force || (await sourcesChanged())) {
     logLevel: "warning",
     plugins: [englishOnlyZod],
   });
+  // The web dashboard, served from dist/web by the gateway (its own bundle: nothing of it loads at start).
+  await buildWeb(join(outdir, "web"));
   // What each output file holds and imports (the tests check what start-up loads).
   await writeFile(join(outdir, "meta.json"), JSON.stringify(result.metafile));
   await writeFile(stampFile, `${new Date().toISOString()}\n`);

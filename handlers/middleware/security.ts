@@ -5,6 +5,7 @@ import type { GatewayConfig } from "../../storage/gateway-config.js";
 import { isLoopbackAddress } from "../../storage/rules/loopback.js";
 import type { AppEnv } from "../context.js";
 import { ApiError } from "../errors.js";
+import { isDashboardShellRequest } from "../lib/dashboard-paths.js";
 import { findApiKey } from "./api-keys.js";
 import { bearerToken } from "./bearer-token.js";
 import { failedAttempts } from "./failed-attempts.js";
@@ -102,6 +103,11 @@ export const security = createMiddleware<AppEnv>(async (c, next) => {
   if (isHookRoute(c) && (await authenticateHook(c, attempts))) return next();
   const config = c.get("gatewayConfig");
   if (config.apiKeys.length > 0) {
+    // The dashboard's page and files are public: the page asks for a key (nothing in them is secret).
+    if (isDashboardShellRequest(c.req.method, c.req.path)) {
+      c.set("role", "viewer");
+      return next();
+    }
     const token = presentedToken(c);
     if (!token) throw new ApiError(401, "UNAUTHORIZED", "missing API key: send Authorization: Bearer <key>");
     const key = await findApiKey(token, config.apiKeys);

@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { StaticAsset, StaticAssets } from "../../handlers/capabilities/static-assets.js";
+import { dashboardDir, dashboardFiles } from "./dashboard-files.js";
 
-/** The Swagger UI files /docs uses, served from the installed, version-pinned swagger-ui-dist (no CDN). */
+/** The web dashboard's built files (runtime/node/dashboard-files.ts) and the Swagger UI files /docs uses, served from the installed, version-pinned swagger-ui-dist (no CDN). */
 const DOCS_FILES: Record<string, string> = {
   "swagger-ui.css": "text/css; charset=utf-8",
   "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
@@ -21,7 +22,12 @@ export function nodeStaticAssets(): StaticAssets {
     root ??= dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
     return root;
   };
+  let webDir: string | undefined;
   return {
+    dashboardFile: dashboardFiles(() => {
+      webDir ??= dashboardDir();
+      return webDir;
+    }),
     docsAsset(name) {
       const contentType = DOCS_FILES[name];
       if (!contentType) return Promise.resolve(undefined);

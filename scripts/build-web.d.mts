@@ -1,0 +1,3 @@
+export function buildWeb(
+  outdir?: string,
+): Promise<{ outdir: string; script: string; style: string | undefined }>;
