@@ -107,6 +107,13 @@ describe("the production build (npm start's plain JavaScript)", () => {
       const docs = await fetch(`${url}/docs`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain("/openapi.json");
+      // The dashboard built beside the bundle (dist/web) is its page at /, its files under /ui/.
+      const dashboard = await fetch(`${url}/`);
+      expect(dashboard.status).toBe(200);
+      const index = await dashboard.text();
+      const script = /src="\/ui\/([^"]+\.js)"/.exec(index)?.[1];
+      expect(script).toBeDefined();
+      expect((await fetch(`${url}/ui/${script}`)).headers.get("content-type")).toContain("javascript");
       const { id } = (await agent.json()) as { id: string };
       const spawned = await fetch(`${url}/api/agent/${id}/spawn`, {
         method: "POST",
