@@ -8,40 +8,18 @@ import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { sourcesNewerThan } from "./build-sources.mjs";
 import { buildWeb } from "./build-web.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
-// bin/viben.mjs checks the same list before running the CLI.
-const SOURCES = [
-  "cli",
-  "client",
-  "handlers",
-  "runtime",
-  "storage",
-  "web",
-  "package.json",
-  "package-lock.json",
-];
 const { values } = parseArgs({
   options: { force: { type: "boolean", default: false }, out: { type: "string" } },
 });
 const outdir = resolve(ROOT, values.out ?? "dist");
 const stampFile = join(outdir, ".build-stamp");
 
-async function newestMtime(path) {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return 0;
-  if (!info.isDirectory()) return info.mtimeMs;
-  let newest = info.mtimeMs;
-  for (const entry of await readdir(path)) newest = Math.max(newest, await newestMtime(join(path, entry)));
-  return newest;
-}
-
-const sourcesChanged = async () => {
-  const built = (await stat(stampFile).catch(() => undefined))?.mtimeMs ?? 0;
-  for (const source of SOURCES) if ((await newestMtime(join(ROOT, source))) > built) return true;
-  return false;
-};
+const sourcesChanged = async () =>
+  sourcesNewerThan(ROOT, (await stat(stampFile).catch(() => undefined))?.mtimeMs ?? 0);
 
 /**
  * zod bundles every locale's error messages behind `z.locales`, which nothing here uses: a quarter of what

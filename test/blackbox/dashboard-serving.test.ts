@@ -1,10 +1,14 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../../scripts/build-web.mjs";
-import { type GatewayProcess, makeTempHome, startGatewayProcess } from "../helpers/gateway-process.js";
+import {
+  type GatewayProcess,
+  makeTempHome,
+  startGatewayProcess,
+  statusWithHost,
+} from "../helpers/gateway-process.js";
 
 const KEY = "dash-admin-key-0123456789";
 
@@ -85,19 +89,7 @@ describe("the dashboard's page and files, served by the gateway", () => {
   it("without keys, a loopback caller is admin; a foreign Host is refused even for the page", async () => {
     const who = await fetch(`${open.url}/api/whoami`);
     expect(await who.json()).toEqual({ role: "admin", key_name: null, keys_required: false });
-    // fetch() will not forge Host: a raw request does.
-    const u = new URL(open.url);
-    const status = await new Promise<number>((done, fail) => {
-      const req = request(
-        { host: u.hostname, port: u.port, path: "/", headers: { host: "evil.example" } },
-        (res) => {
-          res.resume();
-          done(res.statusCode ?? 0);
-        },
-      );
-      req.on("error", fail);
-      req.end();
-    });
+    const status = await statusWithHost(open.url, "/", "evil.example");
     expect(status).toBe(403);
     const origin = await fetch(`${open.url}/`, { headers: { origin: "https://evil.example" } });
     expect(origin.status).toBe(403);

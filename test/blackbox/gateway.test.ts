@@ -9,6 +9,7 @@ import {
   removeDir,
   runGatewayExpectingExit,
   startGatewayProcess,
+  statusWithHost,
 } from "../helpers/gateway-process.js";
 
 const post = (body: unknown) => ({
@@ -130,20 +131,7 @@ describe("the real gateway on port 0 with a temporary HOME", () => {
   it("refuses a foreign Origin and a forged Host with 403 in no-key mode", async () => {
     const origin = await fetch(`${gw.url}/api/agent`, { headers: { origin: "https://evil.example" } });
     expect(origin.status).toBe(403);
-    // fetch() will not forge Host; use a raw request.
-    const { request } = await import("node:http");
-    const status = await new Promise<number>((done, fail) => {
-      const u = new URL(gw.url);
-      const req = request(
-        { host: u.hostname, port: u.port, path: "/api/agent", headers: { host: "attacker.example" } },
-        (res) => {
-          res.resume();
-          done(res.statusCode ?? 0);
-        },
-      );
-      req.on("error", fail);
-      req.end();
-    });
+    const status = await statusWithHost(gw.url, "/api/agent", "attacker.example");
     expect(status).toBe(403);
   });
 

@@ -1,26 +1,16 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BrowserSession, openBrowser, seriousA11yViolations } from "../helpers/browser.js";
-import { type GatewayProcess, makeTempHome, startGatewayProcess } from "../helpers/gateway-process.js";
+import { describe, expect, it } from "vitest";
+import { browserWithGateway, seriousA11yViolations } from "../helpers/browser.js";
+import { makeTempHome, startGatewayProcess } from "../helpers/gateway-process.js";
 
 describe("the dashboard shell in a real browser (Debian's Chromium)", () => {
-  let gw: GatewayProcess;
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    gw = await startGatewayProcess();
-    session = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    await gw?.stop();
-  });
+  const ctx = browserWithGateway();
 
   it("opens at / on a loopback gateway without keys: the overview, the caller's role, the pages", async () => {
+    const { session } = ctx;
     const { page } = session;
-    const answer = await page.goto(`${gw.url}/`);
+    const answer = await page.goto(`${ctx.gw.url}/`);
     expect(answer?.status()).toBe(200);
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await expect.poll(() => page.getByTestId("health").textContent()).toContain("ok");
@@ -32,35 +22,28 @@ describe("the dashboard shell in a real browser (Debian's Chromium)", () => {
   });
 
   it("answers an unknown page with a message, not a blank screen", async () => {
+    const { session } = ctx;
     const { page } = session;
-    await page.goto(`${gw.url}/#/no-such-page`);
+    await page.goto(`${ctx.gw.url}/#/no-such-page`);
     await page.getByRole("alert").filter({ hasText: "No page" }).waitFor();
   });
 });
 
 describe("the dashboard with API keys", () => {
-  let gw: GatewayProcess;
-  let session: BrowserSession;
-
-  beforeAll(async () => {
+  const ctx = browserWithGateway(async () => {
     const home = await makeTempHome();
     await mkdir(join(home, ".viben"), { recursive: true });
     await writeFile(
       join(home, ".viben/gateway.yaml"),
       "api_keys:\n  - { name: ops, key: 'op-key-123456789', role: operator }\n",
     );
-    gw = await startGatewayProcess({ home });
-    session = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await session?.close();
-    await gw?.stop();
+    return startGatewayProcess({ home });
   });
 
   it("asks for a key, refuses a wrong one, keeps the right one for the tab's session and shows its role", async () => {
+    const { session } = ctx;
     const { page } = session;
-    await page.goto(`${gw.url}/`);
+    await page.goto(`${ctx.gw.url}/`);
     const field = page.getByLabel("API key");
     await field.waitFor();
     await session.screenshot("login");

@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { type GatewayProcess, startGatewayProcess } from "./gateway-process.js";
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it): browsers cannot be downloaded here. */
 export const CHROMIUM = process.env.VIBEN_CHROMIUM ?? "/usr/bin/chromium";
@@ -86,4 +88,24 @@ export async function seriousA11yViolations(page: Page, exclude: string[] = []):
   return violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id}: ${v.help} (${v.nodes.length} nodes)`);
+}
+
+/**
+ * A real gateway (port 0, temporary HOME unless `start` says otherwise) and a browser for the enclosing
+ * describe block: both started before its tests and stopped after. Read the fields inside tests.
+ */
+export function browserWithGateway(start: () => Promise<GatewayProcess> = () => startGatewayProcess()): {
+  gw: GatewayProcess;
+  session: BrowserSession;
+} {
+  const context = {} as { gw: GatewayProcess; session: BrowserSession };
+  beforeAll(async () => {
+    context.gw = await start();
+    context.session = await openBrowser();
+  });
+  afterAll(async () => {
+    await context.session?.close();
+    await context.gw?.stop();
+  });
+  return context;
 }

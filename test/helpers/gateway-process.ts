@@ -117,3 +117,17 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000)
     }
   }
 }
+
+/** The status of a GET sent with a forged Host header (fetch() will not send one): DNS-rebinding checks. */
+export async function statusWithHost(baseUrl: string, path: string, host: string): Promise<number> {
+  const { request } = await import("node:http");
+  const u = new URL(baseUrl);
+  return new Promise<number>((done, fail) => {
+    const req = request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on("error", fail);
+    req.end();
+  });
+}
