@@ -89,3 +89,26 @@ export class Output {
       );
   }
 }
+
+/** An ISO time as `YYYY-MM-DD HH:MM`, in `timeZone` (an IANA name) or the local one; undefined stays empty. */
+export function shortTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "";
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return iso;
+  // Sweden's format is ISO-like: 2026-12-03 09:00.
+  return new Intl.DateTimeFormat("sv-SE", {
+    ...(timeZone ? { timeZone } : {}),
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(time);
+}
+
+/** One line of at most `width` characters: whitespace collapsed, cut with an ellipsis. */
+export function oneLine(text: string | undefined, width = 60): string {
+  const flat = (text ?? "").replace(/\s+/g, " ").trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}

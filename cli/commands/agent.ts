@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { EditOptions } from "../agent-edit.js";
 import type { CreateOptions } from "../agents.js";
 import { contextOf } from "../context.js";
 
@@ -9,7 +10,9 @@ const workspaceOption = [
 
 /** `viben agent …`: the agents of the global scope and a workspace, over /api/agent. */
 export function register(program: Command): void {
-  const agent = program.command("agent").description("list, show, create, delete agents and set the default");
+  const agent = program
+    .command("agent")
+    .description("list, show, create, edit, delete agents and set the default");
 
   agent
     .command("list")
@@ -42,6 +45,22 @@ export function register(program: Command): void {
     .action(async (name: string, options: CreateOptions, command: Command) => {
       const { createAgent } = await import("../agents.js");
       await createAgent(contextOf(command), name, options);
+    });
+
+  agent
+    .command("edit")
+    .description("change an agent: in $VISUAL/$EDITOR as YAML, or with flags")
+    .argument("<id>", "the agent's id")
+    .option("--name <name>", "its display name")
+    .option("--description <text>", "its description")
+    .option("-e, --executor <executor>", "the executor (CLAUDE_CODE, CODEX, GEMINI, …)")
+    .option("--model <model>", "the model")
+    .option("--prompt <text>", "text appended to the executor's system prompt")
+    .option("--system-prompt <text>", "the system prompt")
+    .option(...workspaceOption)
+    .action(async (id: string, options: EditOptions, command: Command) => {
+      const { editAgent } = await import("../agent-edit.js");
+      await editAgent(contextOf(command), id, options);
     });
 
   agent
