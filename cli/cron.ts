@@ -65,7 +65,9 @@ export async function addCron(context: CliContext, name: string, options: CronAd
     out.line(`created ${out.colors.bold(answer.id)} (${answer.schedule}, ${answer.timezone})`);
     const next = (answer as { next_runs?: string[] }).next_runs ?? [];
     if (next.length > 0)
-      out.line(`next runs (${answer.timezone}): ${next.map((t) => shortTime(t, answer.timezone)).join(", ")}`);
+      out.line(
+        `next runs (${answer.timezone}): ${next.map((t) => shortTime(t, answer.timezone)).join(", ")}`,
+      );
   });
 }
 
