@@ -1,5 +1,6 @@
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { spawn as spawnPty } from "@lydell/node-pty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayProcess, makeTempHome, startGatewayProcess } from "../../helpers/gateway-process.js";
 import { buildVibenPackage, type VibenPackage, viben } from "../../helpers/viben-cli.js";
@@ -79,6 +80,39 @@ describe("viben agent edit", () => {
     const noEditor = await run(["agent", "edit", "ops"], { EDITOR: "", VISUAL: "" });
     expect(noEditor.code).toBe(1);
     expect(noEditor.stderr).toContain("$EDITOR");
+  });
+
+  it("in a terminal, reopens the editor with the gateway's refusal on top until the agent is valid", async () => {
+    // First pass: an invalid value. Second pass: the file (with the error written on top) is kept, fixed.
+    const editor = join(home, "retry-editor.sh");
+    const seen = join(home, "second-pass.yaml");
+    await writeFile(
+      editor,
+      [
+        "#!/bin/sh",
+        `if [ -e "${seen}" ]; then sed -i "s/^temperature: 9/temperature: 1/" "$1"; cp "$1" "${seen}.done"`,
+        `else echo "temperature: 9" >> "$1"; touch "${seen}"; fi`,
+        "",
+      ].join("\n"),
+    );
+    await chmod(editor, 0o755);
+    const pty = spawnPty(process.execPath, [pkg.bin, "--url", gw.url, "agent", "edit", "ops"], {
+      cols: 120,
+      rows: 30,
+      cwd: home,
+      env: { PATH: process.env.PATH ?? "", HOME: home, TERM: "xterm-256color", EDITOR: editor },
+    });
+    let output = "";
+    pty.onData((data) => {
+      output += data;
+    });
+    const code = await new Promise<number>((done) => pty.onExit(({ exitCode }) => done(exitCode)));
+    expect(code, output).toBe(0);
+    // On a terminal the id is bold.
+    expect(output.replace(/\u001b\[[0-9;]*m/g, "")).toContain("updated ops: temperature");
+    const secondPass = await readFile(`${seen}.done`, "utf8");
+    expect(secondPass).toMatch(/^# The gateway refused the last version: VALIDATION_ERROR: .*temperature/m);
+    expect((await runJson(["agent", "show", "ops"])).temperature).toBe(1);
   });
 });
 
