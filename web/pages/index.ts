@@ -1,10 +1,8 @@
 import type { ComponentType } from "preact";
 import type { Role } from "../session.js";
+import type { PageProps } from "./page.js";
 
-export interface PageProps {
-  /** The route after the page's own name: `#/sessions/abc` gives the sessions page ["abc"]. */
-  route: string[];
-}
+export type { PageProps } from "./page.js";
 
 export interface PageEntry {
   /** The first route segment (`#/agents`). */
@@ -19,4 +17,6 @@ export interface PageEntry {
 /** Every page of the dashboard in navigation order; one file per page under web/pages/. */
 export const PAGES: PageEntry[] = [
   { id: "overview", title: "Overview", role: "viewer", load: () => import("./overview.js") },
+  { id: "agents", title: "Agents", role: "viewer", load: () => import("./agents.js") },
+  { id: "chat", title: "Chat", role: "viewer", load: () => import("./chat.js") },
 ];
