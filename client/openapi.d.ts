@@ -1374,6 +1374,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The next run times a schedule would have in a timezone (nothing is created) */
+        post: operations["previewCronSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cron": {
         parameters: {
             query?: never;
@@ -5877,6 +5894,27 @@ export interface components {
                 limit: number;
                 workspace_path: string;
             }[];
+        };
+        CronSchedulePreview: {
+            /** @description The schedule as the job would store it */
+            schedule: string;
+            timezone: string;
+            /** @description ISO times, soonest first */
+            next_runs: string[];
+        };
+        CronPreviewRequest: {
+            /**
+             * @description A cron expression ("*\/5 * * * *", or 6 fields with seconds first), "every 5m" / {"every": "5m" | 300}, or a one-shot "at 2026-12-01T09:00:00Z" / {"at": …} (without an offset: wall time in the job's timezone)
+             * @example 0 9 * * 1-5
+             */
+            schedule?: string | Record<string, never>;
+            /**
+             * @description IANA timezone; the gateway's own when absent
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /** @description How many run times (default 5) */
+            count?: number;
         };
         CronJob: components["schemas"]["CronJob"] & {
             job_type: string;
@@ -18001,6 +18039,102 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stored configuration is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed attempts */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not supported in this runtime */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (500 INTERNAL_ERROR after an unexpected failure) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewCronSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CronPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule as stored and its next run times */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronSchedulePreview"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role, origin or host not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -99,6 +99,24 @@ export type CronJobInput = z.infer<typeof CronJobCreateSchema>;
 /** Fields to change; `null` removes `workdir` or `workspace_path`. */
 export type CronJobUpdate = z.infer<typeof CronJobPatchSchema>;
 
+export const CronPreviewRequestSchema = z
+  .object({
+    schedule: ScheduleField,
+    timezone: fields.timezone.optional(),
+    count: z.number().int().min(1).max(50).optional().openapi({ description: "How many run times (default 5)" }),
+  })
+  .openapi("CronPreviewRequest");
+
+export const CronSchedulePreviewSchema = z
+  .object({
+    schedule: z.string().openapi({ description: "The schedule as the job would store it" }),
+    timezone: z.string(),
+    next_runs: z.array(z.string()).openapi({ description: "ISO times, soonest first" }),
+  })
+  .openapi("CronSchedulePreview");
+
+export type CronSchedulePreview = z.infer<typeof CronSchedulePreviewSchema>;
+
 /** Scheduled agent runs (Node: croner computes the times, the run queue runs them). */
 export interface CronService {
   list(): Promise<{ jobs: CronJobView[]; problems: CronJobProblem[] }>;
@@ -107,6 +125,11 @@ export interface CronService {
   create(input: CronJobInput, extra?: Record<string, unknown>): Promise<CronJobView>;
   update(id: string, patch: CronJobUpdate): Promise<CronJobView>;
   remove(id: string): Promise<void>;
+  /**
+   * The next run times a schedule would have, in `timezone` (the gateway's when absent), before any job
+   * exists: what a form shows while a person types. Refuses what `create` would refuse.
+   */
+  preview(schedule: unknown, timezone: string | undefined, count: number): CronSchedulePreview;
   /** Fires the job now (its overlap policy applies). */
   runNow(id: string): Promise<CronRunRecord>;
   pause(id: string): Promise<CronJobView>;

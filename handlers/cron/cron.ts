@@ -6,8 +6,10 @@ import {
   CronJobCreateSchema,
   type CronJobInput,
   CronJobPatchSchema,
+  CronPreviewRequestSchema,
   type CronJobUpdate,
   CronRunSchema,
+  CronSchedulePreviewSchema,
   type CronService,
 } from "../capabilities/cron.js";
 import type { Services } from "../context.js";
@@ -130,6 +132,25 @@ async function resolveJobRef(cron: CronService, ref: string): Promise<string> {
 
 /** /api/cron: scheduled agent runs (operators manage them, viewers read them). */
 export const cronRouter = createRouter()
+  .openapi(
+    defineRoute("viewer", {
+      method: "post",
+      path: "/preview",
+      operationId: "previewCronSchedule",
+      tags: TAGS,
+      summary: "The next run times a schedule would have in a timezone (nothing is created)",
+      request: { body: jsonBody(CronPreviewRequestSchema) },
+      responses: {
+        200: jsonContent(CronSchedulePreviewSchema, "The schedule as stored and its next run times"),
+        ...errorResponses(400, 501),
+      },
+    }),
+    (c) => {
+      const body = c.req.valid("json");
+      const cron = requireCapability(c.get("services"), "cron");
+      return c.json(cron.preview(body.schedule, body.timezone, body.count ?? 5), 200);
+    },
+  )
   .openapi(
     defineRoute("viewer", {
       method: "get",

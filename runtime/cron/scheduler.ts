@@ -2,6 +2,7 @@ import type {
   CronJobInput,
   CronJobUpdate,
   CronJobView,
+  CronSchedulePreview,
   CronService,
 } from "../../handlers/capabilities/cron.js";
 import type { EventBus } from "../../handlers/capabilities/events.js";
@@ -287,6 +288,17 @@ export class CronScheduler implements CronService {
   async get(id: string, nextCount = 5): Promise<CronJobView> {
     await this.ready();
     return this.view(await this.peek(id), nextCount);
+  }
+
+  preview(schedule: unknown, timezone: string | undefined, count: number): CronSchedulePreview {
+    const zone = timezone === undefined ? this.defaultTimezone : resolveTimeZone(timezone);
+    const now = this.now();
+    const compiled = this.compileChecked(schedule, zone, now);
+    return {
+      schedule: compiled.text,
+      timezone: zone,
+      next_runs: nextTimes(compiled, count, now).map((d) => d.toISOString()),
+    };
   }
 
   async create(input: CronJobInput, extra: Record<string, unknown> = {}): Promise<CronJobView> {

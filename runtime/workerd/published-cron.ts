@@ -50,6 +50,7 @@ export class PublishedCron implements CronService {
     return this.runLog.recent(id, limit);
   }
 
+  preview = notHere;
   create = notHere;
   update = notHere;
   remove = notHere;

@@ -190,3 +190,36 @@ async function setupWithKeys() {
     .store.write("gateway.yaml", { api_keys: [{ name: "v", key: "${VIEW}", role: "viewer" }] });
   return t;
 }
+
+describe("POST /api/cron/preview", () => {
+  it("answers a schedule's next run times in a timezone without creating anything", async () => {
+    const { call } = await setup();
+    const preview = await call("POST", "/api/cron/preview", {
+      schedule: "0 9 * * *",
+      timezone: "Asia/Tokyo",
+      count: 3,
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ schedule: "0 9 * * *", timezone: "Asia/Tokyo" });
+    const runs = (preview.body.next_runs as string[]).map((t) => new Date(t).getTime());
+    expect(runs).toHaveLength(3);
+    // 09:00 in Tokyo is midnight UTC, a day apart.
+    for (const t of runs) expect(new Date(t).toISOString()).toMatch(/T00:00:00\.000Z$/);
+    expect(runs[1]! - runs[0]!).toBe(86_400_000);
+    // The gateway's timezone when none is given; five times by default.
+    const local = await call("POST", "/api/cron/preview", { schedule: "every 5m" });
+    expect(local.body).toMatchObject({ timezone: "Europe/Berlin" });
+    expect(local.body.next_runs).toHaveLength(5);
+    expect((await call("GET", "/api/cron")).body.jobs).toEqual([]);
+  });
+
+  it("refuses what creating a job would refuse, naming the field", async () => {
+    const { call } = await setup();
+    const bad = await call("POST", "/api/cron/preview", { schedule: "not a schedule" });
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.error)).toContain("schedule");
+    const zone = await call("POST", "/api/cron/preview", { schedule: "0 9 * * *", timezone: "Mars/Base" });
+    expect(zone.status).toBe(400);
+    expect(String(zone.body.error)).toContain("timezone");
+  });
+});
