@@ -19,6 +19,7 @@ export const PAGES: PageEntry[] = [
   { id: "overview", title: "Overview", role: "viewer", load: () => import("./overview.js") },
   { id: "agents", title: "Agents", role: "viewer", load: () => import("./agents.js") },
   { id: "chat", title: "Chat", role: "viewer", load: () => import("./chat.js") },
+  { id: "sessions", title: "Sessions", role: "viewer", load: () => import("./sessions.js") },
   { id: "automation", title: "Automation", role: "viewer", load: () => import("./automation.js") },
   { id: "terminals", title: "Terminals", role: "operator", load: () => import("./terminals.js") },
 ];
