@@ -21,5 +21,6 @@ export const PAGES: PageEntry[] = [
   { id: "chat", title: "Chat", role: "viewer", load: () => import("./chat.js") },
   { id: "sessions", title: "Sessions", role: "viewer", load: () => import("./sessions.js") },
   { id: "automation", title: "Automation", role: "viewer", load: () => import("./automation.js") },
+  { id: "costs", title: "Cost and health", role: "viewer", load: () => import("./costs.js") },
   { id: "terminals", title: "Terminals", role: "operator", load: () => import("./terminals.js") },
 ];
