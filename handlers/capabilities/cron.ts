@@ -103,7 +103,13 @@ export const CronPreviewRequestSchema = z
   .object({
     schedule: ScheduleField,
     timezone: fields.timezone.optional(),
-    count: z.number().int().min(1).max(50).optional().openapi({ description: "How many run times (default 5)" }),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .optional()
+      .openapi({ description: "How many run times (default 5)" }),
   })
   .openapi("CronPreviewRequest");
 
