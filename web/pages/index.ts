@@ -22,5 +22,6 @@ export const PAGES: PageEntry[] = [
   { id: "sessions", title: "Sessions", role: "viewer", load: () => import("./sessions.js") },
   { id: "automation", title: "Automation", role: "viewer", load: () => import("./automation.js") },
   { id: "costs", title: "Cost and health", role: "viewer", load: () => import("./costs.js") },
+  { id: "settings", title: "Settings", role: "viewer", load: () => import("./settings.js") },
   { id: "terminals", title: "Terminals", role: "operator", load: () => import("./terminals.js") },
 ];
