@@ -67,9 +67,12 @@ export class RunRecorder {
     });
   }
 
-  /** Called right after spawning (before any output can arrive), so run_started is the run's first event. */
+  /**
+   * Called right after spawning (before any output can arrive), so run_started is the run's first event; it
+   * carries the prompt, so a client watching the session shows the turn without reading the transcript.
+   */
   started(info: { pid: number; executor: string; workdir: string; source: string }): void {
-    this.publish({ type: "run_started", ...info });
+    this.publish({ type: "run_started", ...info, prompt: this.o.prompt });
   }
 
   /** A user message added while the run works (steer): it closes the assistant text before it. */

@@ -17,6 +17,19 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Runs a turn through POST /api/agent/run as another client would, to its end; answers the session id. */
+async function runOverApi(body: Record<string, unknown>): Promise<string> {
+  const answer = await fetch(`${h.gw.url}/api/agent/run`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await answer.text();
+  const id = /"session_id":"([^"]+)"/.exec(text)?.[1];
+  if (!id) throw new Error(`no session in: ${text.slice(0, 500)}`);
+  return id;
+}
+
 describe("the Agents page", () => {
   it("creates an agent from the form generated from the API's schema, and lists it", async () => {
     const { page } = session;
@@ -89,6 +102,23 @@ describe("the Chat page", () => {
     await page.getByText("Run completed").waitFor();
     expect(existsSync(join(h.workdir, "perm.txt"))).toBe(true);
     expect(session.offMachine).toEqual([]);
+  });
+
+  it("attaches to a session and shows a run another client starts in it, live", async () => {
+    // A first run makes the session; the page then opens it, and a second run (another client's) streams in.
+    const first = await runOverApi({ agent_id: "claude-auto", prompt: "SAY_HELLO first", cwd: h.workdir });
+    const { page } = session;
+    const listening = h.gw.events.subscriberCount;
+    await page.goto(`${h.gw.url}/#/chat/${first}`);
+    await page.getByText("SAY_HELLO first").waitFor();
+    // The page subscribes to the session's events once it has read the transcript: then the other run starts.
+    await expect.poll(() => h.gw.events.subscriberCount).toBeGreaterThan(listening);
+    await runOverApi({ session_id: first, prompt: "SAY_HELLO again", cwd: h.workdir });
+    await page.getByText("SAY_HELLO again").waitFor();
+    await expect
+      .poll(() => page.getByTestId("assistant-text").last().textContent())
+      .toBe("Hello from the stub model.");
+    await page.getByText("Run completed").waitFor();
   });
 
   it("stops a run", async () => {

@@ -366,28 +366,56 @@ function withToolResult(list: Entry[], frame: Frame): Entry[] {
   return [...next, { kind: "assistant", text: "" }];
 }
 
-/** A stored session's messages as entries (text of user and assistant turns). */
+/** A session's history (GET /api/sessions/{id}/history: role and text per turn) as entries. */
 function transcriptEntries(history: unknown): Entry[] {
   const messages = ((history as { messages?: unknown[] }).messages ?? []) as Array<{
     role?: string;
-    content?: unknown;
+    text?: unknown;
   }>;
   return messages.flatMap((m): Entry[] => {
-    const text = typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "");
+    const text = typeof m.text === "string" ? m.text : JSON.stringify(m.text ?? "");
     if (m.role === "user") return [{ kind: "user", text }];
     if (m.role === "assistant") return [{ kind: "assistant", text }];
     return [];
   });
 }
 
-/** A live event of a run another client started in this session. */
+/**
+ * A live event of a run another client started in this session (runtime/runs/run-recorder.ts publishes
+ * them on /api/events): the prompt and later user messages, streamed text, tool calls and the run's end.
+ */
 function applyLiveEvent(frame: Frame, setEntries: (update: (list: Entry[]) => Entry[]) => void): void {
-  const text = frame.content ?? frame.text ?? frame.delta;
-  if ((frame.type === "text" || frame.type === "message_delta") && typeof text === "string")
-    setEntries((list) => appendText(list, text));
-  else if (frame.type === "tool_use")
-    setEntries((list) => [...list, { kind: "tool", call: { name: String(frame.name), input: frame.input } }]);
-  else if (frame.type === "tool_result") setEntries((list) => withToolResult(list, frame));
-  else if (frame.type === "run_complete" || frame.type === "run_error")
-    setEntries((list) => [...list, { kind: "notice", text: frame.type.replace("_", " ") }]);
+  switch (frame.type) {
+    case "run_started":
+    case "user_message":
+      setEntries((list) => [
+        ...list,
+        { kind: "user", text: String(frame.prompt ?? frame.content ?? "") },
+        { kind: "assistant", text: "" },
+      ]);
+      break;
+    case "delta":
+      setEntries((list) => appendText(list, String(frame.content ?? "")));
+      break;
+    case "tool_start":
+      setEntries((list) => [
+        ...list,
+        { kind: "tool", call: { name: String(frame.tool), input: frame.input } },
+      ]);
+      break;
+    case "tool_end":
+      setEntries((list) => withToolResult(list, { ...frame, output: frame.result }));
+      break;
+    case "run_complete":
+    case "run_error":
+      setEntries((list) => [
+        ...list,
+        {
+          kind: "notice",
+          text: frame.type === "run_complete" ? "Run completed" : "Run failed",
+          error: frame.type === "run_error",
+        },
+      ]);
+      break;
+  }
 }
