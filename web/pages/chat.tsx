@@ -5,6 +5,7 @@ import { useLoad } from "../hooks.js";
 import { href, navigate } from "../router.js";
 import { allows, useWho } from "../session.js";
 import { streamEvents } from "../sse.js";
+import GroupConversation from "./group-chat.js";
 import type { PageProps } from "./page.js";
 
 /** One frame of POST /api/agent/run's stream (the Viben desktop's agent-run events). */
@@ -31,19 +32,25 @@ type Entry =
   | { kind: "question"; question: Question }
   | { kind: "notice"; text: string; error?: boolean };
 
+/** The picker's value for a group chat (agent ids cannot contain a colon). */
+const GROUP = "group:";
+
 const compact = (value: unknown) => {
   const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 };
 
 /**
- * `#/chat` (pick an agent), `#/chat/new/<agent>`, `#/chat/<session>` (continue it, and watch runs other
+ * `#/chat` (pick an agent or a group chat), `#/chat/new/<agent>`, `#/chat/group/<chat>[/<session>]`, `#/chat/<session>` (continue it, and watch runs other
  * clients start in it live). A turn streams from POST /api/agent/run; tool approvals are answered inline;
  * Stop cancels the run (/api/agent/run/cancel).
  */
 export default function ChatPage({ route }: PageProps) {
   // A new route is a new conversation: nothing of the last one carries over.
-  return <Conversation key={route.join("/")} route={route} />;
+  const key = route.join("/");
+  if (route[0] === "group" && route[1])
+    return <GroupConversation key={key} chatId={route[1]} sessionId={route[2]} />;
+  return <Conversation key={key} route={route} />;
 }
 
 function Conversation({ route }: PageProps) {
@@ -51,6 +58,7 @@ function Conversation({ route }: PageProps) {
   const [first, second] = route;
   const sessionFromRoute = first && first !== "new" ? first : undefined;
   const agents = useLoad(() => must(api.GET("/api/agent")));
+  const groups = useLoad(() => must(api.GET("/api/group-chats")));
   const [agent, setAgent] = useState(first === "new" ? (second ?? "") : "");
   const [cwd, setCwd] = useState("");
   const [message, setMessage] = useState("");
@@ -205,7 +213,11 @@ function Conversation({ route }: PageProps) {
           id="chat-agent"
           value={agent}
           disabled={running || Boolean(sessionFromRoute)}
-          onChange={(e) => setAgent(e.currentTarget.value)}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            if (value.startsWith(GROUP)) navigate("chat", "group", value.slice(GROUP.length));
+            else setAgent(value);
+          }}
         >
           <option value="">The default agent</option>
           {agentList.map((a) => (
@@ -213,6 +225,15 @@ function Conversation({ route }: PageProps) {
               {a.name} ({a.id})
             </option>
           ))}
+          {groups.data?.group_chats.length ? (
+            <optgroup label="Group chats">
+              {groups.data.group_chats.map((g) => (
+                <option key={g.id} value={`${GROUP}${g.id}`}>
+                  {g.name} (group)
+                </option>
+              ))}
+            </optgroup>
+          ) : null}
         </select>
         <label for="chat-cwd">Working directory</label>
         <input
