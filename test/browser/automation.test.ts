@@ -24,10 +24,12 @@ describe("the Automation page: cron jobs, the queue, the kanban board", () => {
     await form.getByLabel("Schedule").fill("30 9 * * 1-5");
     await form.getByLabel("Timezone").fill("Asia/Tokyo");
     // The preview comes from the gateway (POST /api/cron/preview), as wall time in Tokyo.
+    // (The form opens with a default schedule whose preview shows first: wait for this one's.)
     const preview = page.getByTestId("cron-preview");
-    await expect.poll(async () => (await preview.locator("li").allTextContents()).length).toBe(5);
-    for (const line of await preview.locator("li").allTextContents()) expect(line).toContain("09:30");
-    expect(await page.getByText("Next runs (Asia/Tokyo):").count()).toBe(1);
+    await page.getByText("Next runs (Asia/Tokyo):").waitFor();
+    await expect
+      .poll(async () => (await preview.locator("li").allTextContents()).filter((l) => l.includes("09:30")))
+      .toHaveLength(5);
     await page.getByLabel("Schedule").fill("every banana");
     await page.locator("[aria-live] .error").waitFor();
     await page.getByLabel("Schedule").fill("30 9 * * 1-5");
@@ -58,6 +60,10 @@ describe("the Automation page: cron jobs, the queue, the kanban board", () => {
     await page.reload();
     const card = page.locator(`[data-task='${task.id}']`);
     await page.locator("[data-column='todo']").locator(`[data-task='${task.id}']`).waitFor();
+    // Every section loaded, and the cron form's preview (which comes a moment later) shown: anything that
+    // renders late moves the board while the mouse is on its way.
+    await expect.poll(() => page.getByText(/^Loading /).count()).toBe(0);
+    await page.getByTestId("cron-preview").waitFor();
     await card.dragTo(page.locator("[data-column='done']"));
     await page.locator("[data-column='done']").locator(`[data-task='${task.id}']`).waitFor();
     expect((await api(`/api/tasks/${task.id}`)).status).toBe("done");

@@ -153,23 +153,30 @@ function NewCronJob({ onCreated }: { onCreated: () => void }) {
   const [error, setError] = useState<string>();
 
   // The next runs as the gateway computes them, while the schedule is typed (a short pause first).
+  // An answer that arrives after the input changed again is dropped: it describes the old input.
   useEffect(() => {
+    let current = true;
     const timer = setTimeout(() => {
       if (!schedule.trim()) return;
       must(
         api.POST("/api/cron/preview", { body: { schedule, timezone: timezone || undefined, count: 5 } }),
       ).then(
         (answer) => {
+          if (!current) return;
           setPreview(answer);
           setPreviewError(undefined);
         },
         (failure: unknown) => {
+          if (!current) return;
           setPreview(undefined);
           setPreviewError(failure instanceof Error ? failure.message : String(failure));
         },
       );
     }, 250);
-    return () => clearTimeout(timer);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
   }, [schedule, timezone]);
 
   const agentList = (agents.data?.agents ?? []).flatMap((a) => (a ? [a] : []));
