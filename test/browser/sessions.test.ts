@@ -51,6 +51,13 @@ describe("the Sessions page: search, transcript paging, fork", () => {
     expect(forkId).not.toBe("");
     const forked = await api("GET", `/api/sessions/${forkId}`);
     expect(forked.id).toBe(forkId);
+
+    // Resuming: the fork opens in Chat with what was said, ready for the next message.
+    await page.getByRole("link", { name: "Continue in chat" }).click();
+    await page.getByRole("heading", { name: "Chat" }).waitFor();
+    expect(decodeURIComponent(page.url())).toContain(`#/chat/${forkId}`);
+    await page.getByText("note number 119", { exact: true }).waitFor();
+    await page.getByLabel("Message").waitFor();
     expect(ctx.session.offMachine).toEqual([]);
   });
 });
