@@ -98,7 +98,7 @@ export class CronScheduler implements CronService {
   private readonly heap = new DueHeap();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly now: () => Date;
-  private readonly defaultTimezone: string;
+  private zone: string | undefined;
   private problems: CronJobProblem[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -113,7 +113,7 @@ export class CronScheduler implements CronService {
 
   constructor(private readonly options: CronSchedulerOptions) {
     this.now = options.now ?? (() => new Date());
-    this.defaultTimezone = options.defaultTimezone ?? gatewayTimeZone();
+    this.zone = options.defaultTimezone;
     this.jobs = new CronJobRepository(options.scope, this.now);
     this.states = new CronStateRepository(options.scope);
     this.runLog = new CronRunLog(options.log);
@@ -130,6 +130,13 @@ export class CronScheduler implements CronService {
       stateWritten: (entry) => this.stateWritten(entry),
     });
   }
+
+  /** Read on first use: the first Intl call loads ICU's timezone data (about 25 ms), which start-up need not wait for. */
+  private get defaultTimezone(): string {
+    this.zone ??= gatewayTimeZone();
+    return this.zone;
+  }
+
 
   /** Arms the index, reads what changed or is due, resolves what a crash left, and starts the timer. */
   start(): Promise<CronStartReport> {
