@@ -137,7 +137,6 @@ export class CronScheduler implements CronService {
     return this.zone;
   }
 
-
   /** Arms the index, reads what changed or is due, resolves what a crash left, and starts the timer. */
   start(): Promise<CronStartReport> {
     this.loading ??= this.load();

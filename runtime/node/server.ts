@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ServerType, serve, upgradeWebSocket } from "@hono/node-server";
-import { WebSocketServer } from "ws";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
@@ -68,6 +67,7 @@ import {
   type GatewayLock,
   GatewayLockedError,
 } from "./gateway-lock.js";
+import { LazyWebSocketServer } from "./lazy-websocket-server.js";
 import { createNodeLogger } from "./pretty-logger.js";
 import {
   answerHandshakeErrorsWithEnvelope,
@@ -406,15 +406,17 @@ async function startLockedGateway(
 
   // The handlers refuse frames over 1 MiB with an error frame; a frame this large is cut off (close 1009)
   // before it is buffered whole (ws's own default allows 100 MiB).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
+  const wss = new LazyWebSocketServer({ maxPayload: MAX_WEBSOCKET_FRAME_BYTES });
   held.address = { host, port };
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const fetch = answerRefusedUpgradesInFull(app.fetch);
-    const s = serve({ fetch, hostname: host, port, websocket: { server: wss } }, () => resolveServer(s));
+    const s = serve({ fetch, hostname: host, port, websocket: { server: wss.asServer() } }, () =>
+      resolveServer(s),
+    );
     s.once("error", reject);
   });
   answerClientErrorsWithEnvelope(server);
-  serveUpgradesOnWebSocketRoutesOnly(server as HttpServer, WEBSOCKET_ROUTES);
+  serveUpgradesOnWebSocketRoutesOnly(server as HttpServer, WEBSOCKET_ROUTES, () => wss.ready());
   answerHandshakeErrorsWithEnvelope(wss);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -1,7 +1,7 @@
+import type { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server, ServerResponse, STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { WebSocketServer } from "ws";
 import { endWithEnvelope } from "./client-errors.js";
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -15,7 +15,12 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
  * (a server may ignore Upgrade, RFC 9110 §7.8), and other methods get a 400 envelope (their body, if
  * any, is not parsed once Node has treated the request as an upgrade).
  */
-export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPaths: readonly string[]): void {
+export function serveUpgradesOnWebSocketRoutesOnly(
+  server: Server,
+  webSocketPaths: readonly string[],
+  /** Resolves once the WebSocket server is loaded (it is loaded at the first WebSocket upgrade). */
+  webSocketsReady: () => Promise<void> = () => Promise.resolve(),
+): void {
   const original = server.listeners("upgrade") as UpgradeListener[];
   server.removeAllListeners("upgrade");
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -24,7 +29,19 @@ export function serveUpgradesOnWebSocketRoutesOnly(server: Server, webSocketPath
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0]!;
     if (req.headers.upgrade?.toLowerCase() === "websocket" && isWebSocketPath(webSocketPaths, path)) {
-      for (const listener of original) listener.call(server, req, socket, head);
+      webSocketsReady().then(
+        () => {
+          if (!socket.destroyed) for (const listener of original) listener.call(server, req, socket, head);
+        },
+        (error: Error) =>
+          endWithEnvelope(
+            socket,
+            503,
+            "WEBSOCKETS_UNAVAILABLE",
+            `cannot serve WebSockets: ${error.message}`,
+            {},
+          ),
+      );
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -110,7 +127,7 @@ const HANDSHAKE_STATUS: Record<string, number> = { "Invalid HTTP method": 405 };
  * A WebSocket handshake the `ws` library refuses (no or a malformed Sec-WebSocket-Key, an unknown
  * version) is answered with the JSON error envelope instead of ws's text/html page.
  */
-export function answerHandshakeErrorsWithEnvelope(wss: WebSocketServer): void {
+export function answerHandshakeErrorsWithEnvelope(wss: EventEmitter): void {
   wss.on("wsClientError", (error: Error, socket: Duplex) => {
     const versionProblem = /Sec-WebSocket-Version/.test(error.message);
     endWithEnvelope(

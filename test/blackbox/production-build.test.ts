@@ -70,6 +70,7 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "swagger-ui-dist",
       "oauth4webapi",
       "tar-stream",
+      "ws",
     ]) {
       expect(atStart, lazy).not.toContain(lazy);
     }
