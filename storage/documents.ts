@@ -57,20 +57,23 @@ export class DocumentStore {
   }
 
   async read(key: string): Promise<StoredDocument | null> {
-    await this.ensureWatching();
-    if (this.caching && this.docs.has(key)) return this.docs.get(key) ?? null;
+    this.ensureWatching();
+    // Only what was read while the watcher was already watching may be cached.
+    const caching = this.caching;
+    if (caching && this.docs.has(key)) return this.docs.get(key) ?? null;
     const generation = this.generationOf(folderOf(key));
     const text = await this.readText(key);
     const stored = text === null ? null : { key, data: yamlToObject(parseYamlDocument(text, key)) };
     // A write that landed while this read was on disk made what it read stale: serve it, never cache it.
-    if (this.caching && generation === this.generationOf(folderOf(key))) this.docs.set(key, stored);
+    if (caching && generation === this.generationOf(folderOf(key))) this.docs.set(key, stored);
     return stored;
   }
 
   /** Keys under `base` (`a:b`), without the base prefix, sorted. */
   async keys(base: string): Promise<string[]> {
-    await this.ensureWatching();
-    const cached = this.caching ? this.listings.get(base) : undefined;
+    this.ensureWatching();
+    const caching = this.caching;
+    const cached = caching ? this.listings.get(base) : undefined;
     if (cached) return cached;
     const prefix = `${base}:`;
     const generation = this.generationOf(folderOf(base));
@@ -78,7 +81,7 @@ export class DocumentStore {
       .filter((k) => k.startsWith(prefix) && !k.endsWith(".tmp"))
       .map((k) => k.slice(prefix.length))
       .sort();
-    if (this.caching && generation === this.generationOf(folderOf(base))) this.listings.set(base, keys);
+    if (caching && generation === this.generationOf(folderOf(base))) this.listings.set(base, keys);
     return keys;
   }
 
@@ -161,14 +164,20 @@ export class DocumentStore {
     }
   }
 
-  private async ensureWatching(): Promise<void> {
-    if (this.caching) return;
+  /**
+   * Starts the watcher without waiting for it: until it is ready (its first scan of the root done), reads
+   * go to the backend and nothing is cached, so a large root does not hold up start-up or a first request.
+   */
+  private ensureWatching(): void {
+    if (this.caching || this.watching) return;
     // Watchers report paths (`a/b.yaml`), unstorage keys use `:`.
-    this.watching ??= this.backend
+    this.watching = this.backend
       .watch((key) => this.invalidate(key.replace(/[/\\]/g, ":")))
       .catch(() => false);
-    this.caching = await this.watching;
-    // A root that did not exist yet cannot be watched; try again on a later call.
-    if (!this.caching) this.watching = undefined;
+    void this.watching.then((watched) => {
+      this.caching = watched;
+      // A root that did not exist yet cannot be watched; try again on a later call.
+      if (!watched) this.watching = undefined;
+    });
   }
 }

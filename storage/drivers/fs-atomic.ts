@@ -72,8 +72,8 @@ const WRITER_OWNED_FOLDERS = [
 
 /**
  * unstorage's fs driver with atomic writes (temp file in the same directory, fsync, rename) and removal
- * of directories left empty. Nothing is written under a kernel or device filesystem (/proc, /sys, /dev). Reads, listings and the chokidar watcher come from the original driver.
- * of directories left empty. Reads, listings and the chokidar watcher come from the original driver; temp
+ * of directories left empty. Nothing is written under a kernel or device filesystem (/proc, /sys, /dev).
+ * Reads, listings and the chokidar watcher come from the original driver; temp
  * files are never listed. With `sweepOnFirstWrite`, leftover temp files under the root are swept before
  * the first write (workspace roots, which are only known once a request names them).
  */
