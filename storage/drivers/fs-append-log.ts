@@ -40,11 +40,20 @@ interface Line {
  * fdatasync once per batch; the tail is read backwards in chunks, so reading the last page costs the same
  * whatever the length of the file.
  */
+/** How many logs an FsAppendLog remembers the size of (see appendedSize). */
+const MAX_REMEMBERED_LOGS = 10_000;
+
 export class FsAppendLog implements AppendLog {
   readonly root: string;
   private readonly chunkSize: number;
   // Serialises appends (and removal) per key so batches never interleave and the torn-line check holds.
   private readonly mutex = new KeyedMutex();
+  /**
+   * The size of each log after this process's last append to it, which ends with a newline: a log still that
+   * size needs no torn-line check (a read); one that changed (a crash, a hand edit) does. Bounded;
+   * forgetting a log only costs a check.
+   */
+  private readonly appendedSize = new Map<string, number>();
 
   constructor(root: string, options: FsAppendLogOptions = {}) {
     this.root = resolve(root);
@@ -64,12 +73,18 @@ export class FsAppendLog implements AppendLog {
     const data = Buffer.from(serialiseRecords(records), "utf8");
     await this.mutex.run(key, async () => {
       const handle = await openForAppend(path);
+      // Until this append is known to be whole, the log may end mid-line.
+      const known = this.appendedSize.get(path);
+      this.appendedSize.delete(path);
       try {
         const { size } = await handle.stat();
         // A crash mid-append leaves a line without its newline: end it so the new records get lines of their own.
-        const torn = size > 0 && (await readRange(handle, size - 1, size))[0] !== NL;
-        await writeAll(handle, torn ? Buffer.concat([NEWLINE, data]) : data);
+        const torn = size > 0 && size !== known && (await readRange(handle, size - 1, size))[0] !== NL;
+        const bytes = torn ? Buffer.concat([NEWLINE, data]) : data;
+        await writeAll(handle, bytes);
         await handle.datasync();
+        if (this.appendedSize.size >= MAX_REMEMBERED_LOGS) this.appendedSize.clear();
+        this.appendedSize.set(path, size + bytes.length);
       } finally {
         await handle.close();
       }
@@ -123,6 +138,7 @@ export class FsAppendLog implements AppendLog {
   async remove(key: string): Promise<void> {
     const path = this.pathOf(key);
     await this.mutex.run(key, async () => {
+      this.appendedSize.delete(path);
       await fsp.rm(path, { force: true });
       await this.removeEmptyParents(path);
     });
@@ -131,6 +147,7 @@ export class FsAppendLog implements AppendLog {
   async truncate(key: string): Promise<void> {
     const path = this.pathOf(key);
     await this.mutex.run(key, async () => {
+      this.appendedSize.delete(path);
       try {
         await fsp.truncate(path, 0);
       } catch (error) {

@@ -77,6 +77,9 @@ const WRITER_OWNED_FOLDERS = [
  * files are never listed. With `sweepOnFirstWrite`, leftover temp files under the root are swept before
  * the first write (workspace roots, which are only known once a request names them).
  */
+/** How many checked directories a driver remembers (one per session folder at most; cleared when full). */
+const MAX_CHECKED_DIRS = 1000;
+
 export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirstWrite?: boolean }) => {
   const base = resolve(options.base);
   let swept: Promise<unknown> | undefined = options.sweepOnFirstWrite ? undefined : Promise.resolve();
@@ -84,6 +87,8 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   // re-list the whole folder at every new entry, so each run cost more than the one before. Their cached
   // documents are kept fresh by the gateway's own writes; hand edits there apply at the next start.
   const unwatched = WRITER_OWNED_FOLDERS.map((folder) => join(base, folder));
+  /** Directories written into already, so on an ordinary filesystem (see writeAtomic). */
+  const checkedDirs = new Set<string>();
   const inner = fsDriver({
     base,
     ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`, "**/*.jsonl"],
@@ -104,18 +109,24 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
    */
   async function writeAtomic(key: string, data: string | Uint8Array, durable = true): Promise<void> {
     const target = pathOf(key);
+    const dir = dirname(target);
     // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
-    await assertOrdinaryFilesystem(dirname(target));
+    // Once per directory: the check (stat, realpath, statfs) cost more than the write itself.
+    if (!checkedDirs.has(dir)) await assertOrdinaryFilesystem(dir);
     swept ??= sweepTempFiles(base).catch(() => 0);
     await swept;
-    await fsp.mkdir(dirname(target), { recursive: true });
     const temp = join(
-      dirname(target),
+      dir,
       `.${basename(target)}.${process.pid}-${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`,
     );
     inFlight.add(temp);
     try {
-      const handle = await fsp.open(temp, "wx", 0o600);
+      // The folder usually exists: it is made only when the first open finds it missing.
+      const handle = await fsp.open(temp, "wx", 0o600).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+        await fsp.mkdir(dir, { recursive: true });
+        return fsp.open(temp, "wx", 0o600);
+      });
       try {
         await handle.writeFile(data);
         if (durable) await handle.sync();
@@ -123,6 +134,8 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
         await handle.close();
       }
       await fsp.rename(temp, target);
+      if (checkedDirs.size >= MAX_CHECKED_DIRS) checkedDirs.clear();
+      checkedDirs.add(dir);
     } catch (error) {
       await fsp.rm(temp, { force: true });
       throw error;
