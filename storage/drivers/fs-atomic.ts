@@ -57,6 +57,8 @@ export async function sweepTempFiles(root: string): Promise<number> {
 
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
 const WRITER_OWNED_FOLDERS = [
+  // The audit trail is appended to at every request and run: each append made chokidar re-list the folder.
+  "audit",
   "sessions",
   "runs",
   "queue",
