@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, must } from "../api.js";
+import { Composer } from "../components/composer.js";
 import { ErrorText, PageHeader } from "../components/status.js";
 import { useLoad } from "../hooks.js";
 import { href, navigate } from "../router.js";
@@ -252,42 +253,16 @@ function Conversation({ route }: PageProps) {
         ))}
       </ol>
       <ErrorText error={error ?? agents.error} />
-      {canRun ? (
-        <form
-          class="composer"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void send();
-          }}
-        >
-          <label for="chat-message" class="sr-only">
-            Message
-          </label>
-          <textarea
-            id="chat-message"
-            placeholder="Message the agent (Ctrl+Enter sends)"
-            value={message}
-            onInput={(e) => setMessage(e.currentTarget.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-                e.preventDefault();
-                void send();
-              }
-            }}
-          />
-          <div class="row">
-            <button type="submit" disabled={running || !message.trim()}>
-              Send
-            </button>
-            <button type="button" class="danger" disabled={!running} onClick={() => void stop()}>
-              Stop
-            </button>
-            {running ? <span class="muted">Running…</span> : null}
-          </div>
-        </form>
-      ) : (
-        <p class="muted">Your role can read conversations; running agents needs operator.</p>
-      )}
+      <Composer
+        id="chat-message"
+        placeholder="Message the agent"
+        message={message}
+        setMessage={setMessage}
+        running={running}
+        canRun={canRun}
+        onSend={() => void send()}
+        onStop={() => void stop()}
+      />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, must, webSocketUrl } from "../api.js";
+import { Composer } from "../components/composer.js";
 import { ErrorText, PageHeader } from "../components/status.js";
 import { useLoad } from "../hooks.js";
 import { href, navigate } from "../router.js";
@@ -196,35 +197,16 @@ export default function GroupConversation({ chatId, sessionId }: { chatId: strin
       ) : null}
       {notice ? <p class="muted">{notice}</p> : null}
       <ErrorText error={error ?? chat.error} />
-      {canRun ? (
-        <form
-          class="composer"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void send();
-          }}
-        >
-          <label for="group-message" class="sr-only">
-            Message
-          </label>
-          <textarea
-            id="group-message"
-            placeholder="Message the group (@name to address one member)"
-            value={message}
-            onInput={(e) => setMessage(e.currentTarget.value)}
-          />
-          <div class="row">
-            <button type="submit" disabled={busy || !message.trim()}>
-              Send
-            </button>
-            <button type="button" class="danger" disabled={!busy} onClick={stop}>
-              Stop
-            </button>
-          </div>
-        </form>
-      ) : (
-        <p class="muted">Your role can read conversations; running agents needs operator.</p>
-      )}
+      <Composer
+        id="group-message"
+        placeholder="Message the group (@name to address one member)"
+        message={message}
+        setMessage={setMessage}
+        running={busy}
+        canRun={canRun}
+        onSend={() => void send()}
+        onStop={stop}
+      />
     </section>
   );
 }
