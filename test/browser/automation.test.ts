@@ -3,14 +3,7 @@ import { browserWithGateway, seriousA11yViolations } from "../helpers/browser.js
 
 describe("the Automation page: cron jobs, the queue, the kanban board", () => {
   const ctx = browserWithGateway();
-  const api = async (path: string, body?: unknown) => {
-    const answer = await fetch(`${ctx.gw.url}${path}`, {
-      method: body === undefined ? "GET" : "POST",
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return answer.json();
-  };
+  const api = ctx.api;
 
   it("creates a cron job with a preview of its next runs in its timezone, then pauses and resumes it", async () => {
     await api("/api/agent", { id: "reporter", name: "Reporter", executor_type: "CLAUDE_CODE" });

@@ -15,14 +15,7 @@ describe("the Cost and health page", () => {
     await writeFile(join(home, ".viben/gateway.yaml"), "budgets:\n  monthly_cents: 2\n  warn_at: 0.5\n");
     return startGatewayProcess({ home });
   });
-  const api = async (path: string, body?: unknown) => {
-    const answer = await fetch(`${ctx.gw.url}${path}`, {
-      method: body === undefined ? "GET" : "POST",
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return answer.json();
-  };
+  const api = ctx.api;
 
   it("shows a run live in the event feed, then its spend per day, agent and model against the budget", async () => {
     await api("/api/agent", { id: "accountant", name: "Accountant", executor_type: "CLAUDE_CODE" });

@@ -15,14 +15,9 @@ describe("a group chat on the Chat page", () => {
     return startGatewayProcess({ home });
   });
   const post = async (path: string, body: unknown) => {
-    const answer = await fetch(`${ctx.gw.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const json = (await answer.json()) as { id: string };
-    expect(answer.status, JSON.stringify(json)).toBe(201);
-    return json;
+    const created = await ctx.api(path, body);
+    expect(created.id, JSON.stringify(created)).toBeTypeOf("string");
+    return created as { id: string };
   };
 
   it("is picked like an agent; both members answer in turn, live; the session reopens with its messages", async () => {

@@ -3,21 +3,13 @@ import { browserWithGateway, seriousA11yViolations } from "../helpers/browser.js
 
 describe("the Sessions page: search, transcript paging, fork", () => {
   const ctx = browserWithGateway();
-  const api = async (method: string, path: string, body?: unknown) => {
-    const answer = await fetch(`${ctx.gw.url}${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return answer.json();
-  };
 
   it("finds a session by search, pages back through a long transcript and forks it", async () => {
-    await api("POST", "/api/agent", { id: "writer", name: "Writer", executor_type: "CLAUDE_CODE" });
-    const long = await api("POST", "/api/agent/writer/sessions", { title: "Release planning" });
-    await api("POST", "/api/agent/writer/sessions", { title: "Lunch ideas" });
+    await ctx.api("/api/agent", { id: "writer", name: "Writer", executor_type: "CLAUDE_CODE" });
+    const long = await ctx.api("/api/agent/writer/sessions", { title: "Release planning" });
+    await ctx.api("/api/agent/writer/sessions", { title: "Lunch ideas" });
     for (let i = 0; i < 120; i++) {
-      await api("POST", `/api/agent/writer/sessions/${long.id}/messages`, {
+      await ctx.api(`/api/agent/writer/sessions/${long.id}/messages`, {
         role: i % 2 === 0 ? "user" : "assistant",
         content: `note number ${i}`,
       });
@@ -49,7 +41,7 @@ describe("the Sessions page: search, transcript paging, fork", () => {
     await expect.poll(() => page.url()).not.toContain(long.id);
     const forkId = decodeURIComponent(new URL(page.url()).hash.split("/")[3] ?? "");
     expect(forkId).not.toBe("");
-    const forked = await api("GET", `/api/sessions/${forkId}`);
+    const forked = await ctx.api(`/api/sessions/${forkId}`);
     expect(forked.id).toBe(forkId);
 
     // Resuming: the fork opens in Chat with what was said, ready for the next message.

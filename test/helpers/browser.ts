@@ -90,6 +90,9 @@ export async function seriousA11yViolations(page: Page, exclude: string[] = []):
     .map((v) => `${v.id}: ${v.help} (${v.nodes.length} nodes)`);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are read field by field, as a client would.
+type Loose = any;
+
 /**
  * A real gateway (port 0, temporary HOME unless `start` says otherwise) and a browser for the enclosing
  * describe block: both started before its tests and stopped after. Read the fields inside tests.
@@ -97,8 +100,23 @@ export async function seriousA11yViolations(page: Page, exclude: string[] = []):
 export function browserWithGateway(start: () => Promise<GatewayProcess> = () => startGatewayProcess()): {
   gw: GatewayProcess;
   session: BrowserSession;
+  /** A JSON request to the gateway as another client would send it (POST when there is a body). */
+  api(path: string, body?: unknown, method?: string): Promise<Loose>;
 } {
-  const context = {} as { gw: GatewayProcess; session: BrowserSession };
+  const context = {
+    api: async (path: string, body?: unknown, method = body === undefined ? "GET" : "POST") => {
+      const answer = await fetch(`${context.gw.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return answer.json();
+    },
+  } as {
+    gw: GatewayProcess;
+    session: BrowserSession;
+    api(path: string, body?: unknown, method?: string): Promise<Loose>;
+  };
   beforeAll(async () => {
     context.gw = await start();
     context.session = await openBrowser();
