@@ -90,14 +90,28 @@ function readyHealthBody(services: Services, local: boolean): string | undefined
 /** The startup record as JSON text, made once: the record is set once, when the server listens. */
 const startupJsonOf = new WeakMap<GatewayStartup, string>();
 
+/** The last body made, with what it was made from. */
+interface LastBody {
+  at: number;
+  startup: GatewayStartup | undefined;
+  extra: string;
+  body: string;
+}
+const lastBodyOf = new WeakMap<Services, LastBody>();
+
 /**
  * The live fields, then `startup` and OpenVesper's fields spliced in as text: exactly what c.json would
- * send for the merged object, at the cost of one small serialisation.
+ * send for the merged object. Probes arriving within the same millisecond (the finest figure it holds)
+ * get the same text again.
  */
 function healthBody(services: Services, local: boolean, extra: string): string {
   const { version, runtime, startedAt, clock } = services;
   const now = clock.now();
-  const uptime = Math.max(0, (now.getTime() - startedAt) / 1000);
+  const at = now.getTime();
+  const startup = local ? services.startup?.() : undefined;
+  const last = lastBodyOf.get(services);
+  if (last && last.at === at && last.startup === startup && last.extra === extra) return last.body;
+  const uptime = Math.max(0, (at - startedAt) / 1000);
   const core = JSON.stringify({
     status: "ok" as const,
     version,
@@ -107,12 +121,13 @@ function healthBody(services: Services, local: boolean, extra: string): string {
     timestamp: now.toISOString(),
     uptime_seconds: Math.floor(uptime),
   });
-  const startup = local ? services.startup?.() : undefined;
   let startupJson = startup && startupJsonOf.get(startup);
   if (startup && startupJson === undefined) {
     startupJson = JSON.stringify(startup);
     startupJsonOf.set(startup, startupJson);
   }
   const tail = (startupJson ? `,"startup":${startupJson}` : "") + (extra ? `,${extra.slice(1, -1)}` : "");
-  return `${core.slice(0, -1)}${tail}}`;
+  const body = `${core.slice(0, -1)}${tail}}`;
+  lastBodyOf.set(services, { at, startup, extra, body });
+  return body;
 }
