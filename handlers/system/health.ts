@@ -77,12 +77,20 @@ export const createHealthRouter = (services: Services, operationId = "getHealth"
     },
   );
 
+/** Whether a request target (an absolute URL, or a path with its query) names /health; read without parsing. */
+export function isHealthPath(target: string): boolean {
+  const start = target.startsWith("/") ? 0 : target.indexOf("/", target.indexOf("//") + 2);
+  if (start < 0) return false;
+  const end = target.indexOf("?", start);
+  return (end < 0 ? target.slice(start) : target.slice(start, end)) === "/health";
+}
+
 /**
  * The body of the answer when it can be given at once (OpenVesper's fields unchanged since the last
  * probe), else undefined. `local`: the caller is on this machine (`isLoopbackAddress` of its address),
  * which alone is told the startup record (paths and the pid).
  */
-function readyHealthBody(services: Services, local: boolean): string | undefined {
+export function readyHealthBody(services: Services, local: boolean): string | undefined {
   const extra = reusedOpenVesperHealthJson(services);
   return extra === undefined ? undefined : healthBody(services, local, extra);
 }
