@@ -12,15 +12,28 @@ import { benchTerminal, printTerminal } from "./terminal.js";
 import { benchWorkerColdStart, printWorkerColdStart } from "./worker.js";
 
 /**
- * `npm run bench [-- --quick] [-- seconds]`: every figure beside its baseline, measured in the same run.
- * `--quick` shortens every part (1 s of load, one start, fewer jobs) for a look during development; the
- * README's figures come from a full run on a quiet machine.
+ * `npm run bench [-- --quick] [-- seconds] [-- --only health]`: every figure beside its baseline, measured
+ * in the same run. `--quick` shortens every part (1 s of load, one start, fewer jobs) for a look during
+ * development; the README's figures come from a full run on a quiet machine. `--only health` measures just
+ * GET /health beside bare node:http (seconds apply), for working on that figure.
  */
 const quick = process.argv.includes("--quick");
 const seconds = process.argv.slice(2).find((arg) => /^\d+$/.test(arg));
 const duration = Number(seconds ?? (quick ? 1 : 5));
+const only = process.argv[process.argv.indexOf("--only") + 1];
+if (process.argv.includes("--only") && only !== "health")
+  throw new Error(`--only ${only ?? ""}: the one part that runs alone is 'health'`);
 const machine = watchMachine(availableParallelism());
 console.log(quick ? "Quick run (--quick): short measurements, rough figures.\n" : "");
+
+if (only === "health") {
+  const rows = await benchFoundation(duration, { agents: false });
+  console.log(`GET /health (${duration}s each, autocannon)\n`);
+  printTable(rows);
+  for (const line of summariseFoundation(rows)) console.log(line);
+  console.log(`\n${describeMachine(machine.stop())}`);
+  process.exit(0);
+}
 
 console.log("Start-up: process start → first /health 200, and idle memory (npm start's build)\n");
 printStartup(await benchStartup(quick ? 1 : 3));

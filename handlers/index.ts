@@ -21,10 +21,11 @@ import { requestMetrics } from "./middleware/request-metrics.js";
 import { corsPolicy, loadGatewayConfig, security } from "./middleware/security.js";
 import { createOAuthCallbackRouter } from "./oauth/oauth.js";
 import type { RoutesApp } from "./routes.js";
-import { createHealthRouter } from "./system/health.js";
+import { createHealthRouter, isHealthPath } from "./system/health.js";
 
 export type { GatewayDeps, Services } from "./context.js";
 
+export { isHealthPath, readyHealthBody } from "./system/health.js";
 export { WEBSOCKET_ROUTES } from "./websocket-routes.js";
 
 export function createServices(deps: GatewayDeps): Services {
@@ -142,12 +143,7 @@ export function createApp(deps: GatewayDeps) {
 
 export type GatewayApp = ReturnType<typeof createApp>;
 
-/** `GET /health` (with or without a query), read off the URL without parsing it. */
+/** `GET /health` (with or without a query), and its HEAD. */
 function isHealthProbe(request: Request): boolean {
-  if (request.method !== "GET" && request.method !== "HEAD") return false;
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return false;
-  const end = url.indexOf("?", start);
-  return (end < 0 ? url.slice(start) : url.slice(start, end)) === "/health";
+  return (request.method === "GET" || request.method === "HEAD") && isHealthPath(request.url);
 }

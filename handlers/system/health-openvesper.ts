@@ -34,30 +34,27 @@ interface CachedFields {
 const cachedFieldsOf = new WeakMap<Services, CachedFields>();
 
 /**
- * The fields as a JSON object text ("" when the runtime has none of them). /health is a liveness probe
- * first: the text is reused while nothing happened — no event on the bus, the same gateway.yaml, the same
- * counters — and no run is live (a live lane's `runningMs` moves on its own).
+ * The fields as a JSON object text ("" when the runtime has none of them), when the text made last can be
+ * reused: nothing happened since — no event on the bus, the same gateway.yaml, the same counters — and no
+ * run is live (a live lane's `runningMs` moves on its own). /health is a liveness probe first: this is
+ * the probe's usual answer, read synchronously so that it never waits on a promise.
  */
-export async function openVesperHealthJson(services: Services): Promise<string> {
-  const { activity, backgroundTasks, heartbeat, gatewayConfig, events } = services;
-  const config = gatewayConfig.peek() ?? (await gatewayConfig.get().catch(() => undefined));
-  const runs = activity?.runs();
-  const tasks = backgroundTasks?.counts();
-  const sessionsActive = activity?.sessionsActive();
-  const pendingApprovals = activity?.pendingApprovals();
-  const counters = `${runs?.total}/${runs?.active}/${sessionsActive}/${pendingApprovals}/${tasks?.total}/${tasks?.scheduled}/${tasks?.running}/${tasks?.complete}`;
-  const seq = events?.lastSeq;
+export function reusedOpenVesperHealthJson(services: Services): string | undefined {
   const cached = cachedFieldsOf.get(services);
-  if (
-    cached &&
-    seq !== undefined &&
-    cached.seq === seq &&
-    cached.config === config &&
-    cached.counters === counters &&
-    (runs?.active ?? 0) === 0
-  ) {
-    return cached.json;
-  }
+  const config = services.gatewayConfig.peek();
+  const seq = services.events?.lastSeq;
+  if (!cached || config === undefined || seq === undefined) return undefined;
+  if (cached.seq !== seq || cached.config !== config) return undefined;
+  const { runs, counters } = countsOf(services);
+  return cached.counters === counters && (runs?.active ?? 0) === 0 ? cached.json : undefined;
+}
+
+/** The fields as a JSON object text, made afresh from memory (and kept for reuse). */
+export async function openVesperHealthJson(services: Services): Promise<string> {
+  const { activity, heartbeat, gatewayConfig, events } = services;
+  const config = gatewayConfig.peek() ?? (await gatewayConfig.get().catch(() => undefined));
+  const { runs, tasks, sessionsActive, pendingApprovals, counters } = countsOf(services);
+  const seq = events?.lastSeq;
   const fields: Record<string, unknown> = {};
   if (config)
     fields.hooks = { tokens: config.hookTokens.length, callback_hosts: config.hookCallbackHosts.length };
@@ -72,4 +69,14 @@ export async function openVesperHealthJson(services: Services): Promise<string> 
   const json = Object.keys(fields).length > 0 ? JSON.stringify(fields) : "";
   cachedFieldsOf.set(services, { seq, config, counters, json });
   return json;
+}
+
+/** The counts the fields report, read from memory, and all of them as one string to compare. */
+function countsOf({ activity, backgroundTasks }: Services) {
+  const runs = activity?.runs();
+  const tasks = backgroundTasks?.counts();
+  const sessionsActive = activity?.sessionsActive();
+  const pendingApprovals = activity?.pendingApprovals();
+  const counters = `${runs?.total}/${runs?.active}/${sessionsActive}/${pendingApprovals}/${tasks?.total}/${tasks?.scheduled}/${tasks?.running}/${tasks?.complete}`;
+  return { runs, tasks, sessionsActive, pendingApprovals, counters };
 }

@@ -1,11 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { isLoopbackAddress } from "../../storage/rules/loopback.js";
+import type { GatewayStartup } from "../capabilities/startup.js";
 import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { jsonContent } from "../lib/schemas.js";
-import { OpenVesperHealthFields, openVesperHealthJson } from "./health-openvesper.js";
+import {
+  OpenVesperHealthFields,
+  openVesperHealthJson,
+  reusedOpenVesperHealthJson,
+} from "./health-openvesper.js";
 
 const StartupSchema = z
   .object({
@@ -59,32 +63,79 @@ export const createHealthRouter = (services: Services, operationId = "getHealth"
         },
       },
     }),
-    async (c) => {
-      const { version, runtime, startedAt, clock } = services;
-      const now = clock.now();
-      const uptime = Math.max(0, (now.getTime() - startedAt) / 1000);
-      const startup = localCaller(services, c) ? services.startup?.() : undefined;
-      const core = JSON.stringify({
-        status: "ok" as const,
-        version,
-        uptime,
-        runtime,
-        service: "viben-gateway" as const,
-        timestamp: now.toISOString(),
-        uptime_seconds: Math.floor(uptime),
-        ...(startup ? { startup } : {}),
-      });
-      // OpenVesper's fields arrive as JSON text, reused while nothing changed: a probe costs one small
-      // serialisation (the body is exactly what c.json would send for the merged object).
-      const extra = await openVesperHealthJson(services);
-      const body = extra ? `${core.slice(0, -1)},${extra.slice(1)}` : core;
-      return c.body(body, 200, { "content-type": "application/json" }) as unknown as ReturnType<
-        typeof c.json<z.infer<typeof HealthSchema>, 200>
-      >;
+    (c) => {
+      type Typed = ReturnType<typeof c.json<z.infer<typeof HealthSchema>, 200>>;
+      const respond = (body: string) =>
+        c.body(body, 200, { "content-type": "application/json" }) as unknown as Typed;
+      const local = isLoopbackAddress(services.remoteAddress?.(c));
+      // Synchronous while OpenVesper's fields can be reused, so the probe never waits on a promise.
+      const ready = readyHealthBody(services, local);
+      if (ready !== undefined) return respond(ready);
+      return openVesperHealthJson(services).then<Typed>((extra) =>
+        respond(healthBody(services, local, extra)),
+      );
     },
   );
 
-/** /health is public: paths and the pid are told only to callers on this machine. */
-function localCaller(services: Services, c: Context): boolean {
-  return isLoopbackAddress(services.remoteAddress?.(c));
+/** Whether a request target (an absolute URL, or a path with its query) names /health; read without parsing. */
+export function isHealthPath(target: string): boolean {
+  const start = target.startsWith("/") ? 0 : target.indexOf("/", target.indexOf("//") + 2);
+  if (start < 0) return false;
+  const end = target.indexOf("?", start);
+  return (end < 0 ? target.slice(start) : target.slice(start, end)) === "/health";
+}
+
+/**
+ * The body of the answer when it can be given at once (OpenVesper's fields unchanged since the last
+ * probe), else undefined. `local`: the caller is on this machine (`isLoopbackAddress` of its address),
+ * which alone is told the startup record (paths and the pid).
+ */
+export function readyHealthBody(services: Services, local: boolean): string | undefined {
+  const extra = reusedOpenVesperHealthJson(services);
+  return extra === undefined ? undefined : healthBody(services, local, extra);
+}
+
+/** The startup record as JSON text, made once: the record is set once, when the server listens. */
+const startupJsonOf = new WeakMap<GatewayStartup, string>();
+
+/** The last body made, with what it was made from. */
+interface LastBody {
+  at: number;
+  startup: GatewayStartup | undefined;
+  extra: string;
+  body: string;
+}
+const lastBodyOf = new WeakMap<Services, LastBody>();
+
+/**
+ * The live fields, then `startup` and OpenVesper's fields spliced in as text: exactly what c.json would
+ * send for the merged object. Probes arriving within the same millisecond (the finest figure it holds)
+ * get the same text again.
+ */
+function healthBody(services: Services, local: boolean, extra: string): string {
+  const { version, runtime, startedAt, clock } = services;
+  const now = clock.now();
+  const at = now.getTime();
+  const startup = local ? services.startup?.() : undefined;
+  const last = lastBodyOf.get(services);
+  if (last && last.at === at && last.startup === startup && last.extra === extra) return last.body;
+  const uptime = Math.max(0, (at - startedAt) / 1000);
+  const core = JSON.stringify({
+    status: "ok" as const,
+    version,
+    uptime,
+    runtime,
+    service: "viben-gateway" as const,
+    timestamp: now.toISOString(),
+    uptime_seconds: Math.floor(uptime),
+  });
+  let startupJson = startup && startupJsonOf.get(startup);
+  if (startup && startupJson === undefined) {
+    startupJson = JSON.stringify(startup);
+    startupJsonOf.set(startup, startupJson);
+  }
+  const tail = (startupJson ? `,"startup":${startupJson}` : "") + (extra ? `,${extra.slice(1, -1)}` : "");
+  const body = `${core.slice(0, -1)}${tail}}`;
+  lastBodyOf.set(services, { at, startup, extra, body });
+  return body;
 }

@@ -1,5 +1,10 @@
 import { mkdir } from "node:fs/promises";
-import type { Server as HttpServer } from "node:http";
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type RequestListener,
+  type ServerOptions,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -67,6 +72,7 @@ import {
   type GatewayLock,
   GatewayLockedError,
 } from "./gateway-lock.js";
+import { answerHealthProbes } from "./health-probes.js";
 import { LazyWebSocketServer } from "./lazy-websocket-server.js";
 import { createNodeLogger } from "./pretty-logger.js";
 import {
@@ -410,8 +416,13 @@ async function startLockedGateway(
   held.address = { host, port };
   const server = await new Promise<ServerType>((resolveServer, reject) => {
     const fetch = answerRefusedUpgradesInFull(app.fetch);
-    const s = serve({ fetch, hostname: host, port, websocket: { server: wss.asServer() } }, () =>
-      resolveServer(s),
+    // Liveness probes are answered ahead of the adapter (runtime/node/health-probes.ts). node-server
+    // always passes options and its listener; the cast is only for node:http's overloads.
+    const createServer = ((serverOptions: ServerOptions, listener: RequestListener) =>
+      createHttpServer(serverOptions, answerHealthProbes(app.services, listener))) as typeof createHttpServer;
+    const s = serve(
+      { fetch, hostname: host, port, websocket: { server: wss.asServer() }, createServer },
+      () => resolveServer(s),
     );
     s.once("error", reject);
   });

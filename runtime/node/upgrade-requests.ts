@@ -98,27 +98,38 @@ const NOT_FORWARDED = new Set(["connection", "content-length", "keep-alive", "tr
  */
 export function answerRefusedUpgradesInFull<E extends { incoming?: unknown; outgoing?: unknown }>(
   fetch: (request: Request, env: E) => Promise<Response> | Response,
-): (request: Request, env: E) => Promise<Response> {
-  return async (request, env) => {
-    const response = await fetch(request, env);
+): (request: Request, env: E) => Promise<Response> | Response {
+  return (request, env) => {
     const incoming = env?.incoming as IncomingMessage | undefined;
-    if (!incoming || env.outgoing !== undefined || response.status < 300) return response;
-    const socket = incoming.socket;
-    if (socket.destroyed || !socket.writable) return response;
-    const body = Buffer.from(await response.arrayBuffer());
-    const headers: string[] = [];
-    response.headers.forEach((value, name) => {
-      if (!NOT_FORWARDED.has(name)) headers.push(`${name}: ${value}\r\n`);
-    });
-    const head =
-      `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\n${headers.join("")}` +
-      `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
-    socket.end(Buffer.concat([Buffer.from(head), body]));
-    // node-server answers the refusal again, bodiless: the socket is already ending, so that is a no-op.
-    socket.end = (() => socket) as typeof socket.end;
-    setTimeout(() => socket.destroy(), 2_000).unref();
-    return response;
+    // An ordinary request passes straight through: an answer the app gives synchronously stays
+    // synchronous, which node-server writes out without waiting on a promise.
+    if (!incoming || env.outgoing !== undefined) return fetch(request, env);
+    return answerInFull(fetch(request, env), incoming);
   };
+}
+
+/** Sends a refused upgrade's whole answer on the socket itself (see above). */
+async function answerInFull(
+  answer: Promise<Response> | Response,
+  incoming: IncomingMessage,
+): Promise<Response> {
+  const response = await answer;
+  if (response.status < 300) return response;
+  const socket = incoming.socket;
+  if (socket.destroyed || !socket.writable) return response;
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: string[] = [];
+  response.headers.forEach((value, name) => {
+    if (!NOT_FORWARDED.has(name)) headers.push(`${name}: ${value}\r\n`);
+  });
+  const head =
+    `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\n${headers.join("")}` +
+    `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head), body]));
+  // node-server answers the refusal again, bodiless: the socket is already ending, so that is a no-op.
+  socket.end = (() => socket) as typeof socket.end;
+  setTimeout(() => socket.destroy(), 2_000).unref();
+  return response;
 }
 
 const HANDSHAKE_STATUS: Record<string, number> = { "Invalid HTTP method": 405 };

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -48,6 +49,32 @@ describe("the real gateway on port 0 with a temporary HOME", () => {
     // Probes stay out of the access log; every other route carries a request id.
     expect(res.headers.get("x-request-id")).toBeNull();
     expect((await fetch(`${gw.url}/api/agent`)).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers /health by its own address as by any other Host (one answered ahead of the adapter)", async () => {
+    const { host, port } = new URL(gw.url);
+    const answer = (hostHeader: string) =>
+      new Promise<{ names: string[]; body: Record<string, unknown> }>((done, fail) => {
+        const req = request(
+          { host: "127.0.0.1", port, path: "/health", headers: { host: hostHeader } },
+          (res) => {
+            let text = "";
+            res.on("data", (chunk) => {
+              text += chunk;
+            });
+            res.on("end", () => {
+              const { uptime: _u, timestamp: _t, uptime_seconds: _s, ...body } = JSON.parse(text);
+              done({ names: res.rawHeaders.filter((_, i) => i % 2 === 0), body });
+            });
+          },
+        );
+        req.on("error", fail);
+        req.end();
+      });
+    await answer(host);
+    const own = await answer(host);
+    expect(own.names).toEqual(["content-type", "Date", "Connection", "Keep-Alive", "Content-Length"]);
+    expect(await answer(`localhost:${port}`)).toEqual(own);
   });
 
   it("binds loopback by default", () => {

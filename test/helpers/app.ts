@@ -5,6 +5,7 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { ProviderChecker } from "../../handlers/capabilities/providers.js";
 import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { RunService } from "../../handlers/capabilities/runs.js";
+import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import type { Telemetry } from "../../handlers/capabilities/telemetry.js";
 import { createApp, type GatewayDeps } from "../../handlers/index.js";
 import { memoryBackends } from "../../storage/drivers/memory.js";
@@ -19,6 +20,20 @@ export const HOME = "/home/tester";
 export const PROJECT = `${HOME}/project`;
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** How a Node gateway was started, as /health reports it to local callers (the `startup` capability). */
+export const STARTUP: GatewayStartup = {
+  host: "127.0.0.1",
+  port: 18790,
+  started_at: "2026-01-01T00:00:00.000Z",
+  pid: 42,
+  node_version: "v20.0.0",
+  platform: "linux",
+  arch: "x64",
+  config_dir: "/home/u/.viben",
+  state_dir: "/home/u/.viben",
+  command: "node runtime/node.ts",
+};
 
 export function recordingLogger() {
   const lines: Record<string, unknown>[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTestApp, json } from "../../helpers/app.js";
+import { createTestApp, json, STARTUP } from "../../helpers/app.js";
 
 describe("GET /health", () => {
   it("answers probes with and without a query, and HEAD, without touching other paths", async () => {
@@ -19,26 +19,14 @@ describe("GET /health", () => {
   });
 
   it("adds the original Viben fields; startup only for callers on this machine", async () => {
-    const startup = {
-      host: "127.0.0.1",
-      port: 18790,
-      started_at: "2026-01-01T00:00:00.000Z",
-      pid: 42,
-      node_version: "v20.0.0",
-      platform: "linux",
-      arch: "x64",
-      config_dir: "/home/u/.viben",
-      state_dir: "/home/u/.viben",
-      command: "node runtime/node.ts",
-    };
     const remote = createTestApp({
       remoteAddress: "203.0.113.7",
-      extend: () => ({ startup: () => startup }),
+      extend: () => ({ startup: () => STARTUP }),
     });
     const far = await json(await remote.app.request("/health"));
     expect(far).toMatchObject({ service: "viben-gateway", uptime_seconds: expect.any(Number) });
     expect(far.startup).toBeUndefined();
-    const local = createTestApp({ remoteAddress: "127.0.0.1", extend: () => ({ startup: () => startup }) });
-    expect(await json(await local.app.request("/health"))).toMatchObject({ startup });
+    const local = createTestApp({ remoteAddress: "127.0.0.1", extend: () => ({ startup: () => STARTUP }) });
+    expect(await json(await local.app.request("/health"))).toMatchObject({ startup: STARTUP });
   });
 });
