@@ -43,6 +43,11 @@ function cpuMs(pid: number): number {
 export interface StartSample {
   /** Spawn to the first 200 from /health. */
   ms: number;
+  /**
+   * Spawn to the first answer of the app itself (`GET /api/health`, sent right after the first /health
+   * 200: the gateway's front holds it until the app has loaded); for the bare server, its second answer.
+   */
+  readyMs: number;
   /** CPU the process used by then (less sensitive to a busy machine than wall time). */
   cpuMs: number;
   rssMb: number;
@@ -72,8 +77,11 @@ async function startOnce(entry: string): Promise<StartSample> {
     }
     const ms = performance.now() - started;
     const cpu = cpuMs(child.pid as number);
+    const ready = await fetch(`http://127.0.0.1:${port}/api/health`);
+    if (entry === GATEWAY_ENTRY && !ready.ok) throw new Error(`/api/health answered ${ready.status}`);
+    const readyMs = performance.now() - started;
     await new Promise((done) => setTimeout(done, SETTLE_MS));
-    return { ms, cpuMs: cpu, rssMb: treeRssMb(child.pid as number) };
+    return { ms, readyMs, cpuMs: cpu, rssMb: treeRssMb(child.pid as number) };
   } finally {
     const exited = new Promise((done) => child.once("exit", done));
     child.kill("SIGTERM");
@@ -88,6 +96,7 @@ export interface StartupRow {
   label: string;
   samples: StartSample[];
   ms: number;
+  readyMs: number;
   cpuMs: number;
   rssMb: number;
 }
@@ -110,6 +119,7 @@ export async function benchStartup(runs = 3): Promise<StartupBench> {
     label,
     samples,
     ms: median(samples.map((s) => s.ms)),
+    readyMs: median(samples.map((s) => s.readyMs)),
     cpuMs: median(samples.map((s) => s.cpuMs)),
     rssMb: median(samples.map((s) => s.rssMb)),
   });
@@ -124,17 +134,23 @@ export const START_RATIO_TARGET = 0.35 / 0.15;
 export const IDLE_RSS_TARGET_MB = 80;
 
 export function printStartup(bench: StartupBench): void {
-  console.log("| process | start → /health ms (runs) | median ms | CPU ms | idle RSS MB (process tree) |");
-  console.log("|---|---|---|---|---|");
+  console.log(
+    "| process | start → /health ms (runs) | median ms | CPU ms by then | start → app's first answer ms | idle RSS MB (process tree) |",
+  );
+  console.log("|---|---|---|---|---|---|");
   for (const r of [bench.bare, bench.gateway]) {
     console.log(
-      `| ${r.label} | ${r.samples.map((s) => s.ms.toFixed(0)).join(", ")} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.rssMb.toFixed(0)} |`,
+      `| ${r.label} | ${r.samples.map((s) => s.ms.toFixed(0)).join(", ")} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.readyMs.toFixed(0)} | ${r.rssMb.toFixed(0)} |`,
     );
   }
   const ratio = bench.gateway.ms / bench.bare.ms;
   const cpuRatio = bench.gateway.cpuMs / Math.max(bench.bare.cpuMs, 1);
   console.log(
     `start-up vs bare: ${ratio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU (target <= ${START_RATIO_TARGET.toFixed(2)}x) ${ratio <= START_RATIO_TARGET ? "OK" : "ABOVE TARGET"}`,
+  );
+  // Not a target of the issue, printed so that liveness is never read as readiness.
+  console.log(
+    `ready (the app's first answer) vs bare's second answer: ${(bench.gateway.readyMs / bench.bare.readyMs).toFixed(2)}x`,
   );
   console.log(
     `idle RSS: ${bench.gateway.rssMb.toFixed(0)} MB (target <= ${IDLE_RSS_TARGET_MB} MB) ${bench.gateway.rssMb <= IDLE_RSS_TARGET_MB ? "OK" : "ABOVE TARGET"}`,

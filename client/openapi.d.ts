@@ -4687,6 +4687,8 @@ export interface components {
             timestamp: string;
             /** @description Whole seconds since start */
             uptime_seconds: number;
+            /** @description False while the gateway is still loading after its start (the port is open, other requests wait for it): liveness before readiness */
+            ready: boolean;
             startup?: components["schemas"]["HealthStartup"];
             /** @description Sessions with a live run */
             sessionsActive?: number;

@@ -48,6 +48,8 @@ export interface GatewayDeps {
   env: Readonly<Record<string, string | undefined>>;
   paths: PathProbe;
   logger: Logger;
+  /** Epoch ms the gateway started at (default: when the services are created). */
+  startedAt?: number;
   clock?: Clock;
   executors?: ExecutorCatalog;
   /** The executors' own session logs (Node); /api/executors/{id}/sessions answers 501 without it. */

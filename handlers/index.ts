@@ -35,7 +35,7 @@ export function createServices(deps: GatewayDeps): Services {
   return {
     runtime: deps.runtime,
     version: deps.version,
-    startedAt: clock.now().getTime(),
+    startedAt: deps.startedAt ?? clock.now().getTime(),
     scopes: deps.scopes,
     env: deps.env,
     paths: deps.paths,

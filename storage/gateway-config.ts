@@ -1,5 +1,6 @@
 import { expandEnv } from "./env.js";
 import { StorageError } from "./errors.js";
+import { GATEWAY_CONFIG_KEY } from "./gateway-listen.js";
 import { compileHeartbeat, HeartbeatSectionSchema, type HeartbeatSettings } from "./heartbeat-config.js";
 import { type BodyLimits, compileBodyLimits, LimitsSchema } from "./limits-settings.js";
 import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from "./queue-settings.js";
@@ -125,7 +126,7 @@ export interface GatewayConfig {
   warnings: string[];
 }
 
-export const GATEWAY_CONFIG_KEY = "gateway.yaml";
+export { GATEWAY_CONFIG_KEY } from "./gateway-listen.js";
 
 /** Parses gateway.yaml data, expanding `${ENV}` in keys and tokens; entries whose variables are unset are dropped. */
 export function compileGatewayConfig(

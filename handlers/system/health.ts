@@ -5,11 +5,14 @@ import type { Services } from "../context.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { jsonContent } from "../lib/schemas.js";
+import { coreHealthJson } from "./health-core.js";
 import {
   OpenVesperHealthFields,
   openVesperHealthJson,
   reusedOpenVesperHealthJson,
 } from "./health-openvesper.js";
+
+export { isHealthPath } from "./health-core.js";
 
 const StartupSchema = z
   .object({
@@ -36,6 +39,10 @@ const HealthSchema = z
     service: z.literal("viben-gateway"),
     timestamp: z.string().openapi({ description: "The gateway's clock now (ISO 8601)" }),
     uptime_seconds: z.number().int().openapi({ description: "Whole seconds since start" }),
+    ready: z.boolean().openapi({
+      description:
+        "False while the gateway is still loading after its start (the port is open, other requests wait for it): liveness before readiness",
+    }),
     startup: StartupSchema.optional(),
     ...OpenVesperHealthFields,
   })
@@ -77,14 +84,6 @@ export const createHealthRouter = (services: Services, operationId = "getHealth"
     },
   );
 
-/** Whether a request target (an absolute URL, or a path with its query) names /health; read without parsing. */
-export function isHealthPath(target: string): boolean {
-  const start = target.startsWith("/") ? 0 : target.indexOf("/", target.indexOf("//") + 2);
-  if (start < 0) return false;
-  const end = target.indexOf("?", start);
-  return (end < 0 ? target.slice(start) : target.slice(start, end)) === "/health";
-}
-
 /**
  * The body of the answer when it can be given at once (OpenVesper's fields unchanged since the last
  * probe), else undefined. `local`: the caller is on this machine (`isLoopbackAddress` of its address),
@@ -119,16 +118,7 @@ function healthBody(services: Services, local: boolean, extra: string): string {
   const startup = local ? services.startup?.() : undefined;
   const last = lastBodyOf.get(services);
   if (last && last.at === at && last.startup === startup && last.extra === extra) return last.body;
-  const uptime = Math.max(0, (at - startedAt) / 1000);
-  const core = JSON.stringify({
-    status: "ok" as const,
-    version,
-    uptime,
-    runtime,
-    service: "viben-gateway" as const,
-    timestamp: now.toISOString(),
-    uptime_seconds: Math.floor(uptime),
-  });
+  const core = coreHealthJson({ version, runtime, startedAt, now, ready: true });
   let startupJson = startup && startupJsonOf.get(startup);
   if (startup && startupJson === undefined) {
     startupJson = JSON.stringify(startup);
