@@ -59,7 +59,7 @@ export interface Started {
 
 /**
  * Detached: the gateway outlives this command, its output appended to ~/.viben/logs/gateway.log. Waits
- * until the gateway records its address in its lock and /health answers there; a gateway that exits
+ * until the gateway records its address in its lock and /health answers there ready; a gateway that exits
  * instead (a taken port or data folder, a broken config) is reported with the end of its log.
  */
 export async function startDetached(context: CliContext, options: StartOptions): Promise<Started> {
@@ -121,7 +121,10 @@ async function healthy(lock: LockInfo): Promise<boolean> {
       .replace("//0.0.0.0:", "//127.0.0.1:")
       .replace("//[::]:", "//[::1]:");
     const response = await fetch(`${probeUrl}/health`, { signal: AbortSignal.timeout(2000) });
-    return response.ok;
+    // Up is not ready: while loading, the gateway answers `ready: false`, and a start can still fail then
+    // (a gateway.yaml its schema rejects). Gateways without the field were ready when they answered.
+    const body = (await response.json().catch(() => ({}))) as { ready?: boolean };
+    return response.ok && body.ready !== false;
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempHome } from "../../helpers/gateway-process.js";
@@ -122,5 +122,17 @@ describe("viben gateway start/status/stop", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the gateway exited");
     expect(result.stderr).toContain("port must be an integer between 0 and 65535");
+  });
+
+  it("waits for readiness: a gateway.yaml that fails only the full check stops the start after the port opened", async () => {
+    const home = await newHome();
+    await mkdir(join(home, ".viben"), { recursive: true });
+    // The address is fine (the port opens), the schema is not: the start fails while loading.
+    await writeFile(join(home, ".viben/gateway.yaml"), "runs:\n  timeout_seconds: soon\n");
+    const result = await viben(pkg, ["gateway", "start", "--detach", "--port", "0"], { home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("the gateway exited");
+    expect(result.stderr).toMatch(/cannot load .*gateway\.yaml: .*timeout_seconds/);
+    await expect(readFile(join(home, ".viben/gateway.lock"), "utf8")).rejects.toThrow(/ENOENT/);
   });
 });
