@@ -54,6 +54,9 @@ export const GATEWAY_CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "limits.prompt_body": "Bodies that carry a prompt (chat, runs).",
   "limits.webhook_body": "Webhook bodies.",
   strict_input: "Refuse unknown request fields with 400 instead of ignoring them (?strict= overrides).",
+  redis:
+    "Multi-instance mode (off when unset; VIBEN_REDIS_URL overrides): a redis:// URL, or\n" +
+    "{ url: redis://127.0.0.1:6379, prefix: viben, lease_ms: 30000 }",
 };
 
 /** Defaults the gateway fills in when compiling the file (they are not zod defaults). */

@@ -4,6 +4,7 @@ import { GATEWAY_CONFIG_KEY } from "./gateway-listen.js";
 import { compileHeartbeat, HeartbeatSectionSchema, type HeartbeatSettings } from "./heartbeat-config.js";
 import { type BodyLimits, compileBodyLimits, LimitsSchema } from "./limits-settings.js";
 import { compileQueueSettings, type QueueSettings, QueueSettingsSchema } from "./queue-settings.js";
+import { compileRedisSettings, RedisSectionSchema, type RedisSettings } from "./redis-settings.js";
 import { describeIssues } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { compileTerminalSettings, type TerminalSettings, TerminalsSchema } from "./terminal-settings.js";
@@ -87,6 +88,8 @@ export const GatewayConfigSchema = z
     limits: LimitsSchema.nullish(),
     /** Refuse unknown request fields with 400 instead of ignoring them with a warning (`?strict=` overrides). */
     strict_input: z.boolean().optional(),
+    /** Multi-instance mode: a redis:// URL, or { url, prefix, lease_ms } (`VIBEN_REDIS_URL` overrides). */
+    redis: RedisSectionSchema.nullish(),
   })
   .loose();
 
@@ -122,6 +125,8 @@ export interface GatewayConfig {
   limits: BodyLimits;
   /** Refuse unknown request fields (gateway.yaml `strict_input`). */
   strictInput?: boolean;
+  /** Multi-instance mode (gateway.yaml `redis:` or `VIBEN_REDIS_URL`); undefined when off. */
+  redis?: RedisSettings;
   /** Human-readable problems that did not stop loading (e.g. a key whose env variable is unset). */
   warnings: string[];
 }
@@ -175,8 +180,20 @@ export function compileGatewayConfig(
     heartbeat: compileHeartbeat(parsed.data.heartbeat),
     limits: compileBodyLimits(parsed.data.limits),
     strictInput: parsed.data.strict_input,
+    redis: compileRedis(parsed.data.redis, env),
     warnings,
   };
+}
+
+function compileRedis(
+  input: Parameters<typeof compileRedisSettings>[0],
+  env: Readonly<Record<string, string | undefined>>,
+): RedisSettings | undefined {
+  try {
+    return compileRedisSettings(input, env);
+  } catch (error) {
+    throw new StorageError("corrupt", "INVALID_GATEWAY_CONFIG", (error as Error).message);
+  }
 }
 
 /**

@@ -127,6 +127,22 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     throw new GatewayStartError(refusedBindMessage(host, globalRoot));
   }
 
+  // Multi-instance mode (gateway.yaml `redis:` or VIBEN_REDIS_URL): Redis and its client load only then.
+  let multi: import("../redis/multi-instance.js").MultiInstance | undefined;
+  if (fileConfig.redis) {
+    try {
+      const { startMultiInstance } = await import("../redis/multi-instance.js");
+      multi = await startMultiInstance({
+        settings: fileConfig.redis,
+        logger,
+        instanceId: env.VIBEN_INSTANCE_ID?.trim() || undefined,
+      });
+    } catch (error) {
+      await scopes.dispose();
+      throw new GatewayStartError((error as Error).message);
+    }
+  }
+
   const events = createEventBus();
   const gatewayConfig = new GatewayConfigSource(scopes.global(), env, (message) =>
     logger.warn({ msg: "gateway config", detail: message }),
@@ -361,6 +377,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   delegation.listening(`http://${loopbackUrlHost(address)}:${address.port}`);
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
+  await multi?.listening(`http://${urlHost}:${address.port}`);
   await queue.start();
   // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.
   void cron.start().then(
@@ -421,6 +438,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
         // Cron records the outcomes the queue reported while stopping, then lets go of storage.
         await cron.close();
         await scopes.dispose();
+        await multi?.close();
         await lock.release();
       })();
       return closing;

@@ -125,6 +125,9 @@ async function startLockedGateway(
     port: address.port,
     url: `http://${urlHost}:${address.port}`,
   });
+  // zod gets `.openapi()` before any schema module is evaluated: storage/zod.ts's side-effect import is
+  // not enough once bundled, since esbuild's code splitting may order chunks against the import order.
+  await import("@hono/zod-openapi");
   const { startServices } = await import("./gateway-services.js");
   return startServices({
     options,

@@ -76,6 +76,7 @@ describe("the production build (npm start's plain JavaScript)", () => {
       "oauth4webapi",
       "tar-stream",
       "ws",
+      "ioredis",
     ]) {
       expect(atStart, lazy).not.toContain(lazy);
     }
