@@ -76,6 +76,9 @@ describe("OpenVesper's telegram bot and CLI against the pairing gate", () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "viben-ov-pairing-"));
     gw = await startGateway({ port: 0, env: { ...process.env, HOME: home, VIBEN_LOG_LEVEL: "silent" } });
+    // The bot's 2 s timeout is meant for a gateway that is up; the route groups load on the first request
+    // past the middleware, which on a loaded machine can take longer than that, so the operator looks first.
+    await api("GET", "/pairing/pending");
   });
 
   afterAll(async () => {
