@@ -15,14 +15,15 @@ import { benchWorkerColdStart, printWorkerColdStart } from "./worker.js";
  * `npm run bench [-- --quick] [-- seconds] [-- --only health]`: every figure beside its baseline, measured
  * in the same run. `--quick` shortens every part (1 s of load, one start, fewer jobs) for a look during
  * development; the README's figures come from a full run on a quiet machine. `--only health` measures just
- * GET /health beside bare node:http (seconds apply), for working on that figure.
+ * GET /health beside bare node:http (seconds apply), and `--only queue` just the queue beside direct
+ * spawning (`--quick`: fewer jobs), for working on one figure.
  */
 const quick = process.argv.includes("--quick");
 const seconds = process.argv.slice(2).find((arg) => /^\d+$/.test(arg));
 const duration = Number(seconds ?? (quick ? 1 : 5));
 const only = process.argv[process.argv.indexOf("--only") + 1];
-if (process.argv.includes("--only") && only !== "health")
-  throw new Error(`--only ${only ?? ""}: the one part that runs alone is 'health'`);
+if (process.argv.includes("--only") && only !== "health" && only !== "queue")
+  throw new Error(`--only ${only ?? ""}: the parts that run alone are 'health' and 'queue'`);
 const machine = watchMachine(availableParallelism());
 console.log(quick ? "Quick run (--quick): short measurements, rough figures.\n" : "");
 
@@ -31,6 +32,13 @@ if (only === "health") {
   console.log(`GET /health (${duration}s each, autocannon)\n`);
   printTable(rows);
   for (const line of summariseFoundation(rows)) console.log(line);
+  console.log(`\n${describeMachine(machine.stop())}`);
+  process.exit(0);
+}
+
+if (only === "queue") {
+  console.log("Queue throughput: enqueue → run → done with a trivial fixture executor\n");
+  printQueueBench(await benchQueue(quick ? 50 : 200));
   console.log(`\n${describeMachine(machine.stop())}`);
   process.exit(0);
 }

@@ -9,6 +9,9 @@ export interface StoredDocument {
   readonly data: Record<string, unknown>;
 }
 
+/** How many written documents are kept for the next update (one per live session at most; cleared when full). */
+const MAX_WRITTEN_DOCS = 256;
+
 const folderOf = (key: string): string => key.split(":")[0] ?? key;
 
 export interface WriteOptions {
@@ -28,6 +31,8 @@ export class DocumentStore {
   private readonly mutex = new KeyedMutex();
   private readonly docs = new Map<string, StoredDocument | null>();
   private readonly listings = new Map<string, string[]>();
+  /** The documents this store last wrote, by key, while caching (see update). Bounded; a miss only reads. */
+  private readonly written = new Map<string, Document>();
   private watching: Promise<boolean> | undefined;
   private caching = false;
   // Per top-level folder (`agents`, `sessions`, …), so a session write does not void parsed agents.
@@ -95,13 +100,20 @@ export class DocumentStore {
     options: WriteOptions = {},
   ): Promise<StoredDocument | null> {
     return this.mutex.run(key, async () => {
-      const text = await this.readText(key);
-      const current = text === null ? null : parseYamlDocument(text, key);
+      const current = await this.currentDocument(key);
       const next = mutate(current);
       if (!next) return null;
       await this.backend.storage.setItem(key, stringifyYaml(next), options);
       this.invalidate(key);
-      return { key, data: yamlToObject(next) };
+      const stored = { key, data: yamlToObject(next) };
+      // What was just written is what a read or the next update would parse back (a session is written
+      // ~4 times per run): kept under the same rule as read()'s cache, so the watcher voids it.
+      if (this.caching) {
+        if (this.written.size >= MAX_WRITTEN_DOCS) this.written.clear();
+        this.written.set(key, next);
+        this.docs.set(key, stored);
+      }
+      return stored;
     });
   }
 
@@ -147,6 +159,15 @@ export class DocumentStore {
     await this.backend.dispose();
   }
 
+  /** The document to update: a copy of the one this store last wrote, or the file parsed. */
+  private async currentDocument(key: string): Promise<Document | null> {
+    const written = this.caching ? this.written.get(key) : undefined;
+    // A copy: `mutate` edits it in place and may still throw or decline to write.
+    if (written) return written.clone();
+    const text = await this.readText(key);
+    return text === null ? null : parseYamlDocument(text, key);
+  }
+
   private async readText(key: string): Promise<string | null> {
     const value = await this.backend.storage.getItemRaw(key);
     if (value === null || value === undefined) return null;
@@ -159,6 +180,7 @@ export class DocumentStore {
     const folder = folderOf(key);
     this.folderGenerations.set(folder, this.generationOf(folder) + 1);
     this.docs.delete(key);
+    this.written.delete(key);
     for (const base of this.listings.keys()) {
       if (key === base || key.startsWith(`${base}:`)) this.listings.delete(base);
     }

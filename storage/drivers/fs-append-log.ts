@@ -42,6 +42,18 @@ interface Line {
  */
 /** How many logs an FsAppendLog remembers the size of (see appendedSize). */
 const MAX_REMEMBERED_LOGS = 10_000;
+/** How many append handles an FsAppendLog keeps open (journal, audit, ledger, history, a few sessions). */
+const MAX_OPEN_LOGS = 32;
+/** Kept handles are closed once no append came for this long. */
+const IDLE_CLOSE_MS = 2000;
+
+interface KeptHandle {
+  handle: FileHandle;
+  ino: number;
+  dev: number;
+  /** An append is using it: never closed under it. */
+  busy: boolean;
+}
 
 export class FsAppendLog implements AppendLog {
   readonly root: string;
@@ -54,6 +66,9 @@ export class FsAppendLog implements AppendLog {
    * forgetting a log only costs a check.
    */
   private readonly appendedSize = new Map<string, number>();
+  /** Append handles kept open between appends, least recently used first (see handleFor). */
+  private readonly handles = new Map<string, KeptHandle>();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(root: string, options: FsAppendLogOptions = {}) {
     this.root = resolve(root);
@@ -72,12 +87,11 @@ export class FsAppendLog implements AppendLog {
     if (records.length === 0) return;
     const data = Buffer.from(serialiseRecords(records), "utf8");
     await this.mutex.run(key, async () => {
-      const handle = await openForAppend(path);
+      const { handle, size } = await this.handleFor(path);
       // Until this append is known to be whole, the log may end mid-line.
       const known = this.appendedSize.get(path);
       this.appendedSize.delete(path);
       try {
-        const { size } = await handle.stat();
         // A crash mid-append leaves a line without its newline: end it so the new records get lines of their own.
         const torn = size > 0 && size !== known && (await readRange(handle, size - 1, size))[0] !== NL;
         const bytes = torn ? Buffer.concat([NEWLINE, data]) : data;
@@ -85,10 +99,81 @@ export class FsAppendLog implements AppendLog {
         await handle.datasync();
         if (this.appendedSize.size >= MAX_REMEMBERED_LOGS) this.appendedSize.clear();
         this.appendedSize.set(path, size + bytes.length);
+      } catch (error) {
+        await this.closeHandle(path);
+        throw error;
       } finally {
-        await handle.close();
+        this.released(path);
       }
     });
+  }
+
+  /**
+   * An open handle on the log at `path` and its size now. A handle kept from an earlier append is reused
+   * when a stat of the path shows the same file (not replaced by a compaction's rename, nor removed);
+   * otherwise the file is opened again. A stat instead of open, fstat and close per append.
+   */
+  private async handleFor(path: string): Promise<{ handle: FileHandle; size: number }> {
+    const kept = this.handles.get(path);
+    if (kept) {
+      const now = await fsp.stat(path).catch((error: unknown) => {
+        if (isMissing(error)) return undefined;
+        throw error;
+      });
+      if (now && now.ino === kept.ino && now.dev === kept.dev) {
+        kept.busy = true;
+        // Most recently used last: eviction takes the first idle one.
+        this.handles.delete(path);
+        this.handles.set(path, kept);
+        return { handle: kept.handle, size: now.size };
+      }
+      await this.closeHandle(path);
+    }
+    const handle = await openForAppend(path);
+    try {
+      const { ino, dev, size } = await handle.stat();
+      this.handles.set(path, { handle, ino, dev, busy: true });
+      await this.evict();
+      return { handle, size };
+    } catch (error) {
+      this.handles.delete(path);
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** The append on `path` is over: its handle may be evicted, and idle handles close after a while. */
+  private released(path: string): void {
+    const kept = this.handles.get(path);
+    if (kept) kept.busy = false;
+    // One timer per log store, pushed back by each append: a quiet store holds no descriptors.
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = undefined;
+        void this.closeIdle();
+      }, IDLE_CLOSE_MS);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Closes the least recently used idle handles beyond MAX_OPEN_LOGS (one in use is never closed). */
+  private async evict(): Promise<void> {
+    for (const [path, kept] of this.handles) {
+      if (this.handles.size <= MAX_OPEN_LOGS) return;
+      if (!kept.busy) await this.closeHandle(path);
+    }
+  }
+
+  private async closeIdle(): Promise<void> {
+    for (const [path, kept] of [...this.handles]) if (!kept.busy) await this.closeHandle(path);
+  }
+
+  private async closeHandle(path: string): Promise<void> {
+    const kept = this.handles.get(path);
+    if (!kept) return;
+    this.handles.delete(path);
+    await kept.handle.close().catch(() => undefined);
   }
 
   async readTail(key: string, options: TailOptions): Promise<LogPage> {
@@ -139,6 +224,7 @@ export class FsAppendLog implements AppendLog {
     const path = this.pathOf(key);
     await this.mutex.run(key, async () => {
       this.appendedSize.delete(path);
+      await this.closeHandle(path);
       await fsp.rm(path, { force: true });
       await this.removeEmptyParents(path);
     });
@@ -148,6 +234,7 @@ export class FsAppendLog implements AppendLog {
     const path = this.pathOf(key);
     await this.mutex.run(key, async () => {
       this.appendedSize.delete(path);
+      await this.closeHandle(path);
       try {
         await fsp.truncate(path, 0);
       } catch (error) {
