@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, promises as fsp } from "node:fs";
+import { type Dirent, existsSync, promises as fsp } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
@@ -55,6 +55,31 @@ export async function sweepTempFiles(root: string): Promise<number> {
   return removed;
 }
 
+/** Names a listing skips: other tools' folders, temp files of writes under way, append logs (read apart). */
+const skipDirectory = (name: string): boolean => name === "node_modules" || name === ".git";
+const skipFile = (name: string): boolean => name.endsWith(TEMP_SUFFIX) || name.endsWith(".jsonl");
+
+/** Files under `dir` as `a:b:c.yaml`, to `maxDepth` folders down; a missing folder has none. */
+async function listKeys(dir: string, maxDepth?: number): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const keys: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory()) {
+      if (skipDirectory(entry.name) || (maxDepth !== undefined && maxDepth <= 0)) continue;
+      const below = await listKeys(join(dir, entry.name), maxDepth === undefined ? undefined : maxDepth - 1);
+      for (const key of below) keys.push(`${entry.name}:${key}`);
+    } else if (!skipFile(entry.name)) {
+      keys.push(entry.name);
+    }
+  }
+  return keys;
+}
+
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
 const WRITER_OWNED_FOLDERS = [
   // The audit trail is appended to at every request and run: each append made chokidar re-list the folder.
@@ -93,6 +118,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   const checkedDirs = new Set<string>();
   const inner = fsDriver({
     base,
+    // The watcher's; listings use listKeys (same rules).
     ignore: ["**/node_modules/**", "**/.git/**", `**/*${TEMP_SUFFIX}`, "**/*.jsonl"],
     watchOptions: {
       ignored: (path: string) => unwatched.some((dir) => path === dir || path.startsWith(dir + sep)),
@@ -162,6 +188,12 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     ...inner,
     name: "fs-atomic",
     options,
+    // unstorage's fs driver walks the whole root for every listing and filters by base afterwards: with
+    // 10,000 cron jobs each `keys("sessions")` took ~70 ms and tens of MB. Only the base's folder is walked.
+    getKeys: (keyBase: string, listOptions?: { maxDepth?: number }) =>
+      listKeys(keyBase ? pathOf(keyBase.replace(/:+$/, "")) : base, listOptions?.maxDepth).then((keys) =>
+        keyBase ? keys.map((key) => `${keyBase.replace(/:+$/, "")}:${key}`) : keys,
+      ),
     setItem: (key: string, value: string, opts?: WriteOptions) => writeAtomic(key, value, opts?.durable),
     setItemRaw: (key: string, value: Uint8Array, opts?: WriteOptions) =>
       writeAtomic(key, value, opts?.durable),

@@ -1,7 +1,8 @@
+import { promises as fsPromises } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
 import { idFromName, idProblem } from "../../storage/ids.js";
 import { KeyedMutex } from "../../storage/lock.js";
@@ -148,6 +149,45 @@ describe("atomic filesystem storage", () => {
     expect(await readdir(join(workspace, ".viben/agents/x"))).toHaveLength(1);
     await store.write("agents:x:config.yaml", { name: "X" });
     expect(await readdir(join(workspace, ".viben/agents/x"))).toEqual(["config.yaml"]);
+    await scopes.dispose();
+  });
+
+  it("lists a folder by walking that folder alone, skipping temp files, logs and tool folders", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-store-"));
+    const root = join(dir, ".viben");
+    for (const path of [
+      "agents/a/config.yaml",
+      "agents/a/notes/n.md",
+      "agents/a/.config.yaml.1-0123456789ab.tmp",
+      "agents/a/log.jsonl",
+      "agents/node_modules/x/config.yaml",
+      "agents/.git/config.yaml",
+      "cron/jobs/j.yaml",
+    ]) {
+      await mkdir(join(root, path, ".."), { recursive: true });
+      await writeFile(join(root, path), "x: 1\n");
+    }
+    const scopes = new Scopes({ home: dir, globalRoot: root, backend: fsBackends() });
+    const store = scopes.global().store;
+    const readdirSpy = vi.spyOn(fsPromises, "readdir");
+    try {
+      expect(await store.keys("agents")).toEqual(["a:config.yaml", "a:notes:n.md"]);
+      const walked = readdirSpy.mock.calls.map(([path]) => String(path));
+      expect(walked.length).toBeGreaterThan(0);
+      for (const path of walked) expect(path.startsWith(join(root, "agents"))).toBe(true);
+    } finally {
+      readdirSpy.mockRestore();
+    }
+    expect(await store.keys("agents:a")).toEqual(["config.yaml", "notes:n.md"]);
+    expect(await store.keys("missing")).toEqual([]);
+    const backend = fsBackends()(root, "global");
+    expect(await backend.storage.getKeys("agents", { maxDepth: 1 })).toEqual(["agents:a:config.yaml"]);
+    expect((await backend.storage.getKeys("")).sort()).toEqual([
+      "agents:a:config.yaml",
+      "agents:a:notes:n.md",
+      "cron:jobs:j.yaml",
+    ]);
+    await backend.dispose();
     await scopes.dispose();
   });
 
