@@ -7,6 +7,7 @@ import type { CronActiveRun, CronState, CronStateRepository, CronTrigger } from 
 import { conflict } from "../../storage/errors.js";
 import { KeyedMutex } from "../../storage/lock.js";
 import { dueTimes } from "./due-times.js";
+import type { CronOccurrenceClaims } from "./occurrence-claims.js";
 import type { CompiledSchedule } from "./schedule.js";
 
 /** What the scheduler holds for one job; `state` mirrors cron/state/<id>.yaml (only the scheduler writes it). */
@@ -30,6 +31,8 @@ export interface CronJobRunnerOptions {
   lookup: (jobId: string) => JobEntry | undefined;
   /** Called after every write of a job's state (the scheduler's due index follows it). */
   stateWritten?: (entry: JobEntry) => void;
+  /** Several instances on one set of jobs (multi-instance mode): each time is dealt with by one of them. */
+  claims?: CronOccurrenceClaims;
 }
 
 /** A time the timer reaches this late still counts as on time; later (the machine slept) is a misfire. */
@@ -61,6 +64,8 @@ export function watermarkOf(entry: JobEntry): Date {
 export class CronJobRunner {
   private readonly locks = new KeyedMutex();
   private readonly recording = new Set<Promise<unknown>>();
+  /** Claims (see CronOccurrenceClaims) this instance made for times it has not finished dealing with. */
+  private readonly claimed = new Map<string, { after: number; through: number }>();
   private stopped = false;
 
   constructor(private readonly options: CronJobRunnerOptions) {}
@@ -77,9 +82,27 @@ export class CronJobRunner {
   /** Deals with every scheduled time in (watermark, now]: fires the on-time one, applies the misfire policy to the rest. */
   async handleDue(entry: JobEntry, now: Date, atStartup: boolean): Promise<void> {
     if (!entry.schedule || !entry.job.enabled) return;
-    const { times, omitted } = dueTimes(entry.schedule, watermarkOf(entry), now, MAX_LISTED_MISSES);
-    const latest = times.at(-1);
+    const owed = dueTimes(entry.schedule, watermarkOf(entry), now, MAX_LISTED_MISSES);
+    const latest = owed.times.at(-1);
     if (!latest) return;
+    let { times, omitted } = owed;
+    if (this.options.claims) {
+      // Times up to the fence were fired or recorded by another instance: this one only moves on.
+      let fence = await this.options.claims.claimThrough(entry.job.id, latest.getTime());
+      // Our own claim from a firing that failed (storage trouble) and is being tried again.
+      const own = this.claimed.get(entry.job.id);
+      if (own && own.through === fence) fence = own.after;
+      if (fence >= latest.getTime()) {
+        this.claimed.delete(entry.job.id);
+        await this.writeState(entry, (s) => ({ ...s, handled_until: later(s.handled_until, iso(latest)) }));
+        return;
+      }
+      this.claimed.set(entry.job.id, { after: fence, through: latest.getTime() });
+      if (times[0] && times[0].getTime() <= fence) {
+        times = times.filter((t) => t.getTime() > fence);
+        omitted = false;
+      }
+    }
     const onTime = !atStartup && now.getTime() - latest.getTime() <= ON_TIME_MS;
     const missed = onTime ? times.slice(0, -1) : times;
     const catchUp = !onTime && entry.job.misfire_policy === "run_once" ? missed.pop() : undefined;
@@ -103,6 +126,7 @@ export class CronJobRunner {
     const fireAt = onTime ? latest : catchUp;
     if (fireAt) await this.fire(entry, fireAt, onTime ? "schedule" : "catch_up", latest);
     else await this.writeState(entry, (s) => ({ ...s, handled_until: later(s.handled_until, iso(latest)) }));
+    this.claimed.delete(entry.job.id);
   }
 
   /**

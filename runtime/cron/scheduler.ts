@@ -24,6 +24,7 @@ import { type DueEntry, DueHeap } from "./due-heap.js";
 import { ACTIVE, DueIndex } from "./due-index.js";
 import { type CronFileStamps, storeCronFileStamps } from "./job-files.js";
 import { CronJobRunner, type JobEntry, watermarkOf } from "./job-runner.js";
+import type { CronOccurrenceClaims } from "./occurrence-claims.js";
 import { type CompiledSchedule, compileSchedule, nextTimes } from "./schedule.js";
 
 export interface CronSchedulerOptions {
@@ -40,6 +41,8 @@ export interface CronSchedulerOptions {
   defaultTimezone?: string;
   /** Fingerprints of job and state files; by default read through storage (the Node server stats files). */
   stamps?: CronFileStamps;
+  /** Multi-instance mode: each scheduled time fires on one instance only (runtime/redis/cron-claims.ts). */
+  claims?: CronOccurrenceClaims;
 }
 
 export interface CronStartReport {
@@ -128,6 +131,7 @@ export class CronScheduler implements CronService {
       newId: options.newId ?? (() => crypto.randomUUID()),
       lookup: (id) => this.entries.get(id),
       stateWritten: (entry) => this.stateWritten(entry),
+      claims: options.claims,
     });
   }
 

@@ -241,6 +241,8 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     logger,
     // Start-up checks job files against the due index by stat alone.
     stamps: fsCronFileStamps(globalRoot),
+    // Several instances on one Redis: each scheduled time fires on one of them.
+    claims: multi ? (await import("../redis/cron-claims.js")).redisCronClaims(multi.redis) : undefined,
   });
   const heartbeat = new HeartbeatMonitor({
     config: gatewayConfig,
