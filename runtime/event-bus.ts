@@ -20,11 +20,17 @@ export interface EventBusOptions {
   clock?: Clock;
 }
 
-export interface InMemoryEventBus extends EventBus {
+/** A bus the runtime owns: it can count and end its subscriptions (in memory, or over Redis). */
+export interface GatewayEventBus extends EventBus {
   /** Open subscriptions (for leak checks and metrics). */
   readonly subscriberCount: number;
   /** Ends every subscription: each drains what is queued, then `next()` answers null. Publishing goes on. */
   close(reason?: string): void;
+}
+
+export interface InMemoryEventBus extends GatewayEventBus {
+  /** In memory the event is numbered at once. */
+  publish(event: EventInput): GatewayEvent;
 }
 
 /** The synthetic first event of a replay that could not go back far enough. */
@@ -79,8 +85,11 @@ class QueueSubscription implements EventSubscription, Delivery {
     this.replayLeft = events.length;
   }
 
+  /** Live events up to this seq are not delivered (see EventFanout.subscribe, ahead of lastSeq). */
+  skipThrough = 0;
+
   deliver(event: GatewayEvent): void {
-    if (this.closed) return;
+    if (this.closed || event.seq <= this.skipThrough) return;
     const waiter = this.waiters.shift();
     if (waiter) {
       waiter(event);
@@ -135,12 +144,68 @@ class QueueSubscription implements EventSubscription, Delivery {
 }
 
 export function createEventBus(options: EventBusOptions = {}): InMemoryEventBus {
+  const clock = options.clock;
+  const fanout = createEventFanout(options);
+  const now = (): string => {
+    try {
+      return (clock?.now() ?? new Date()).toISOString();
+    } catch {
+      return new Date().toISOString();
+    }
+  };
+  return {
+    get lastSeq() {
+      return fanout.lastSeq;
+    },
+    get subscriberCount() {
+      return fanout.subscriberCount;
+    },
+    publish(input: EventInput): GatewayEvent {
+      // seq and ts always come last so a publisher cannot forge them; frozen because every subscriber and
+      // the replay buffer share this one object. (The cast: Omit<> over an index signature drops `type`.)
+      const event = Object.freeze({ ...input, seq: fanout.lastSeq + 1, ts: now() }) as GatewayEvent;
+      fanout.deliver(event);
+      return event;
+    },
+    subscribe: (filter, subscribeOptions) => fanout.subscribe(filter, subscribeOptions),
+    close: (reason) => fanout.close(reason),
+  };
+}
+
+export interface EventFanoutOptions extends EventBusOptions {
+  /**
+   * What a Last-Event-ID newer than the newest event here means. "restart" (one gateway): it comes from an
+   * earlier gateway process, so everything buffered is new to the client. "lag" (several instances on one
+   * Redis stream): another instance has read further; the events after it are delivered as they arrive.
+   */
+  ahead?: "restart" | "lag";
+}
+
+/**
+ * The subscriber side of a bus: events that already carry their seq and ts (assigned here by createEventBus,
+ * or by Redis for several instances) go to every matching subscriber and into the replay ring.
+ */
+export interface EventFanout {
+  readonly lastSeq: number;
+  readonly subscriberCount: number;
+  /**
+   * One event, in seq order. A seq that does not follow the last one (a new stream, or a reader that fell
+   * behind the stream's retention) starts the replay ring afresh from it.
+   */
+  deliver(event: GatewayEvent): void;
+  subscribe(filter: EventFilter, options?: { afterSeq?: number; maxQueue?: number }): EventSubscription;
+  close(reason?: string): void;
+}
+
+export function createEventFanout(options: EventFanoutOptions = {}): EventFanout {
   const capacity = Math.max(0, Math.floor(options.bufferSize ?? 10_000));
   const defaultMaxQueue = Math.max(1, Math.floor(options.defaultMaxQueue ?? 5_000));
   const clock = options.clock;
-  // Ring buffer indexed by (seq - 1) % capacity: sequence numbers have no gaps, so no bookkeeping is needed.
+  const lagging = options.ahead === "lag";
+  // Ring buffer indexed by (seq - 1) % capacity, holding seqs firstSeq..lastSeq (no gaps in between).
   const ring: (GatewayEvent | undefined)[] = new Array(capacity);
   const subscribers = new Set<QueueSubscription>();
+  let firstSeq = 1;
   let lastSeq = 0;
   let shutdown: string | undefined;
 
@@ -151,7 +216,7 @@ export function createEventBus(options: EventBusOptions = {}): InMemoryEventBus 
       return new Date().toISOString();
     }
   };
-  const oldestBufferedSeq = () => lastSeq - Math.min(lastSeq, capacity) + 1;
+  const oldestBufferedSeq = () => Math.max(firstSeq, lastSeq - Math.min(lastSeq, capacity) + 1);
   const detach = (subscription: QueueSubscription) => {
     subscribers.delete(subscription);
   };
@@ -160,9 +225,13 @@ export function createEventBus(options: EventBusOptions = {}): InMemoryEventBus 
     const afterSeq = Number.isFinite(requested) ? Math.max(0, Math.floor(requested)) : 0;
     const oldest = oldestBufferedSeq();
     const events: GatewayEvent[] = [];
+    const ahead = afterSeq > lastSeq;
+    if (ahead && lagging) {
+      subscription.skipThrough = afterSeq;
+      return events;
+    }
     // A Last-Event-ID ahead of lastSeq comes from an earlier gateway process: everything buffered is new to
     // the client, and what it missed in between is unknown.
-    const ahead = afterSeq > lastSeq;
     if (ahead || afterSeq < oldest - 1) {
       events.push(
         Object.freeze({
@@ -193,11 +262,9 @@ export function createEventBus(options: EventBusOptions = {}): InMemoryEventBus 
       return subscribers.size;
     },
 
-    publish(input: EventInput): GatewayEvent {
-      lastSeq += 1;
-      // seq and ts always come last so a publisher cannot forge them; frozen because every subscriber and
-      // the replay buffer share this one object. (The cast: Omit<> over an index signature drops `type`.)
-      const event = Object.freeze({ ...input, seq: lastSeq, ts: now() }) as GatewayEvent;
+    deliver(event: GatewayEvent): void {
+      if (event.seq !== lastSeq + 1) firstSeq = event.seq;
+      lastSeq = event.seq;
       if (capacity > 0) ring[(lastSeq - 1) % capacity] = event;
       for (const subscription of subscribers) {
         try {
@@ -206,7 +273,6 @@ export function createEventBus(options: EventBusOptions = {}): InMemoryEventBus 
           // A subscriber must never break a publisher; deliver() itself does not throw.
         }
       }
-      return event;
     },
 
     subscribe(filter, subscribeOptions = {}): EventSubscription {

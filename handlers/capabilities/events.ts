@@ -39,7 +39,8 @@ export interface EventSubscription {
  * subscriber that falls too far behind is closed with a reason instead of stalling the run.
  */
 export interface EventBus {
-  publish(event: EventInput): GatewayEvent;
+  /** Publishes; the event gets its seq and ts on the way (at once here, or through Redis with several instances). */
+  publish(event: EventInput): void;
   /** Subscribes; with `afterSeq`, first replays buffered events newer than it (Last-Event-ID). */
   subscribe(filter: EventFilter, options?: { afterSeq?: number; maxQueue?: number }): EventSubscription;
   /** The sequence number of the newest event. */

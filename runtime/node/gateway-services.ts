@@ -143,7 +143,11 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     }
   }
 
-  const events = createEventBus();
+  // With several instances, events go through a Redis stream (every instance sees every run's events).
+  const redisEvents = multi
+    ? await (await import("../redis/event-bus.js")).createRedisEventBus({ redis: multi.redis, logger })
+    : undefined;
+  const events = redisEvents ?? createEventBus();
   const gatewayConfig = new GatewayConfigSource(scopes.global(), env, (message) =>
     logger.warn({ msg: "gateway config", detail: message }),
   );
@@ -440,6 +444,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
         // Cron records the outcomes the queue reported while stopping, then lets go of storage.
         await cron.close();
         await scopes.dispose();
+        await redisEvents?.stop();
         await multi?.close();
         await lock.release();
       })();

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { GatewayApp } from "../../handlers/index.js";
 import { GATEWAY_CONFIG_KEY } from "../../storage/gateway-listen.js";
-import type { InMemoryEventBus } from "../event-bus.js";
+import type { GatewayEventBus } from "../event-bus.js";
 import type { PtyModule } from "../terminals/terminal-manager.js";
 
 /** What start-up (server.ts) and the gateway behind the front (gateway-services.ts) both know. */
@@ -30,7 +30,7 @@ export interface RunningGateway {
   port: number;
   app: GatewayApp;
   /** The event bus behind /api/events (runs publish into it; tests and benches too). */
-  events: InMemoryEventBus;
+  events: GatewayEventBus;
   close(): Promise<void>;
 }
 

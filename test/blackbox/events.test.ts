@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InMemoryEventBus } from "../../runtime/event-bus.js";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { silentLogger } from "../helpers/app.js";
 import { eventually, makeTempHome, removeDir } from "../helpers/gateway-process.js";
@@ -39,7 +40,11 @@ describe("SSE /api/events on the real server (port 0, temporary HOME)", () => {
 
   it("delivers events published on the gateway's bus, each with its seq as id", async () => {
     const sse = await connect();
-    const first = gw.events.publish({ type: "run_started", run_id: "r1", session_id: "s1" });
+    const first = (gw.events as InMemoryEventBus).publish({
+      type: "run_started",
+      run_id: "r1",
+      session_id: "s1",
+    });
     gw.events.publish({ type: "delta", run_id: "r1", session_id: "s1", content: "hé 本地" });
     await sse.until(() => sse.messages.length === 2);
     expect(sse.messages.map((m) => [m.id, m.event])).toEqual([

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InMemoryEventBus } from "../../runtime/event-bus.js";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { envelopeOf, readSse } from "../helpers/sse-client.js";
 
@@ -66,7 +67,7 @@ describe("Viben's /health and /api/events", () => {
     expect(greeting).toEqual({ type: "connected", timestamp: expect.any(Number) });
     expect(Math.abs((greeting.timestamp as number) - Date.now())).toBeLessThan(60_000);
 
-    const published = gw.events.publish({ type: "cron_fired", job_id: "nightly" });
+    const published = (gw.events as InMemoryEventBus).publish({ type: "cron_fired", job_id: "nightly" });
     await sse.until(() => sse.messages.length === 1);
     expect(sse.messages[0]).toMatchObject({ event: "cron_fired", id: String(published.seq) });
     await sse.close();

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InMemoryEventBus } from "../../runtime/event-bus.js";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { openWs, type WsClient } from "../helpers/clients.js";
 
@@ -43,7 +44,12 @@ describe("/ws in the original Viben dialect", () => {
     ws.send({ type: "Ping" });
     expect(await ws.waitFor((f) => f.type === "Pong")).toEqual({ type: "Pong" });
 
-    const delta = gw.events.publish({ type: "delta", session_id: "s1", run_id: "r1", content: "hi" });
+    const delta = (gw.events as InMemoryEventBus).publish({
+      type: "delta",
+      session_id: "s1",
+      run_id: "r1",
+      content: "hi",
+    });
     gw.events.publish({ type: "cron_fired", job_id: "nightly", job_name: "Nightly" });
     const pushed = await ws.waitFor(eventOf("Delta"));
     expect(pushed).toEqual({
@@ -116,7 +122,7 @@ describe("/ws in the original Viben dialect", () => {
     const plain = await connect();
     plain.send({ type: "subscribe" });
     await plain.waitFor((f) => f.type === "subscribed");
-    const published = gw.events.publish({ type: "heartbeat_alert", message: "disk" });
+    const published = (gw.events as InMemoryEventBus).publish({ type: "heartbeat_alert", message: "disk" });
     expect(await plain.waitFor((f) => f.type === "heartbeat_alert")).toMatchObject({ seq: published.seq });
     expect(plain.frames.some((f) => f.type === "Event")).toBe(false);
   });

@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
+import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
+import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+
+const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
+
+/** Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C. */
+describe("events across three gateway instances on one Redis", () => {
+  let server: RedisServer;
+  const homes: string[] = [];
+  const gateways: RunningGateway[] = [];
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    for (const name of ["a", "b", "c"]) {
+      const home = await mkdtemp(join(tmpdir(), `viben-redis-events-${name}-`));
+      homes.push(home);
+      await mkdir(join(home, ".viben/executors"), { recursive: true });
+      await mkdir(join(home, "project"));
+      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
+      gateways.push(
+        await startGateway({
+          port: 0,
+          env: {
+            ...process.env,
+            HOME: home,
+            FAKE_CLAUDE_LOG: join(home, "fake-claude.log"),
+            VIBEN_LOG_LEVEL: "silent",
+            VIBEN_REDIS_URL: server.url,
+            VIBEN_INSTANCE_ID: `events-${name}`,
+          },
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((gw) => gw.close()));
+    await server?.stop();
+    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+  });
+
+  it("streams a run on A to SSE and WebSocket clients of B, and replays it from Last-Event-ID on C", async () => {
+    const [a, b, c] = gateways as [RunningGateway, RunningGateway, RunningGateway];
+    const onA = jsonClient(() => a.url);
+    expect((await onA.post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status).toBe(201);
+    const sse = await openSse(`${b.url}/api/events?agent_id=coder`);
+    const ws = await openWs(`${b.url.replace("http", "ws")}/ws`);
+    ws.send({ type: "subscribe", agent_id: "coder", id: "s1" });
+    await ws.waitFor((f) => f.type === "subscribed");
+
+    const spawned = await onA.post("/api/agent/coder/spawn", {
+      prompt: "hello there tool",
+      workdir: join(homes[0]!, "project"),
+    });
+    expect(spawned.status).toBe(200);
+    const sessionId = spawned.body.session_id as string;
+    const isEnd = (e: Json) => e.type === "run_complete" && e.session_id === sessionId;
+    await sse.waitFor(isEnd);
+    await ws.waitFor(isEnd);
+    const ofRun = (events: Json[]) =>
+      events.filter((e) => e.session_id === sessionId).map((e) => `${e.seq}:${e.type}`);
+    const seenOnB = ofRun(sse.events);
+    expect(ofRun(ws.frames)).toEqual(seenOnB);
+    expect(seenOnB.map((t) => t.split(":")[1])).toEqual([
+      "run_started",
+      "delta",
+      "delta",
+      "delta",
+      "delta",
+      "delta",
+      "tool_start",
+      "tool_end",
+      "turn_complete",
+      "delta",
+      "turn_complete",
+      "run_complete",
+    ]);
+    const deltas = sse.events.filter((e) => e.type === "delta" && e.session_id === sessionId);
+    expect(deltas.map((e) => e.content).join("")).toBe("You said: hello there toolDone.");
+    sse.close();
+    await ws.close();
+
+    // A client that saw up to the first delta on B reconnects to C and gets the rest, in order.
+    const runStarted = sse.events.find((e) => e.type === "run_started" && e.session_id === sessionId)!;
+    const firstDelta = deltas[0]!;
+    const resumed = await openSse(`${c.url}/api/events?session_id=${sessionId}`, {
+      "Last-Event-ID": String(firstDelta.seq),
+    });
+    const end = await resumed.waitFor(isEnd);
+    expect(resumed.events.map((e) => `${e.seq}:${e.type}`)).toEqual(
+      seenOnB.filter((t) => Number(t.split(":")[0]) > (firstDelta.seq as number)),
+    );
+    expect(end).toMatchObject({ response: "Done.", agent_id: "coder" });
+    expect(resumed.events.some((e) => e.seq === runStarted.seq)).toBe(false);
+    resumed.close();
+  });
+});
