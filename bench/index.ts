@@ -3,6 +3,7 @@ import { benchCron, printCronBench } from "./cron.js";
 import { benchFanout, printFanout } from "./fanout.js";
 import { benchFoundation, printTable, summariseFoundation } from "./foundation.js";
 import { describeMachine, watchMachine } from "./machine.js";
+import { benchEventPaths, printEventPaths } from "./multi-instance.js";
 import { benchNative, printNative } from "./native.js";
 import { benchQueue, printQueueBench } from "./queue.js";
 import { benchSessionLog } from "./session-log.js";
@@ -16,14 +17,15 @@ import { benchWorkerColdStart, printWorkerColdStart } from "./worker.js";
  * in the same run. `--quick` shortens every part (1 s of load, one start, fewer jobs) for a look during
  * development; the README's figures come from a full run on a quiet machine. `--only health` measures just
  * GET /health beside bare node:http (seconds apply), and `--only queue` just the queue beside direct
- * spawning (`--quick`: fewer jobs), for working on one figure.
+ * spawning (`--quick`: fewer jobs), `--only events` events across instances on one Redis beside the
+ * in-process bus, for working on one figure.
  */
 const quick = process.argv.includes("--quick");
 const seconds = process.argv.slice(2).find((arg) => /^\d+$/.test(arg));
 const duration = Number(seconds ?? (quick ? 1 : 5));
 const only = process.argv[process.argv.indexOf("--only") + 1];
-if (process.argv.includes("--only") && only !== "health" && only !== "queue")
-  throw new Error(`--only ${only ?? ""}: the parts that run alone are 'health' and 'queue'`);
+if (process.argv.includes("--only") && only !== "health" && only !== "queue" && only !== "events")
+  throw new Error(`--only ${only ?? ""}: the parts that run alone are 'health', 'queue' and 'events'`);
 const machine = watchMachine(availableParallelism());
 console.log(quick ? "Quick run (--quick): short measurements, rough figures.\n" : "");
 
@@ -32,6 +34,13 @@ if (only === "health") {
   console.log(`GET /health (${duration}s each, autocannon)\n`);
   printTable(rows);
   for (const line of summariseFoundation(rows)) console.log(line);
+  console.log(`\n${describeMachine(machine.stop())}`);
+  process.exit(0);
+}
+
+if (only === "events") {
+  console.log("Events across gateway instances on one Redis (10,000 deltas)\n");
+  printEventPaths(await benchEventPaths(quick ? 2_000 : 10_000));
   console.log(`\n${describeMachine(machine.stop())}`);
   process.exit(0);
 }
@@ -56,6 +65,9 @@ console.log("\nEvent fan-out: 10,000 deltas from one publisher\n");
 printFanout(await benchFanout());
 
 const log = await benchSessionLog();
+console.log("\nEvents across gateway instances on one Redis\n");
+printEventPaths(await benchEventPaths(quick ? 2_000 : 10_000));
+
 console.log("\nReading the last 50 messages of a session\n");
 console.log("| scenario | median ms | p99 ms |\n|---|---|---|");
 for (const row of log.rows)

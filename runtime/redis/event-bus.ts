@@ -10,7 +10,7 @@ import type { RedisConnection } from "./connection.js";
  * means the same on every instance.
  *
  * Publishing numbers the event in Redis (a Lua script: INCR of a counter, then XADD with the id `<seq>-0`,
- * so seqs have no gaps and stream order is seq order). Every instance, the publisher included, delivers
+ * so seqs have no gaps and stream order is seq order; the events of one tick share one call). Every instance, the publisher included, delivers
  * only what its reader takes off the stream: one order everywhere. Each instance mirrors the stream's tail
  * in the same in-memory replay ring as a single gateway (loaded from the stream at start), so replay is
  * as immediate as in memory; the stream keeps at most about `bufferSize` events (MAXLEN ~).
@@ -32,10 +32,13 @@ export interface RedisEventBus extends GatewayEventBus {
   stop(): Promise<void>;
 }
 
+// ARGV[1] is the stream's length bound, the rest are events in publish order.
 const PUBLISH = `
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', ARGV[1])
-return seq`;
+for i = 2, #ARGV do
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'e', ARGV[i])
+end
+return #ARGV - 1`;
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -72,6 +75,17 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
     if (event) fanout.deliver(event);
   }
 
+  let pending: string[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    redis.client
+      .eval(PUBLISH, 2, streamKey, counterKey, String(capacity), ...batch)
+      .catch((error: Error) =>
+        logger.error({ msg: "events not published to Redis", count: batch.length, error: error.message }),
+      );
+  };
+
   const reader: Redis = redis.open("events");
   let stopped = false;
   const reading = (async () => {
@@ -105,12 +119,9 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
     publish(input: EventInput): void {
       // seq comes from Redis and ts from here, after the input, so a publisher cannot forge them.
       const { seq: _seq, ts: _ts, ...body } = input as EventInput & { seq?: unknown; ts?: unknown };
-      const text = JSON.stringify({ ...body, ts: new Date().toISOString() });
-      redis.client
-        .eval(PUBLISH, 2, streamKey, counterKey, text, String(capacity))
-        .catch((error: Error) =>
-          logger.error({ msg: "event not published to Redis", type: input.type, error: error.message }),
-        );
+      pending.push(JSON.stringify({ ...body, ts: new Date().toISOString() }));
+      // The events of one tick (a burst of deltas) go to Redis in one script call, still in order.
+      if (pending.length === 1) queueMicrotask(flush);
     },
     subscribe: (filter, subscribeOptions) => fanout.subscribe(filter, subscribeOptions),
     close: (reason) => fanout.close(reason),
