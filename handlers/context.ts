@@ -8,6 +8,7 @@ import type { ProviderRepository } from "../storage/providers.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
+import type { SharedKeys } from "../storage/shared-keys.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
 import type { ApprovalService } from "./capabilities/approvals.js";
@@ -105,6 +106,8 @@ export interface GatewayDeps {
   audit?: AuditTrail;
   /** Agents' memory with ranked search (Node); /memory answers 501 without it. */
   memory?: MemoryService;
+  /** Records shared by every instance (multi-instance mode); Idempotency-Keys live there when present. */
+  sharedKeys?: SharedKeys;
   /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
   commitments?: CommitmentService;
   /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
@@ -152,6 +155,7 @@ export interface Services {
   approvals?: ApprovalService;
   audit?: AuditTrail;
   memory?: MemoryService;
+  sharedKeys?: SharedKeys;
   commitments?: CommitmentService;
   oauth?: OAuthService;
   diagnostics?: DiagnosticsService;

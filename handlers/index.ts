@@ -68,6 +68,7 @@ export function createServices(deps: GatewayDeps): Services {
     approvals: deps.approvals,
     audit: deps.audit,
     memory: deps.memory,
+    sharedKeys: deps.sharedKeys,
     commitments: deps.commitments,
     oauth: deps.oauth,
     diagnostics: deps.diagnostics,

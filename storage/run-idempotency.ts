@@ -3,6 +3,7 @@ import { bodyDigest, IDEMPOTENCY_TTL_MS } from "./hooks-idempotency.js";
 import { KeyedMutex } from "./lock.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import type { SharedKeys } from "./shared-keys.js";
 import { z } from "./zod.js";
 
 /*
@@ -35,6 +36,8 @@ export class RunIdempotency {
   constructor(
     private readonly scope: Scope,
     private readonly now: () => Date,
+    /** Several instances: keys live there instead (so a retry on another instance finds the run). */
+    private readonly shared?: SharedKeys,
   ) {}
 
   /**
@@ -54,6 +57,7 @@ export class RunIdempotency {
     const storeKey = await storeKeyOf(caller, key);
     const digest = await bodyDigest(body);
     return this.mutex.run(storeKey, async () => {
+      if (this.shared) return this.runForShared(this.shared, storeKey, digest, start);
       const now = this.now();
       const stored = await this.scope.store.read(storeKey);
       const parsed = stored ? IdempotentRunSchema.safeParse(stored.data) : undefined;
@@ -75,5 +79,59 @@ export class RunIdempotency {
       });
       return { runId, replayed: false };
     });
+  }
+
+  /**
+   * The same promise across instances: the key is claimed (briefly, as "starting") before the run starts,
+   * so a simultaneous retry on another instance is told to retry (409 IDEMPOTENCY_KEY_IN_PROGRESS, as
+   * Stripe does) instead of starting a second run; a run that fails to start gives the key back.
+   */
+  private async runForShared(
+    shared: SharedKeys,
+    storeKey: string,
+    digest: string,
+    start: () => Promise<string>,
+  ): Promise<{ runId: string; replayed: boolean }> {
+    const held = await shared.setIfAbsent(
+      storeKey,
+      JSON.stringify({ run_id: "", body_sha256: digest }),
+      STARTING_TTL_MS,
+    );
+    if (held !== null) {
+      const record = parseShared(held);
+      if (record.body_sha256 !== digest) {
+        throw conflict("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used with a different body", {
+          ...(record.run_id ? { run_id: record.run_id } : {}),
+        });
+      }
+      if (!record.run_id) {
+        throw conflict(
+          "IDEMPOTENCY_KEY_IN_PROGRESS",
+          "a request with this Idempotency-Key is starting its run; retry in a moment",
+        );
+      }
+      return { runId: record.run_id, replayed: true };
+    }
+    let runId: string;
+    try {
+      runId = await start();
+    } catch (error) {
+      await shared.delete(storeKey).catch(() => undefined);
+      throw error;
+    }
+    await shared.set(storeKey, JSON.stringify({ run_id: runId, body_sha256: digest }), IDEMPOTENCY_TTL_MS);
+    return { runId, replayed: false };
+  }
+}
+
+/** How long a key stays claimed by a request whose run is starting (an instance that died lets go). */
+const STARTING_TTL_MS = 60_000;
+
+function parseShared(text: string): { run_id: string; body_sha256: string } {
+  try {
+    const value = JSON.parse(text) as { run_id?: unknown; body_sha256?: unknown };
+    return { run_id: String(value.run_id ?? ""), body_sha256: String(value.body_sha256 ?? "") };
+  } catch {
+    return { run_id: "", body_sha256: "" };
   }
 }

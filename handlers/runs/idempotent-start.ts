@@ -33,7 +33,7 @@ export async function startIdempotent(
   const scope = services.scopes.global();
   let store = byScope.get(scope);
   if (!store) {
-    store = new RunIdempotency(scope, () => services.clock.now());
+    store = new RunIdempotency(scope, () => services.clock.now(), services.sharedKeys);
     byScope.set(scope, store);
   }
   let handle: RunHandle | undefined;

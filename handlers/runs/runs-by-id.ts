@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { idSchema } from "../../storage/schema-helpers.js";
 import { assertRunAllowed } from "../access/run-access.js";
+import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
@@ -81,8 +82,10 @@ export const runsByIdRouter = createRouter()
         "api",
       );
       await assertRunAllowed(c, request.agent.id);
-      const { runId } = await startIdempotent(c, body, () => runs.start(request));
+      const { runId, replayed } = await startIdempotent(c, body, () => runs.start(request));
       const record = await registry.get(runId);
+      // Several instances share Idempotency-Keys but not (yet) run records: the run lives elsewhere.
+      if (!record && replayed) throw runOnAnotherInstance(runId);
       if (!record) throw runNotFound(runId);
       c.header("Location", `/api/runs/${encodeURIComponent(runId)}`);
       return c.json(
@@ -175,4 +178,12 @@ export const runsByIdRouter = createRouter()
       if (!result) throw runNotFound(id);
       return c.json({ ...runView(result.record), aborted: result.aborted }, 200);
     },
+  );
+
+const runOnAnotherInstance = (runId: string) =>
+  new ApiError(
+    409,
+    "RUN_ON_ANOTHER_INSTANCE",
+    `the run of this Idempotency-Key (${runId}) was started by another gateway instance; ask that one`,
+    { run_id: runId },
   );

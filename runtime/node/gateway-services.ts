@@ -344,6 +344,8 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     approvals: governance.broker,
     audit,
     memory,
+    // Several instances: Idempotency-Keys are kept in Redis, so a retry on another instance finds its run.
+    sharedKeys: multi ? (await import("../redis/shared-keys.js")).redisSharedKeys(multi.redis) : undefined,
     commitments,
     oauth,
     staticAssets: nodeStaticAssets(),

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,8 +8,11 @@ import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 
-/** Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C. */
-describe("events across three gateway instances on one Redis", () => {
+/**
+ * Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C; an
+ * Idempotency-Key used on A holds on B.
+ */
+describe("events and Idempotency-Keys across three gateway instances on one Redis", () => {
   let server: RedisServer;
   const homes: string[] = [];
   const gateways: RunningGateway[] = [];
@@ -98,5 +101,43 @@ describe("events across three gateway instances on one Redis", () => {
     expect(end).toMatchObject({ response: "Done.", agent_id: "coder" });
     expect(resumed.events.some((e) => e.seq === runStarted.seq)).toBe(false);
     resumed.close();
+  });
+
+  it("gives a retry of POST /api/runs on B the run that A started with the same Idempotency-Key", async () => {
+    const [a, b] = gateways as [RunningGateway, RunningGateway];
+    const clients = [a, b].map((gw) => jsonClient(() => gw.url));
+    expect(
+      (await clients[1]!.post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status,
+    ).toBe(201);
+    const body = { sessionKey: "idem", message: "exactly once please", agent: "coder" };
+    const headers = { "idempotency-key": "order-7" };
+    const first = await clients[0]!.post("/agent/async", body, headers);
+    expect(first.status).toBe(200);
+    const retry = await clients[1]!.post("/agent/async", body, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.body.runId).toBe(first.body.runId);
+    const reused = await clients[1]!.post("/agent/async", { ...body, message: "something else" }, headers);
+    expect(reused.status).toBe(409);
+    expect(reused.body).toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+      details: { run_id: first.body.runId },
+    });
+    // /api/runs answers with the run's record, which only the instance that runs it has (not shared yet).
+    const apiBody = { prompt: "exactly once please", agent_id: "coder" };
+    const created = await clients[0]!.post("/api/runs", apiBody, { "idempotency-key": "api-7" });
+    expect(created.status).toBe(202);
+    const elsewhere = await clients[1]!.post("/api/runs", apiBody, { "idempotency-key": "api-7" });
+    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.body).toMatchObject({
+      code: "RUN_ON_ANOTHER_INSTANCE",
+      details: { run_id: created.body.run_id },
+    });
+    for (const id of [first.body.runId, created.body.run_id])
+      await clients[0]!.post(`/agent/run/${id}/wait?timeoutMs=60000`, {});
+    const logOf = async (home: string) =>
+      (await readFile(join(home, "fake-claude.log"), "utf8").catch(() => ""))
+        .split("\n")
+        .filter((line) => line.includes("exactly once please"));
+    expect([...(await logOf(homes[0]!)), ...(await logOf(homes[1]!))]).toHaveLength(2);
   });
 });

@@ -128,10 +128,14 @@ export type Json = Record<string, unknown>;
 /** JSON over HTTP against a running gateway: `post` answers status and body, `get` the body. */
 export function jsonClient(baseUrl: () => string) {
   return {
-    async post(path: string, body: unknown): Promise<{ status: number; body: Json }> {
+    async post(
+      path: string,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; body: Json }> {
       const res = await fetch(`${baseUrl()}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...headers },
         body: JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as Json };
