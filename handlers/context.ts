@@ -8,6 +8,7 @@ import type { ProviderRepository } from "../storage/providers.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
+import type { SharedFailures } from "../storage/shared-failures.js";
 import type { SharedKeys } from "../storage/shared-keys.js";
 import type { TemplateRepository } from "../storage/templates.js";
 import type { GatewayActivity } from "./capabilities/activity.js";
@@ -108,6 +109,8 @@ export interface GatewayDeps {
   memory?: MemoryService;
   /** Records shared by every instance (multi-instance mode); Idempotency-Keys live there when present. */
   sharedKeys?: SharedKeys;
+  /** Failed credential attempts of the other instances (multi-instance mode), counted here too. */
+  sharedFailures?: SharedFailures;
   /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
   commitments?: CommitmentService;
   /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
@@ -156,6 +159,7 @@ export interface Services {
   audit?: AuditTrail;
   memory?: MemoryService;
   sharedKeys?: SharedKeys;
+  sharedFailures?: SharedFailures;
   commitments?: CommitmentService;
   oauth?: OAuthService;
   diagnostics?: DiagnosticsService;

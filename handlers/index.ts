@@ -15,6 +15,7 @@ import { validationHook } from "./lib/app-factory.js";
 import { lazyRoutes } from "./lib/lazy-routes.js";
 import { auditRequests } from "./middleware/audit-requests.js";
 import { bodyLimit } from "./middleware/body-limit.js";
+import { limiterFor } from "./middleware/failed-attempts.js";
 import { pathEncoding } from "./middleware/path-encoding.js";
 import { assignRequestId, requestLog } from "./middleware/request-log.js";
 import { requestMetrics } from "./middleware/request-metrics.js";
@@ -69,6 +70,7 @@ export function createServices(deps: GatewayDeps): Services {
     audit: deps.audit,
     memory: deps.memory,
     sharedKeys: deps.sharedKeys,
+    sharedFailures: deps.sharedFailures,
     commitments: deps.commitments,
     oauth: deps.oauth,
     diagnostics: deps.diagnostics,
@@ -93,6 +95,8 @@ export function createServices(deps: GatewayDeps): Services {
  */
 export function createApp(deps: GatewayDeps) {
   const services = createServices(deps);
+  // Failures other instances count must reach this one before its first request.
+  if (services.sharedFailures) limiterFor(services);
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // /health answers before everything else: liveness probes stay out of the access log and cost little.
   const healthRouter = createHealthRouter(services);

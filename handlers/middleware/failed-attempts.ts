@@ -35,11 +35,13 @@ class FailureLimiter {
 
 // One limiter per app instance (tests build many apps in one process).
 const limiters = new WeakMap<Services, FailureLimiter>();
-function limiterFor(services: Services): FailureLimiter {
+export function limiterFor(services: Services): FailureLimiter {
   const known = limiters.get(services);
   if (known) return known;
   const limiter = new FailureLimiter();
   limiters.set(services, limiter);
+  // Several instances: failures counted elsewhere count here too (for the app's life).
+  services.sharedFailures?.subscribe((address, at) => limiter.fail(address, at));
   return limiter;
 }
 
@@ -73,7 +75,9 @@ export function failedAttempts(c: Context<AppEnv>): FailedAttempts {
       );
     },
     fail(code) {
-      limiter.fail(address, now());
+      const at = now();
+      limiter.fail(address, at);
+      services.sharedFailures?.publish(address, at);
       services.logger.warn({ msg: "rejected credentials", code, address, request_id: c.get("requestId") });
     },
   };

@@ -346,6 +346,14 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     memory,
     // Several instances: Idempotency-Keys are kept in Redis, so a retry on another instance finds its run.
     sharedKeys: multi ? (await import("../redis/shared-keys.js")).redisSharedKeys(multi.redis) : undefined,
+    // ... and a wrong key on one instance counts against the address on every instance.
+    sharedFailures: multi
+      ? (await import("../redis/shared-failures.js")).redisSharedFailures(
+          multi.redis,
+          multi.instanceId,
+          logger,
+        )
+      : undefined,
     commitments,
     oauth,
     staticAssets: nodeStaticAssets(),
