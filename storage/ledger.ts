@@ -22,6 +22,8 @@ export interface LedgerOptions {
   now?: () => Date;
   /** Told when a row could not be written (the in-memory figures keep it; the run is never failed). */
   onWriteError?: (error: Error, row: LedgerRow) => void;
+  /** Told of every row as it is recorded (several instances share their spend through it). */
+  onRecord?: (row: LedgerRow) => void;
 }
 
 /** Months of usage kept in memory, the newest ones (older ones are read from their file on demand). */
@@ -77,6 +79,7 @@ export class Ledger {
       if (calls) row.calls = calls;
     }
     this.spend.add(row);
+    this.options.onRecord?.(row);
     this.tableFor(utcMonth(new Date(row.ts)))?.add(row);
     const key = ledgerKey(utcMonth(new Date(row.ts)));
     const batch = this.waiting.get(key);

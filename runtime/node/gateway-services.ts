@@ -167,7 +167,20 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   const interrupted = await sessions.recoverInterrupted();
   if (interrupted > 0)
     logger.warn({ msg: "sessions interrupted by the last shutdown marked failed", count: interrupted });
-  const accounting = await createAccounting({ log, gatewayConfig, events, logger });
+  const accounting = await createAccounting({
+    log,
+    gatewayConfig,
+    events,
+    logger,
+    // Several instances: budgets count what every instance spent today and this month.
+    sharedSpend: multi
+      ? await (await import("../redis/shared-spend.js")).redisSharedSpend(
+          multi.redis,
+          multi.instanceId,
+          logger,
+        )
+      : undefined,
+  });
   // Every run by its id; runs the last gateway left live read as interrupted before any run starts.
   const runRegistry = new GatewayRunRegistry({
     records: new RunRecordRepository(scopes.global()),

@@ -4,6 +4,7 @@ import type { AppendLog } from "../../storage/append-log.js";
 import type { GatewayConfigSource } from "../../storage/gateway-config.js";
 import { Ledger } from "../../storage/ledger.js";
 import { Budgets } from "../budgets.js";
+import type { SharedSpend } from "../redis/shared-spend.js";
 import type { RunHooks } from "../runs/run-hooks.js";
 import { createAccountingHooks } from "./accounting-hooks.js";
 import { GatewayTelemetry } from "./index.js";
@@ -15,6 +16,8 @@ export interface AccountingDeps {
   events?: EventBus;
   logger: Logger;
   now?: () => Date;
+  /** Several instances: budgets count the spend of all of them (runtime/redis/shared-spend.ts). */
+  sharedSpend?: SharedSpend;
 }
 
 export interface Accounting {
@@ -27,16 +30,17 @@ export interface Accounting {
 
 /** Builds the ledger (rebuilt from this month's file), budgets and telemetry, and the run hooks joining them. */
 export async function createAccounting(deps: AccountingDeps): Promise<Accounting> {
-  const { log, gatewayConfig, events, logger, now } = deps;
+  const { log, gatewayConfig, events, logger, now, sharedSpend } = deps;
   const ledger = new Ledger({
     log,
     now,
     onWriteError: (error, row) =>
       logger.error({ msg: "could not write a ledger row", run_id: row.run_id, error: error.message }),
+    onRecord: sharedSpend ? (row) => sharedSpend.record(row) : undefined,
   });
   await ledger.load();
   const budgets = new Budgets({
-    spend: ledger,
+    spend: sharedSpend ?? ledger,
     config: async () => (await gatewayConfig.get()).budgets,
     events,
     logger,

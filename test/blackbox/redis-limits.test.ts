@@ -1,15 +1,19 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { eventually } from "../helpers/gateway-process.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
 const ADMIN_KEY = "vbn_admin_0123456789abcdef0123456789ab";
+const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 
-/** Two gateways with the same API key on one Redis: wrong keys count against the address on both. */
-describe("failed-attempt limit across two gateway instances on one Redis", () => {
+/**
+ * Two gateways with the same API key and budget on one Redis: wrong keys count against the address on
+ * both, and a run's cost on one counts against the budget on both.
+ */
+describe("failed-attempt limit and budgets across two gateway instances on one Redis", () => {
   let server: RedisServer;
   const homes: string[] = [];
   const gateways: RunningGateway[] = [];
@@ -19,10 +23,18 @@ describe("failed-attempt limit across two gateway instances on one Redis", () =>
     for (const name of ["a", "b"]) {
       const home = await mkdtemp(join(tmpdir(), `viben-redis-limits-${name}-`));
       homes.push(home);
-      await mkdir(join(home, ".viben"), { recursive: true });
+      await mkdir(join(home, ".viben/executors"), { recursive: true });
+      await mkdir(join(home, "project"));
+      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
       await writeFile(
         join(home, ".viben/gateway.yaml"),
-        "api_keys: [{ name: laptop, key: '${VIBEN_ADMIN_KEY}', role: admin }]\n",
+        [
+          "api_keys: [{ name: laptop, key: '${VIBEN_ADMIN_KEY}', role: admin }]",
+          "budgets:",
+          "  agents:",
+          "    coder: { monthly_cents: 2.46 }",
+          "",
+        ].join("\n"),
       );
       gateways.push(
         await startGateway({
@@ -44,6 +56,43 @@ describe("failed-attempt limit across two gateway instances on one Redis", () =>
     await Promise.all(gateways.map((gw) => gw.close()));
     await server?.stop();
     await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+  });
+
+  it("refuses a run on B with 402 once runs on A spent the agent's monthly budget", async () => {
+    const [a, b] = gateways as [RunningGateway, RunningGateway];
+    const call = async (gw: RunningGateway, path: string, body: unknown) => {
+      const res = await fetch(`${gw.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    for (const gw of gateways)
+      expect((await call(gw, "/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status).toBe(
+        201,
+      );
+    // The fake CLI reports 1.23 cents a run: two runs on A reach the 2.46 limit.
+    for (let i = 0; i < 2; i++) {
+      const spawned = await call(a, "/api/agent/coder/spawn", {
+        prompt: `run ${i}`,
+        workdir: join(homes[0]!, "project"),
+      });
+      expect(spawned.status).toBe(200);
+      await call(a, `/agent/run/${spawned.body.run_id}/wait?timeoutMs=60000`, {});
+    }
+    const refused = await eventually(async () => {
+      const res = await call(b, "/api/agent/coder/spawn", {
+        prompt: "one more",
+        workdir: join(homes[1]!, "project"),
+      });
+      expect(res.status).toBe(402);
+      return res;
+    });
+    expect(refused.body).toMatchObject({
+      code: "BUDGET_EXCEEDED",
+      details: { scope: "agent", agent_id: "coder", period: "monthly", spent_cents: 2.46, limit_cents: 2.46 },
+    });
   });
 
   it("answers 429 on B, even to the right key, after 10 wrong keys on A", async () => {
