@@ -5,6 +5,7 @@ import type { GatewayConfig, GatewayConfigSource, Role } from "../storage/gatewa
 import type { HistoryRepository } from "../storage/history.js";
 import type { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import type { ProviderRepository } from "../storage/providers.js";
+import type { RunOwners } from "../storage/run-owners.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
@@ -111,6 +112,8 @@ export interface GatewayDeps {
   sharedKeys?: SharedKeys;
   /** Failed credential attempts of the other instances (multi-instance mode), counted here too. */
   sharedFailures?: SharedFailures;
+  /** Where other instances' runs live (multi-instance mode): run-by-id requests are forwarded there. */
+  runOwners?: RunOwners;
   /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
   commitments?: CommitmentService;
   /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
@@ -160,6 +163,7 @@ export interface Services {
   memory?: MemoryService;
   sharedKeys?: SharedKeys;
   sharedFailures?: SharedFailures;
+  runOwners?: RunOwners;
   commitments?: CommitmentService;
   oauth?: OAuthService;
   diagnostics?: DiagnosticsService;

@@ -71,6 +71,7 @@ export function createServices(deps: GatewayDeps): Services {
     memory: deps.memory,
     sharedKeys: deps.sharedKeys,
     sharedFailures: deps.sharedFailures,
+    runOwners: deps.runOwners,
     commitments: deps.commitments,
     oauth: deps.oauth,
     diagnostics: deps.diagnostics,

@@ -4,6 +4,7 @@ import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonContent } from "../lib/schemas.js";
+import { forwardingUnknownRuns } from "../middleware/run-forwarding.js";
 import { OpenVesperRunSchema, openVesperRunView } from "./run-views.js";
 import { DEFAULT_WAIT_MS, runNotFound, waitTimeout } from "./run-wait.js";
 
@@ -27,7 +28,7 @@ const WaitBody = z
   .object({ timeoutMs: z.number().int().optional(), timeout_ms: z.number().int().optional() })
   .loose();
 
-export const openVesperRunsRouter = createRouter()
+export const openVesperRunsRouter = forwardingUnknownRuns(createRouter())
   .openapi(
     defineRoute("viewer", {
       method: "get",

@@ -6,6 +6,7 @@ import { createRouter } from "../lib/app-factory.js";
 import { requireCapability } from "../lib/capability-guard.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonBody, jsonContent } from "../lib/schemas.js";
+import { forwardingUnknownRuns } from "../middleware/run-forwarding.js";
 import { IdempotencyHeaders, startIdempotent } from "./idempotent-start.js";
 import { prepareChatRun } from "./run-requests.js";
 import { RunRecordViewSchema, runView } from "./run-views.js";
@@ -56,7 +57,7 @@ const WaitQuery = z.object({
 });
 const WaitBody = z.object({ timeout_ms: z.number().int().optional() }).loose();
 
-export const runsByIdRouter = createRouter()
+export const runsByIdRouter = forwardingUnknownRuns(createRouter())
   .openapi(
     defineRoute("operator", {
       method: "post",

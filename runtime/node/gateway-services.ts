@@ -189,6 +189,10 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     stop: (sessionId): Promise<boolean> => runs.stop(sessionId),
     queue: (): RunQueue => queue.queue,
   });
+  // Several instances: each run's instance is recorded, so run-by-id requests elsewhere are forwarded.
+  const runOwnership = multi
+    ? (await import("../redis/run-owners.js")).redisRunOwners(multi, runRegistry, logger)
+    : undefined;
   const cutOff = await runRegistry.recover();
   if (cutOff.length > 0)
     logger.warn({ msg: "runs cut off by the last shutdown marked interrupted", count: cutOff.length });
@@ -226,7 +230,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     pricing: (model, agent) => findPricing(model, { global: scopes.global(), workspace: agent.scope }),
     hooks: accounting.hooks,
     processes,
-    lifecycle: runRegistry,
+    lifecycle: runOwnership?.lifecycle ?? runRegistry,
     extensions: delegation.extensions,
     governance: governance.runs,
     // Standing orders join the instructions of every run of the agents they name.
@@ -360,6 +364,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     // Several instances: Idempotency-Keys are kept in Redis, so a retry on another instance finds its run.
     sharedKeys: multi ? (await import("../redis/shared-keys.js")).redisSharedKeys(multi.redis) : undefined,
     // ... and a wrong key on one instance counts against the address on every instance.
+    runOwners: runOwnership?.owners,
     sharedFailures: multi
       ? (await import("../redis/shared-failures.js")).redisSharedFailures(
           multi.redis,
@@ -406,7 +411,10 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   delegation.listening(`http://${loopbackUrlHost(address)}:${address.port}`);
   logger.info({ msg: "listening", url: `http://${urlHost}:${address.port}`, home, global_root: globalRoot });
-  await multi?.listening(`http://${urlHost}:${address.port}`);
+  // Where the other instances reach this one (VIBEN_INSTANCE_URL behind NAT or a container network).
+  await multi?.listening(
+    env.VIBEN_INSTANCE_URL?.trim() || `http://${loopbackUrlHost(address)}:${address.port}`,
+  );
   await queue.start();
   // Jobs load in the background (10,000 take seconds); /api/cron requests wait for them, nothing else does.
   void cron.start().then(

@@ -12,7 +12,7 @@ const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
  * Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C; an
  * Idempotency-Key used on A holds on B.
  */
-describe("events and Idempotency-Keys across three gateway instances on one Redis", () => {
+describe("events, Idempotency-Keys and run requests across three gateway instances on one Redis", () => {
   let server: RedisServer;
   const homes: string[] = [];
   const gateways: RunningGateway[] = [];
@@ -139,5 +139,32 @@ describe("events and Idempotency-Keys across three gateway instances on one Redi
         .split("\n")
         .filter((line) => line.includes("exactly once please"));
     expect([...(await logOf(homes[0]!)), ...(await logOf(homes[1]!))]).toHaveLength(2);
+  });
+
+  it("answers requests for a run of A on B and C by asking A (forwarded), and 404 for unknown runs", async () => {
+    const [a, b, c] = gateways as [RunningGateway, RunningGateway, RunningGateway];
+    const onA = jsonClient(() => a.url);
+    const spawned = await onA.post("/api/agent/coder/spawn", {
+      prompt: "where do I live",
+      workdir: join(homes[0]!, "project"),
+    });
+    expect(spawned.status).toBe(200);
+    const runId = spawned.body.run_id as string;
+    const waited = await jsonClient(() => c.url).post(`/agent/run/${runId}/wait?timeoutMs=60000`, {});
+    expect(waited.status).toBe(200);
+    expect(waited.body).toMatchObject({ runId, status: "complete" });
+    const onB = await fetch(`${b.url}/api/runs/${runId}`);
+    expect(onB.status).toBe(200);
+    expect(await onB.json()).toMatchObject({
+      run_id: runId,
+      session_id: spawned.body.session_id,
+      agent_id: "coder",
+    });
+    // A request that was forwarded once is never forwarded again.
+    const passedOn = await fetch(`${b.url}/api/runs/${runId}`, { headers: { "x-viben-forwarded-by": "1" } });
+    expect(passedOn.status).toBe(404);
+    const unknown = await fetch(`${b.url}/api/runs/no-such-run`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: "RUN_NOT_FOUND" });
   });
 });

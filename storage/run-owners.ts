@@ -1,0 +1,5 @@
+/** Where a run lives when several gateway instances share one Redis (runtime/redis/run-owners.ts). */
+export interface RunOwners {
+  /** The base URL of the live instance that started the run; undefined for this instance's or unknown runs. */
+  urlOf(runId: string): Promise<string | undefined>;
+}
