@@ -331,7 +331,10 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     executors,
     nativeSessions: createNativeSessionStore({ home, env }),
     gatewayConfig,
-    runs,
+    // Several instances: stopping a session's run reaches the instance where it runs.
+    runs: multi
+      ? (await (await import("../redis/remote-stops.js")).redisRemoteStops(multi, logger)).wrap(runs)
+      : runs,
     runRegistry,
     queue: queue.queue,
     cron,

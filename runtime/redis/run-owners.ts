@@ -5,12 +5,21 @@ import type { RunLifecycle, RunStart } from "../runs/run-hooks.js";
 import type { RedisConnection } from "./connection.js";
 import type { InstanceInfo, MultiInstance } from "./multi-instance.js";
 
+/** Where the instance of a session's live run is recorded. */
+export const liveSessionKey = (redis: RedisConnection, sessionId: string) =>
+  redis.key("sessions", "live", sessionId);
+
+const DELETE_IF_OURS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** How long a run's owner is remembered (its record is asked for after it ended, too). */
 const OWNER_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /**
- * Every run's instance, in `<prefix>:runs:owner:<run id>`: recorded as the run starts (passed on to the
- * run registry unchanged), read by other instances to forward requests for the run there.
+ * Every run's instance, in `<prefix>:runs:owner:<run id>`, and the instance of each session's live run, in
+ * `<prefix>:sessions:live:<session id>` (until it ends): recorded as the run starts (passed on to the run
+ * registry unchanged), read by other instances to pass requests for the run or session there.
  */
 export function redisRunOwners(
   multi: MultiInstance,
@@ -19,27 +28,38 @@ export function redisRunOwners(
 ): { lifecycle: RunLifecycle; owners: RunOwners } {
   const redis: RedisConnection = multi.redis;
   const keyOf = (runId: string) => redis.key("runs", "owner", runId);
+  const sessionKeyOf = (sessionId: string) => liveSessionKey(redis, sessionId);
+  const urlOfInstance = async (id: string | null): Promise<string | undefined> => {
+    if (!id || id === multi.instanceId) return undefined;
+    const entry = await redis.client.get(redis.key("instances", id));
+    return entry ? (JSON.parse(entry) as InstanceInfo).url || undefined : undefined;
+  };
   return {
     lifecycle: {
       started(run: RunStart) {
         registry.started(run);
         redis.client
+          .multi()
           .set(keyOf(run.runId), multi.instanceId, "PX", OWNER_TTL_MS)
+          .set(sessionKeyOf(run.sessionId), multi.instanceId, "PX", OWNER_TTL_MS)
+          .exec()
           .catch((error: Error) =>
             logger.warn({ msg: "run owner not recorded", run_id: run.runId, error: error.message }),
           );
       },
-      finished: (outcome: RunOutcome) => registry.finished(outcome),
+      finished(outcome: RunOutcome) {
+        registry.finished(outcome);
+        // Only our own mark: the session may have a newer run elsewhere by now.
+        redis.client
+          .eval(DELETE_IF_OURS, 1, sessionKeyOf(outcome.sessionId), multi.instanceId)
+          .catch((error: Error) =>
+            logger.warn({ msg: "live session not cleared", run_id: outcome.runId, error: error.message }),
+          );
+      },
     },
     owners: {
-      async urlOf(runId) {
-        const owner = await redis.client.get(keyOf(runId));
-        if (!owner || owner === multi.instanceId) return undefined;
-        const entry = await redis.client.get(redis.key("instances", owner));
-        if (!entry) return undefined;
-        const url = (JSON.parse(entry) as InstanceInfo).url;
-        return url || undefined;
-      },
+      urlOf: async (runId) => urlOfInstance(await redis.client.get(keyOf(runId))),
+      liveSessionUrl: async (sessionId) => urlOfInstance(await redis.client.get(sessionKeyOf(sessionId))),
     },
   };
 }

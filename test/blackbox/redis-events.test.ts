@@ -25,6 +25,7 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
       await mkdir(join(home, ".viben/executors"), { recursive: true });
       await mkdir(join(home, "project"));
       await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
+      await writeFile(join(home, ".viben/gateway.yaml"), "runs:\n  stop_grace_ms: 300\n");
       gateways.push(
         await startGateway({
           port: 0,
@@ -166,5 +167,26 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
     const unknown = await fetch(`${b.url}/api/runs/no-such-run`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: "RUN_NOT_FOUND" });
+  });
+
+  it("stops a session's run on A through B (POST /api/agent/stop/:sessionId)", async () => {
+    const [a, b] = gateways as [RunningGateway, RunningGateway];
+    const sse = await openSse(`${b.url}/api/events?agent_id=coder`);
+    const spawned = await jsonClient(() => a.url).post("/api/agent/coder/spawn", {
+      prompt: "hang until stopped",
+      workdir: join(homes[0]!, "project"),
+    });
+    expect(spawned.status).toBe(200);
+    const sessionId = spawned.body.session_id as string;
+    await sse.waitFor((e) => e.type === "run_started" && e.session_id === sessionId);
+    const stop = await jsonClient(() => b.url).post(`/api/agent/stop/${sessionId}`, {});
+    expect(stop.status).toBe(200);
+    expect(stop.body).toMatchObject({ success: true, stopped: true });
+    const end = await sse.waitFor((e) => e.type === "run_error" && e.session_id === sessionId);
+    expect(end).toMatchObject({ code: "RUN_STOPPED", error: "stopped on request" });
+    // Nothing runs any more: a second stop (on A, which has the session) finds nothing to stop.
+    const again = await jsonClient(() => a.url).post(`/api/agent/stop/${sessionId}`, {});
+    expect(again.body).toMatchObject({ stopped: false });
+    sse.close();
   });
 });
