@@ -1,47 +1,24 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
+import type { RunningGateway } from "../../runtime/node/server.js";
 import { type Json, jsonClient } from "../helpers/clients.js";
 import { eventually } from "../helpers/gateway-process.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
-
-const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
+import { type RedisGateways, startRedisGateways } from "../helpers/redis-gateways.js";
 
 /** Two gateways (own data folders, one Redis) with the same per-second job, in real time. */
 describe("cron across two gateway instances on one Redis", () => {
-  let server: RedisServer;
-  const homes: string[] = [];
-  const gateways: RunningGateway[] = [];
+  let setup: RedisGateways;
+  let gateways: RunningGateway[];
+  let homes: string[];
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    for (const name of ["a", "b"]) {
-      const home = await mkdtemp(join(tmpdir(), `viben-redis-cron-${name}-`));
-      homes.push(home);
-      await mkdir(join(home, ".viben/executors"), { recursive: true });
-      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
-      gateways.push(
-        await startGateway({
-          port: 0,
-          env: {
-            ...process.env,
-            HOME: home,
-            FAKE_CLAUDE_LOG: join(home, "fake-claude.log"),
-            VIBEN_LOG_LEVEL: "silent",
-            VIBEN_REDIS_URL: server.url,
-            VIBEN_INSTANCE_ID: `cron-${name}`,
-          },
-        }),
-      );
-    }
+    setup = await startRedisGateways("cron", 2);
+    ({ gateways, homes } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(gateways.map((gw) => gw.close()));
-    await server?.stop();
-    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+    await setup?.close();
   });
 
   it("deals with every second once across both instances, and each run ran the CLI once", async () => {

@@ -1,51 +1,26 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
+import type { RunningGateway } from "../../runtime/node/server.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
-
-const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
+import { type RedisGateways, startRedisGateways } from "../helpers/redis-gateways.js";
 
 /**
  * Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C; an
  * Idempotency-Key used on A holds on B.
  */
 describe("events, Idempotency-Keys and run requests across three gateway instances on one Redis", () => {
-  let server: RedisServer;
-  const homes: string[] = [];
-  const gateways: RunningGateway[] = [];
+  let setup: RedisGateways;
+  let gateways: RunningGateway[];
+  let homes: string[];
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    for (const name of ["a", "b", "c"]) {
-      const home = await mkdtemp(join(tmpdir(), `viben-redis-events-${name}-`));
-      homes.push(home);
-      await mkdir(join(home, ".viben/executors"), { recursive: true });
-      await mkdir(join(home, "project"));
-      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
-      await writeFile(join(home, ".viben/gateway.yaml"), "runs:\n  stop_grace_ms: 300\n");
-      gateways.push(
-        await startGateway({
-          port: 0,
-          env: {
-            ...process.env,
-            HOME: home,
-            FAKE_CLAUDE_LOG: join(home, "fake-claude.log"),
-            VIBEN_LOG_LEVEL: "silent",
-            VIBEN_REDIS_URL: server.url,
-            VIBEN_INSTANCE_ID: `events-${name}`,
-          },
-        }),
-      );
-    }
+    setup = await startRedisGateways("events", 3, { gatewayYaml: "runs:\n  stop_grace_ms: 300\n" });
+    ({ gateways, homes } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(gateways.map((gw) => gw.close()));
-    await server?.stop();
-    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+    await setup?.close();
   });
 
   it("streams a run on A to SSE and WebSocket clients of B, and replays it from Last-Event-ID on C", async () => {

@@ -1,61 +1,36 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
+import type { RunningGateway } from "../../runtime/node/server.js";
 import { eventually } from "../helpers/gateway-process.js";
-import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { type RedisGateways, startRedisGateways } from "../helpers/redis-gateways.js";
 
 const ADMIN_KEY = "vbn_admin_0123456789abcdef0123456789ab";
-const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
 
 /**
  * Two gateways with the same API key and budget on one Redis: wrong keys count against the address on
  * both, and a run's cost on one counts against the budget on both.
  */
 describe("failed-attempt limit and budgets across two gateway instances on one Redis", () => {
-  let server: RedisServer;
-  const homes: string[] = [];
-  const gateways: RunningGateway[] = [];
+  let setup: RedisGateways;
+  let gateways: RunningGateway[];
+  let homes: string[];
 
   beforeAll(async () => {
-    server = await startRedisServer();
-    for (const name of ["a", "b"]) {
-      const home = await mkdtemp(join(tmpdir(), `viben-redis-limits-${name}-`));
-      homes.push(home);
-      await mkdir(join(home, ".viben/executors"), { recursive: true });
-      await mkdir(join(home, "project"));
-      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
-      await writeFile(
-        join(home, ".viben/gateway.yaml"),
-        [
-          "api_keys: [{ name: laptop, key: '${VIBEN_ADMIN_KEY}', role: admin }]",
-          "budgets:",
-          "  agents:",
-          "    coder: { monthly_cents: 2.46 }",
-          "",
-        ].join("\n"),
-      );
-      gateways.push(
-        await startGateway({
-          port: 0,
-          env: {
-            ...process.env,
-            HOME: home,
-            VIBEN_LOG_LEVEL: "silent",
-            VIBEN_ADMIN_KEY: ADMIN_KEY,
-            VIBEN_REDIS_URL: server.url,
-            VIBEN_INSTANCE_ID: `limits-${name}`,
-          },
-        }),
-      );
-    }
+    setup = await startRedisGateways("limits", 2, {
+      gatewayYaml: [
+        "api_keys: [{ name: laptop, key: '${VIBEN_ADMIN_KEY}', role: admin }]",
+        "budgets:",
+        "  agents:",
+        "    coder: { monthly_cents: 2.46 }",
+        "",
+      ].join("\n"),
+      env: { VIBEN_ADMIN_KEY: ADMIN_KEY },
+    });
+    ({ gateways, homes } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(gateways.map((gw) => gw.close()));
-    await server?.stop();
-    await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
+    await setup?.close();
   });
 
   it("refuses a run on B with 402 once runs on A spent the agent's monthly budget", async () => {
