@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../runtime/node/server.js";
 import { isAlive, processTree } from "../../runtime/runs/process-tree.js";
 import { type Json, jsonClient, openSse, openWs } from "../helpers/clients.js";
+import { FAKE_CLAUDE_TOOL_RUN } from "../helpers/fake-claude-runs.js";
 import { eventually } from "../helpers/gateway-process.js";
 
 const FAKE_CLAUDE = resolve(import.meta.dirname, "../fixtures/fake-claude.mjs");
@@ -64,20 +65,7 @@ describe("agent runs through the gateway", () => {
     const sseTypes = sse.events.filter((e) => e.session_id === sessionId).map((e) => `${e.seq}:${e.type}`);
     const wsTypes = ws.frames.filter((e) => e.session_id === sessionId).map((e) => `${e.seq}:${e.type}`);
     expect(wsTypes).toEqual(sseTypes);
-    expect(sseTypes.map((t) => t.split(":")[1])).toEqual([
-      "run_started",
-      "delta",
-      "delta",
-      "delta",
-      "delta",
-      "delta",
-      "tool_start",
-      "tool_end",
-      "turn_complete",
-      "delta",
-      "turn_complete",
-      "run_complete",
-    ]);
+    expect(sseTypes.map((t) => t.split(":")[1])).toEqual(FAKE_CLAUDE_TOOL_RUN);
     expect(sse.events.find((e) => e.type === "run_started")).toMatchObject({
       pid: spawned.body.pid,
       executor: "CLAUDE_CODE",
