@@ -1,6 +1,8 @@
+import { conflict } from "./errors.js";
 import { KeyedMutex } from "./lock.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
+import type { SharedKeys } from "./shared-keys.js";
 import { z } from "./zod.js";
 
 /** How long an Idempotency-Key is remembered (a sender retrying a day later starts a new run). */
@@ -56,6 +58,11 @@ export class HookDeliveryRepository {
   constructor(
     private readonly scope: Scope,
     private readonly now: () => Date,
+    /**
+     * Several instances: deliveries live there instead, and a delivery reserved but not yet queued is being
+     * delivered by another instance (409 IDEMPOTENCY_KEY_IN_PROGRESS) until its reservation expires.
+     */
+    private readonly shared?: SharedKeys,
   ) {}
 
   /**
@@ -69,6 +76,11 @@ export class HookDeliveryRepository {
   ): Promise<T> {
     const storeKey = `${BASE}:${await sha256Hex(`${token}\n${key}`)}.yaml`;
     return this.mutex.run(storeKey, async () => {
+      if (this.shared) {
+        const held = parseDelivery(await this.shared.get(storeKey));
+        if (held && !held.job_id) throw deliveryInProgress();
+        return work(held, storeKey);
+      }
       const stored = await this.scope.store.read(storeKey);
       const parsed = stored ? HookDeliverySchema.safeParse(stored.data) : undefined;
       const live = parsed?.success && parsed.data.expires_at > this.now().toISOString() ? parsed.data : null;
@@ -77,6 +89,17 @@ export class HookDeliveryRepository {
   }
 
   async save(storeKey: string, delivery: HookDelivery): Promise<void> {
+    if (this.shared) {
+      const text = JSON.stringify(delivery);
+      if (delivery.job_id) {
+        const ttl = Date.parse(delivery.expires_at) - this.now().getTime();
+        await this.shared.set(storeKey, text, Math.max(1000, ttl));
+      } else if ((await this.shared.setIfAbsent(storeKey, text, RESERVATION_TTL_MS)) !== null) {
+        // Another instance reserved the key between our read and this write.
+        throw deliveryInProgress();
+      }
+      return;
+    }
     await this.scope.store.write(storeKey, delivery);
   }
 
@@ -93,6 +116,8 @@ export class HookDeliveryRepository {
 
   /** Forgets expired keys, at most once an hour (called on deliveries; cheap when nothing is due). */
   async pruneExpired(): Promise<number> {
+    // Shared keys expire by themselves.
+    if (this.shared) return 0;
     const now = this.now();
     if (now.getTime() - this.lastPrune < PRUNE_EVERY_MS) return 0;
     this.lastPrune = now.getTime();
@@ -109,3 +134,22 @@ export class HookDeliveryRepository {
     return removed;
   }
 }
+
+/** How long a reserved delivery may take to reach the queue before another instance may deliver it. */
+const RESERVATION_TTL_MS = 60_000;
+
+function parseDelivery(text: string | null): HookDelivery | null {
+  if (text === null) return null;
+  try {
+    const parsed = HookDeliverySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const deliveryInProgress = () =>
+  conflict(
+    "IDEMPOTENCY_KEY_IN_PROGRESS",
+    "a delivery with this Idempotency-Key is being queued by another gateway instance; retry in a moment",
+  );

@@ -74,7 +74,11 @@ const deliveries = new WeakMap<Services, HookDeliveryRepository>();
 function deliveriesFor(services: Services): HookDeliveryRepository {
   const known = deliveries.get(services);
   if (known) return known;
-  const repo = new HookDeliveryRepository(services.scopes.global(), () => services.clock.now());
+  const repo = new HookDeliveryRepository(
+    services.scopes.global(),
+    () => services.clock.now(),
+    services.sharedKeys,
+  );
   deliveries.set(services, repo);
   return repo;
 }

@@ -18,6 +18,7 @@ export function redisSharedKeys(redis: RedisConnection): SharedKeys {
         | null;
       return held ?? null;
     },
+    get: (key) => redis.client.get(keyOf(key)),
     async set(key, value, ttlMs) {
       await redis.client.set(keyOf(key), value, "PX", ttlMs);
     },
