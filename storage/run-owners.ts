@@ -2,6 +2,4 @@
 export interface RunOwners {
   /** The base URL of the live instance that started the run; undefined for this instance's or unknown runs. */
   urlOf(runId: string): Promise<string | undefined>;
-  /** The same for the instance where the session has a run going now. */
-  liveSessionUrl(sessionId: string): Promise<string | undefined>;
 }

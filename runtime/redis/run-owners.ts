@@ -59,7 +59,6 @@ export function redisRunOwners(
     },
     owners: {
       urlOf: async (runId) => urlOfInstance(await redis.client.get(keyOf(runId))),
-      liveSessionUrl: async (sessionId) => urlOfInstance(await redis.client.get(sessionKeyOf(sessionId))),
     },
   };
 }
