@@ -4,8 +4,8 @@ import { z } from "./zod.js";
 
 /*
  * The run registry's durable part: one record per run, `runs/records/<run_id>.yaml`, written when the run
- * starts and again when it ends. While a run is live it also has a marker `runs/live/<run_id>.yaml`, so a
- * restart finds the runs it cut off without reading every record (they then read as `interrupted`).
+ * ends. While a run is live it has a marker `runs/live/<run_id>.yaml` holding its record, so a restart finds
+ * the runs it cut off without reading every record (they then read as `interrupted`).
  */
 
 export const RUN_STATUSES = [
@@ -83,12 +83,12 @@ export class RunRecordRepository {
   }
 
   /**
-   * Writes the record of a live run and its marker. The marker carries a copy of the record and is the one
-   * fsync'd (first: a crash in between still recovers); the record itself is only renamed into place.
+   * Writes a live run's marker, which carries its record (fsync'd). The record file itself waits for the
+   * run's end: while the run lives the registry answers from memory, and after a crash recovery reads the
+   * marker's copy (one atomic write per run fewer on the queue's hot path).
    */
   async saveLive(record: RunRecord): Promise<void> {
     await this.scope.store.write(liveKey(record.run_id), { run_id: record.run_id, record });
-    await this.scope.store.write(recordKey(record.run_id), record, { durable: false });
   }
 
   /** Writes the final record, then drops the marker. */
