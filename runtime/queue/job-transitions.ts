@@ -1,6 +1,7 @@
 import type { QueueAttempt, QueueJob } from "../../handlers/capabilities/queue.js";
+import type { RunOutcome } from "../../handlers/capabilities/runs.js";
 import type { QueueSettings } from "../../storage/queue-settings.js";
-import { retryDelayMs } from "./retry-policy.js";
+import { isPermanentFailure, retryDelayMs } from "./retry-policy.js";
 
 /**
  * The state changes of one job, as pure mutations shared by the live queue and by recovery at start, so
@@ -79,4 +80,44 @@ export function failAttempt(
   job.ended_at = iso(now);
   job.not_before = undefined;
   return "failed";
+}
+
+/** How an attempt's run ended, as the queue learns it. */
+export interface AttemptResult {
+  outcome?: RunOutcome;
+  /** The run could not be prepared or started (or its `done` rejected). */
+  error?: unknown;
+  /** A cancel took effect before the run started. */
+  cancelled?: boolean;
+}
+
+/**
+ * Ends a running attempt: success, cancel, a stop by shutdown (interrupted: retried by policy elsewhere or
+ * at the next start), or a failure (retried while attempts remain, else failed).
+ */
+export function settleAttempt(
+  job: QueueJob,
+  result: AttemptResult,
+  options: { now: number; settings: QueueSettings; stopping: boolean },
+): void {
+  const { now, settings } = options;
+  const outcome = result.outcome;
+  if (outcome?.status === "completed") {
+    finishJob(job, "succeeded", now);
+  } else if (job.cancel_requested || result.cancelled) {
+    finishJob(job, "cancelled", now, "cancelled");
+  } else if (options.stopping && outcome?.status === "stopped") {
+    failAttempt(job, "interrupted: the gateway shut down during the run", {
+      now,
+      settings,
+      interrupted: true,
+    });
+  } else {
+    const message = outcome
+      ? (outcome.error ?? `the run ended ${outcome.status}`)
+      : result.error instanceof Error
+        ? result.error.message
+        : String(result.error);
+    failAttempt(job, message, { now, settings, permanent: !outcome && isPermanentFailure(result.error) });
+  }
 }

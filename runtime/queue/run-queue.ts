@@ -8,18 +8,32 @@ import type {
   QueueSource,
   RunQueue,
 } from "../../handlers/capabilities/queue.js";
-import type { RunHandle, RunOutcome, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
-import { conflict, notFound, StorageError } from "../../storage/errors.js";
+import type { RunHandle, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
-import { isFinalQueueStatus, QueueJobInputSchema, type QueueJobRecord } from "../../storage/queue-schemas.js";
+import { isFinalQueueStatus } from "../../storage/queue-schemas.js";
 import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../../storage/queue-settings.js";
-import { describeIssues } from "../../storage/schema-helpers.js";
 import { type QueueClock, systemQueueClock } from "./clock.js";
 import { insertOrdered, removeItem } from "./job-order.js";
-import { beginAttempt, currentAttempt, failAttempt, finishJob, revertAttempt } from "./job-transitions.js";
+import {
+  type AttemptResult,
+  beginAttempt,
+  currentAttempt,
+  finishJob,
+  revertAttempt,
+  settleAttempt,
+} from "./job-transitions.js";
+import {
+  errorMessage,
+  jobFinished,
+  jobNotFound,
+  jobRecord,
+  jobView,
+  newQueueJob,
+  queueJobEvent,
+  shuttingDown,
+} from "./job-view.js";
 import { LaneCounter, type LaneKeys, laneReport } from "./lanes.js";
 import { recoverJobs } from "./recovery.js";
-import { isPermanentFailure } from "./retry-policy.js";
 
 export interface DurableRunQueueOptions {
   journal: QueueJournal;
@@ -125,27 +139,9 @@ export class DurableRunQueue implements RunQueue {
   }
 
   async enqueue(input: QueueJobInput): Promise<QueueJob> {
-    const parsed = QueueJobInputSchema.safeParse(input);
-    if (!parsed.success) {
-      const { message, issues } = describeIssues(parsed.error);
-      throw new StorageError("validation", "VALIDATION_ERROR", `invalid job: ${message}`, { issues });
-    }
+    const job = newQueueJob(input, this.options.newId?.() ?? crypto.randomUUID(), this.clock.now());
     await this.open();
-    if (this.state === "stopping" || this.state === "stopped") {
-      throw conflict("GATEWAY_SHUTTING_DOWN", "the gateway is shutting down");
-    }
-    const now = this.clock.now();
-    const job: QueueJob = {
-      ...stripUndefined(parsed.data),
-      id: this.options.newId?.() ?? crypto.randomUUID(),
-      priority: parsed.data.priority ?? 0,
-      max_attempts: parsed.data.max_attempts ?? 1,
-      status: "queued",
-      attempts: 0,
-      created_at: iso(now),
-      queued_at: iso(now),
-      attempt_log: [],
-    };
+    if (this.state === "stopping" || this.state === "stopped") throw shuttingDown();
     const entry: Entry = { seq: ++this.seq, job };
     await this.persist([entry]);
     this.jobs.set(job.id, entry);
@@ -193,12 +189,7 @@ export class DurableRunQueue implements RunQueue {
     if (!entry) throw jobNotFound(id);
     const { job } = entry;
     if (job.status === "cancelled") return this.view(entry);
-    if (isFinalQueueStatus(job.status)) {
-      throw conflict("JOB_FINISHED", `job '${id}' already ended (${job.status})`, {
-        job_id: id,
-        status: job.status,
-      });
-    }
+    if (isFinalQueueStatus(job.status)) throw jobFinished(job);
     if (job.status === "queued") {
       removeItem(this.queued, entry);
       finishJob(job, "cancelled", this.clock.now(), "cancelled before it ran");
@@ -422,33 +413,16 @@ export class DurableRunQueue implements RunQueue {
     if (job.cancel_requested) await this.options.runs.stop(handle.sessionId).catch(() => false);
   }
 
-  /** Ends an attempt: success, cancel, a stop by shutdown (interrupted), or a failure (retry or fail). */
-  private async complete(
-    entry: Entry,
-    result: { outcome?: RunOutcome; error?: unknown; cancelled?: boolean },
-  ): Promise<void> {
+  /** Ends an attempt (see settleAttempt) and lets the next job start. */
+  private async complete(entry: Entry, result: AttemptResult): Promise<void> {
     if (!this.running.has(entry)) return;
     const { job } = entry;
-    const now = this.clock.now();
-    const settings = this.settingsNow;
-    const outcome = result.outcome;
     this.release(entry);
-    if (outcome?.status === "completed") {
-      finishJob(job, "succeeded", now);
-    } else if (job.cancel_requested || result.cancelled) {
-      finishJob(job, "cancelled", now, "cancelled");
-    } else if (this.state !== "started" && outcome?.status === "stopped") {
-      failAttempt(job, "interrupted: the gateway shut down during the run", {
-        now,
-        settings,
-        interrupted: true,
-      });
-    } else {
-      const message = outcome
-        ? (outcome.error ?? `the run ended ${outcome.status}`)
-        : errorMessage(result.error);
-      failAttempt(job, message, { now, settings, permanent: !outcome && isPermanentFailure(result.error) });
-    }
+    settleAttempt(job, result, {
+      now: this.clock.now(),
+      settings: this.settingsNow,
+      stopping: this.state !== "started",
+    });
     if (job.status === "queued") insertOrdered(this.queued, entry);
     // The next job may start while this line is being synced: the journal keeps lines in order, and a
     // crash before the sync is caught at restart by `runCompleted` (the session knows the run ended).
@@ -472,18 +446,7 @@ export class DurableRunQueue implements RunQueue {
         this.options.logger.error({ msg: "queue listener failed", error: errorMessage(error) });
       }
     }
-    this.options.events?.publish({
-      type: "queue_job",
-      job_id: view.id,
-      status: view.status,
-      agent_id: view.agent_id,
-      source: view.source,
-      source_id: view.source_id,
-      attempts: view.attempts,
-      ...(view.run_id ? { run_id: view.run_id } : {}),
-      ...(view.session_id ? { session_id: view.session_id } : {}),
-      ...(view.error ? { error: view.error } : {}),
-    });
+    this.options.events?.publish(queueJobEvent(view));
   }
 
   private persist(entries: Entry[]): Promise<void> {
@@ -491,17 +454,13 @@ export class DurableRunQueue implements RunQueue {
   }
 
   private snapshot(entry: Entry) {
-    const { position: _position, waiting_ms: _waiting, ...job } = entry.job;
     // A copy taken now: the journal serialises later, after further changes.
-    return { rev: ++this.rev, seq: entry.seq, job: structuredClone(job) as QueueJobRecord };
+    return { rev: ++this.rev, seq: entry.seq, job: jobRecord(entry.job) };
   }
 
   private view(entry: Entry, position?: number): QueueJob {
-    const job = structuredClone(entry.job);
-    if (job.status !== "queued") return job;
-    const place = position ?? this.queued.indexOf(entry) + 1;
-    const since = Date.parse(job.queued_at ?? job.created_at);
-    return { ...job, position: place, waiting_ms: Math.max(0, this.clock.now() - since) };
+    const place = entry.job.status === "queued" ? (position ?? this.queued.indexOf(entry) + 1) : undefined;
+    return jobView(entry.job, place, this.clock.now());
   }
 
   private laneKeys(job: QueueJob): LaneKeys {
@@ -546,20 +505,4 @@ export class DurableRunQueue implements RunQueue {
   private writeFailed(error: unknown): void {
     this.options.logger.error({ msg: "queue journal write failed", error: errorMessage(error) });
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function jobNotFound(id: string): StorageError {
-  return notFound("JOB_NOT_FOUND", `job '${id}' not found`, { job_id: id });
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
