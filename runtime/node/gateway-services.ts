@@ -52,7 +52,7 @@ import { AgentMemory } from "../memory/agent-memory.js";
 import { createLazyNativeRunner } from "../native/lazy-native-runner.js";
 import { createOAuthRuntime } from "../oauth/index.js";
 import { createProviderChecker } from "../providers/checker.js";
-import { createQueueRuntime } from "../queue/index.js";
+import { createQueueRuntime, type QueueParts } from "../queue/index.js";
 import { cookieOwner, GatewayProcesses } from "../runs/process-cookie.js";
 import { RunManager } from "../runs/run-manager.js";
 import { GatewayRunRegistry } from "../runs/run-registry.js";
@@ -249,6 +249,13 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     events,
     sessions,
     paths: nodePaths,
+    // Multi-instance mode: jobs live in Redis, run once across instances, and outlive a dead instance.
+    shared: multi
+      ? await (async (live) => {
+          const { SharedRunQueue } = await import("../redis/shared-queue.js");
+          return (parts: QueueParts) => new SharedRunQueue({ ...parts, multi: live });
+        })(multi)
+      : undefined,
   });
   await queue.open();
   // Webhook wakes with a callback_url hear the result when their job ends.

@@ -10,10 +10,12 @@ import type { Scopes } from "../../storage/scopes.js";
 import type { SessionRepository } from "../../storage/sessions.js";
 import { TaskRepository } from "../../storage/tasks.js";
 import type { QueueClock } from "./clock.js";
+import type { ManagedQueue, QueueParts } from "./managed-queue.js";
 import { queuedRunPreparer } from "./prepare-run.js";
 import { DurableRunQueue } from "./run-queue.js";
 import { attachTaskSync } from "./task-sync.js";
 
+export type { ManagedQueue, QueueParts } from "./managed-queue.js";
 export { ManualClock } from "./manual-clock.js";
 export { DurableRunQueue } from "./run-queue.js";
 
@@ -31,6 +33,8 @@ export interface QueueRuntimeOptions {
   /** Where a job's agent is looked up (a repository of its own by default: it caches per store generation). */
   agents?: AgentRepository;
   clock?: QueueClock;
+  /** Multi-instance mode: builds the shared queue instead of the journal-backed one. */
+  shared?: (parts: QueueParts) => ManagedQueue;
 }
 
 /**
@@ -40,8 +44,7 @@ export interface QueueRuntimeOptions {
  */
 export function createQueueRuntime(options: QueueRuntimeOptions) {
   const { sessions } = options;
-  const queue = new DurableRunQueue({
-    journal: new QueueJournal(options.log),
+  const parts: QueueParts = {
     runs: options.runs,
     prepare: queuedRunPreparer({
       scopes: options.scopes,
@@ -61,7 +64,10 @@ export function createQueueRuntime(options: QueueRuntimeOptions) {
           return session?.last_run?.run_id === runId && session.last_run.status === "completed";
         }
       : undefined,
-  });
+  };
+  const queue: ManagedQueue = options.shared
+    ? options.shared(parts)
+    : new DurableRunQueue({ ...parts, journal: new QueueJournal(options.log) });
   const taskSync = attachTaskSync(queue, {
     scopes: options.scopes,
     tasks: new TaskRepository(() => new Date()),

@@ -61,7 +61,8 @@ export async function recoverJobs(
   return { jobs: [...live, ...kept], notes, dropped: finished.length - kept.length };
 }
 
-async function settleInterrupted(job: QueueJob, options: RecoveryOptions): Promise<string> {
+/** Settles one job found running (or interrupted) whose run was cut; answers the reason. */
+export async function settleInterrupted(job: QueueJob, options: RecoveryOptions): Promise<string> {
   const attempt = currentAttempt(job);
   if (
     job.status === "running" &&

@@ -6,7 +6,6 @@ import type {
   QueueJobStatus,
   QueueLaneReport,
   QueueSource,
-  RunQueue,
 } from "../../handlers/capabilities/queue.js";
 import type { RunHandle, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
@@ -33,6 +32,7 @@ import {
   shuttingDown,
 } from "./job-view.js";
 import { LaneCounter, type LaneKeys, laneReport } from "./lanes.js";
+import type { ManagedQueue } from "./managed-queue.js";
 import { recoverJobs } from "./recovery.js";
 
 export interface DurableRunQueueOptions {
@@ -77,7 +77,7 @@ const WRITE_RETRY_MS = 1000;
  * server is up); `stop()` stops scheduling and interrupts running jobs (recorded like a crash, so the
  * retry policy applies at the next start) before the run manager shuts down.
  */
-export class DurableRunQueue implements RunQueue {
+export class DurableRunQueue implements ManagedQueue {
   private readonly jobs = new Map<string, Entry>();
   /** Queued jobs in run order. */
   private readonly queued: Entry[] = [];

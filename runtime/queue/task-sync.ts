@@ -2,7 +2,7 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { QueueJob } from "../../handlers/capabilities/queue.js";
 import type { Scopes } from "../../storage/scopes.js";
 import { attemptReportOf, type TaskRepository } from "../../storage/tasks.js";
-import type { DurableRunQueue } from "./run-queue.js";
+import type { ManagedQueue } from "./managed-queue.js";
 
 export interface TaskSyncOptions {
   scopes: Scopes;
@@ -15,7 +15,7 @@ export interface TaskSyncOptions {
  * from inprogress to inreview or back to todo when its run ends. Every report is idempotent, so
  * `reconcile()` at start repairs tasks whose job ended while the gateway was down or just before a crash.
  */
-export function attachTaskSync(queue: DurableRunQueue, options: TaskSyncOptions) {
+export function attachTaskSync(queue: Pick<ManagedQueue, "list" | "onChange">, options: TaskSyncOptions) {
   const sync = async (job: QueueJob) => {
     if (job.source !== "task" || !job.source_id) return;
     const scope = options.scopes.workspace(job.workspace_path ?? options.scopes.home);

@@ -129,7 +129,11 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
       stopped = true;
       fanout.close("gateway shutting down");
       reader.disconnect();
-      await reading;
+      // A read queued while the connection was reconnecting may never settle after disconnect (ioredis
+      // keeps it in its offline queue): wait for the loop a moment, not forever.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reading, new Promise((resume) => (timer = setTimeout(resume, 1000)))]);
+      clearTimeout(timer);
     },
   };
 }

@@ -16,13 +16,13 @@ export interface RedisGateways {
 
 /**
  * Several gateways in this process, each on its own temporary HOME (the fake Claude CLI as CLAUDE_CODE,
- * `gatewayYaml` as gateway.yaml), all on one real redis-server: multi-instance mode as deployed, minus the
+ * or `executor`; `gatewayYaml` as gateway.yaml), all on one real redis-server: multi-instance mode as deployed, minus the
  * shared data folder. `name` prefixes the instance ids.
  */
 export async function startRedisGateways(
   name: string,
   count: number,
-  options: { gatewayYaml?: string; env?: Record<string, string> } = {},
+  options: { gatewayYaml?: string; env?: Record<string, string>; executor?: string } = {},
 ): Promise<RedisGateways> {
   const redis = await startRedisServer();
   const gateways: RunningGateway[] = [];
@@ -38,7 +38,10 @@ export async function startRedisGateways(
       homes.push(home);
       await mkdir(join(home, ".viben/executors"), { recursive: true });
       await mkdir(join(home, "project"));
-      await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${FAKE_CLAUDE}\n`);
+      await writeFile(
+        join(home, ".viben/executors/CLAUDE_CODE.yaml"),
+        `command: ${options.executor ?? FAKE_CLAUDE}\n`,
+      );
       if (options.gatewayYaml) await writeFile(join(home, ".viben/gateway.yaml"), options.gatewayYaml);
       gateways.push(
         await startGateway({

@@ -1,0 +1,29 @@
+import type { EventBus } from "../../handlers/capabilities/events.js";
+import type { Logger } from "../../handlers/capabilities/logger.js";
+import type { QueueJob, RunQueue } from "../../handlers/capabilities/queue.js";
+import type { RunRequest, RunService } from "../../handlers/capabilities/runs.js";
+import type { QueueSettings } from "../../storage/queue-settings.js";
+import type { QueueClock } from "./clock.js";
+
+/** A queue with its lifecycle: the journal-backed one, or the Redis-shared one in multi-instance mode. */
+export interface ManagedQueue extends RunQueue {
+  open(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Resolves once no scheduling pass, launch or completion is in progress (tests, benches). */
+  whenIdle(): Promise<void>;
+  /** Calls `listener` with a copy of a job after each of its transitions; returns the unsubscribe. */
+  onChange(listener: (job: QueueJob) => void): () => void;
+}
+
+/** What either queue is built from (everything but where jobs are kept). */
+export interface QueueParts {
+  runs: RunService;
+  prepare: (job: QueueJob) => Promise<RunRequest>;
+  settings: () => Promise<QueueSettings>;
+  home: string;
+  logger: Logger;
+  events?: EventBus;
+  clock?: QueueClock;
+  runCompleted?: (sessionId: string, runId: string) => Promise<boolean>;
+}
