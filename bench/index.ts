@@ -6,6 +6,7 @@ import { describeMachine, watchMachine } from "./machine.js";
 import { benchEventPaths, printEventPaths } from "./multi-instance.js";
 import { benchNative, printNative } from "./native.js";
 import { benchQueue, printQueueBench } from "./queue.js";
+import { benchQueueInstances, printQueueInstances } from "./queue-instances.js";
 import { benchSessionLog } from "./session-log.js";
 import { benchSpawnLatency } from "./spawn-latency.js";
 import { benchStartup, printStartup } from "./startup.js";
@@ -41,6 +42,8 @@ if (only === "health") {
 if (only === "events") {
   console.log("Events across gateway instances on one Redis (10,000 deltas)\n");
   printEventPaths(await benchEventPaths(quick ? 2_000 : 10_000));
+  console.log(`\nQueue across gateway instances on one Redis (concurrency 8 in all, trivial executor)\n`);
+  printQueueInstances(await benchQueueInstances(quick ? 100 : 300));
   console.log(`\n${describeMachine(machine.stop())}`);
   process.exit(0);
 }
@@ -67,6 +70,8 @@ printFanout(await benchFanout());
 const log = await benchSessionLog();
 console.log("\nEvents across gateway instances on one Redis\n");
 printEventPaths(await benchEventPaths(quick ? 2_000 : 10_000));
+console.log(`\nQueue across gateway instances on one Redis (concurrency 8 in all, trivial executor)\n`);
+printQueueInstances(await benchQueueInstances(quick ? 100 : 300));
 
 console.log("\nReading the last 50 messages of a session\n");
 console.log("| scenario | median ms | p99 ms |\n|---|---|---|");

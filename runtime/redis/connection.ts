@@ -33,7 +33,10 @@ export async function connectRedis(
   settings: RedisSettings,
   options: RedisConnectOptions = {},
 ): Promise<RedisConnection> {
-  const { Redis: RedisClient } = await import("ioredis");
+  const ioredis = await import("ioredis");
+  // In `npm start`'s bundle the CommonJS module arrives as its default export only.
+  const RedisClient =
+    ioredis.Redis ?? (ioredis as unknown as { default: { Redis: typeof ioredis.Redis } }).default.Redis;
   const opened: Redis[] = [];
   const baseOptions: RedisOptions = {
     maxRetriesPerRequest: null,

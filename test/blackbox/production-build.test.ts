@@ -1,15 +1,18 @@
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeTempHome } from "../helpers/gateway-process.js";
+import { eventually, makeTempHome } from "../helpers/gateway-process.js";
+import { startRedisServer } from "../helpers/redis-server.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // Inside the project, so the bundle's external packages resolve from its node_modules like dist/'s do.
 const OUT = join(ROOT, "node_modules/.cache", `viben-build-test-${process.pid}`);
 const run = promisify(execFile);
+const TRIVIAL_CLAUDE = join(ROOT, "test/fixtures/queue-trivial-claude.sh");
 const build = (...args: string[]) =>
   run(process.execPath, ["scripts/build.mjs", "--out", OUT, ...args], { cwd: ROOT });
 
@@ -135,6 +138,63 @@ describe("the production build (npm start's plain JavaScript)", () => {
       const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("runs in multi-instance mode: loads ioredis from the bundle, registers in Redis and runs a queued job", async () => {
+    await build();
+    const redis = await startRedisServer();
+    const home = await makeTempHome();
+    await mkdir(join(home, ".viben/executors"), { recursive: true });
+    await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${TRIVIAL_CLAUDE}\n`);
+    const child = spawn(process.execPath, [join(OUT, "node.js"), "--port", "0"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        VIBEN_LOG_LEVEL: "warn",
+        VIBEN_REDIS_URL: redis.url,
+        VIBEN_INSTANCE_ID: "built",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        child.stdout.on("data", () => {
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m?.[1]) done(m[1]);
+        });
+        child.once("exit", (code) => fail(new Error(`exited with ${code}: ${out}`)));
+      });
+      const client = new Redis(redis.url);
+      try {
+        expect(JSON.parse((await client.get("viben:instances:built")) ?? "{}")).toMatchObject({ url });
+      } finally {
+        client.disconnect();
+      }
+      const queued = await fetch(`${url}/api/queue`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ agent_id: "CLAUDE_CODE", prompt: "from the bundle" }),
+      });
+      expect(queued.status).toBe(202);
+      const { id } = (await queued.json()) as { id: string };
+      await eventually(async () => {
+        const job = (await (await fetch(`${url}/api/queue/${id}`)).json()) as { status: string };
+        expect(job.status).toBe("succeeded");
+      });
+    } finally {
+      const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      await redis.stop();
       await rm(home, { recursive: true, force: true });
     }
   });

@@ -120,6 +120,47 @@ describe("the queue shared by three instances on one Redis", () => {
   });
 });
 
+describe("the shared queue through a Redis restart", () => {
+  let setup: RedisGateways;
+  let logPath: string;
+
+  beforeAll(async () => {
+    logPath = join(process.env.TMPDIR ?? "/tmp", `viben-queue-restart-${process.pid}-${Date.now()}.log`);
+    setup = await startRedisGateways("restart", 2, {
+      executor: LOGGING_CLAUDE,
+      gatewayYaml: lanes(4, 4),
+      env: { QUEUE_RUN_LOG: logPath },
+    });
+  });
+
+  afterAll(async () => {
+    await setup?.close();
+  });
+
+  it("reconnects every instance and loses no acknowledged job, running or queued", async () => {
+    const { gateways, homes, redis } = setup;
+    const release = join(homes[0]!, "release");
+    const held = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => enqueue(gateways[i % 2]!, { prompt: `hold ${release} ${i}` })),
+    );
+    await eventually(async () => {
+      expect((await runLog(logPath)).filter(([event]) => event === "start")).toHaveLength(4);
+    });
+    await redis.restart();
+    // Acknowledged before the restart: still there, on both instances.
+    for (const gw of gateways) expect((await getJob(gw, held[9]!.id)).status).toBe("queued");
+    const after = await enqueue(gateways[1]!, { prompt: "after the restart" });
+    await writeFile(release, "");
+    const done = await Promise.all(
+      [...held, after].map((job) => gateways[0]!.app.services.queue!.waitFor(job.id)),
+    );
+    expect(done.map((job) => `${job.status}/${job.attempts}`)).toEqual(Array(11).fill("succeeded/1"));
+    const starts = (await runLog(logPath)).filter(([event]) => event === "start").map(([, p]) => p);
+    expect(starts).toHaveLength(11);
+    expect(new Set(starts).size).toBe(11);
+  });
+});
+
 describe("lane limits across instances", () => {
   let setup: RedisGateways;
   let logPath: string;
