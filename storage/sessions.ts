@@ -414,11 +414,13 @@ export class SessionRepository {
    * After a restart no run is alive: sessions still marked running are set idle with their last run
    * failed. Returns how many were fixed.
    */
-  async recoverInterrupted(): Promise<number> {
+  async recoverInterrupted(liveElsewhere?: (sessionId: string) => Promise<boolean>): Promise<number> {
     const sessions = await this.list();
     const now = this.now().toISOString();
     let fixed = 0;
     for (const session of sessions.filter((s) => s.status === "running")) {
+      // Several instances share the sessions: a run another live instance is running is not ours to end.
+      if (await liveElsewhere?.(session.id)) continue;
       await this.mutateMeta(session.id, (current) => ({
         status: "idle",
         ...(current.last_run?.status === "running"

@@ -11,11 +11,12 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunQueue } from "../../handlers/capabilities/queue.js";
 import type { GatewayStartup } from "../../handlers/capabilities/startup.js";
 import { createApp, WEBSOCKET_ROUTES } from "../../handlers/index.js";
+import type { AppendLog } from "../../storage/append-log.js";
 import { AuditLog } from "../../storage/audit-log.js";
 import { BackgroundTaskRepository } from "../../storage/background-tasks.js";
 import { CommitmentRepository } from "../../storage/commitments.js";
 import { FsAppendLog } from "../../storage/drivers/fs-append-log.js";
-import { fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
+import { atomicFsDriver, fsBackends, sweepTempFiles } from "../../storage/drivers/fs-atomic.js";
 import {
   compileGatewayConfig,
   GATEWAY_CONFIG_KEY,
@@ -106,7 +107,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   const swept = await sweepTempFiles(globalRoot);
   if (swept > 0)
     logger.info({ msg: "removed temp files of interrupted writes", count: swept, root: globalRoot });
-  const scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
+  let scopes = new Scopes({ home, globalRoot, backend: fsBackends() });
 
   // The whole of gateway.yaml is checked before any request but /health is answered (the front read only
   // the address and whether keys exist).
@@ -143,6 +144,19 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     }
   }
 
+  // Several instances share the global data (documents and logs) in Redis, all but each one's own keys.
+  let log: AppendLog = new FsAppendLog(globalRoot);
+  if (multi) {
+    const shared = (await import("../redis/shared-storage.js")).sharedGlobalStorage(multi, {
+      backends: fsBackends(),
+      driver: (root) => atomicFsDriver({ base: root }),
+      log,
+    });
+    await scopes.dispose();
+    scopes = new Scopes({ home, globalRoot, backend: shared.backends });
+    log = shared.log;
+  }
+
   // With several instances, events go through a Redis stream (every instance sees every run's events).
   const redisEvents = multi
     ? await (await import("../redis/event-bus.js")).createRedisEventBus({ redis: multi.redis, logger })
@@ -152,7 +166,6 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     logger.warn({ msg: "gateway config", detail: message }),
   );
   const executors = createExecutorCatalog({ home, env, globalScope: scopes.global() });
-  const log = new FsAppendLog(globalRoot);
   // The audit trail (~/.viben/audit/<UTC day>.jsonl): requests are audited by the app, runs and approvals here.
   const audit = new AuditLog({
     log,
@@ -164,7 +177,9 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   busAudit.start();
   const history = new HistoryRepository({ log });
   const sessions = new SessionRepository({ scope: scopes.global(), log, history });
-  const interrupted = await sessions.recoverInterrupted();
+  const interrupted = await sessions.recoverInterrupted(
+    multi ? (await import("../redis/run-owners.js")).sessionLiveElsewhere.bind(undefined, multi) : undefined,
+  );
   if (interrupted > 0)
     logger.warn({ msg: "sessions interrupted by the last shutdown marked failed", count: interrupted });
   const accounting = await createAccounting({

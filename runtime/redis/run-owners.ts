@@ -21,6 +21,12 @@ const OWNER_TTL_MS = 7 * 24 * 3600 * 1000;
  * `<prefix>:sessions:live:<session id>` (until it ends): recorded as the run starts (passed on to the run
  * registry unchanged), read by other instances to pass requests for the run or session there.
  */
+/** Whether a session's live run belongs to another instance that is still alive. */
+export async function sessionLiveElsewhere(multi: MultiInstance, sessionId: string): Promise<boolean> {
+  const holder = await multi.redis.client.get(liveSessionKey(multi.redis, sessionId));
+  return holder !== null && holder !== multi.instanceId && (await multi.isAlive(holder));
+}
+
 export function redisRunOwners(
   multi: MultiInstance,
   registry: RunLifecycle,

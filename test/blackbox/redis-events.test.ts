@@ -7,8 +7,8 @@ import { FAKE_CLAUDE_TOOL_RUN } from "../helpers/fake-claude-runs.js";
 import { type RedisGateways, startRedisGateways } from "../helpers/redis-gateways.js";
 
 /**
- * Three gateways (own data folders, one Redis): a run on A is seen live on B and replayed on C; an
- * Idempotency-Key used on A holds on B.
+ * Three gateways (own data folders, global data shared through one Redis): a run on A is seen live on B
+ * and replayed on C; an Idempotency-Key used on A holds on B; requests for a live run are passed to A.
  */
 describe("events, Idempotency-Keys and run requests across three gateway instances on one Redis", () => {
   let setup: RedisGateways;
@@ -18,6 +18,12 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
   beforeAll(async () => {
     setup = await startRedisGateways("events", 3, { gatewayYaml: "runs:\n  stop_grace_ms: 300\n" });
     ({ gateways, homes } = setup);
+    // The agents are shared data: created once, on A, every instance has it.
+    const created = await jsonClient(() => gateways[0]!.url).post("/api/agent", {
+      name: "Coder",
+      executor_type: "CLAUDE_CODE",
+    });
+    expect(created.status).toBe(201);
   });
 
   afterAll(async () => {
@@ -27,7 +33,6 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
   it("streams a run on A to SSE and WebSocket clients of B, and replays it from Last-Event-ID on C", async () => {
     const [a, b, c] = gateways as [RunningGateway, RunningGateway, RunningGateway];
     const onA = jsonClient(() => a.url);
-    expect((await onA.post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status).toBe(201);
     const sse = await openSse(`${b.url}/api/events?agent_id=coder`);
     const ws = await openWs(`${b.url.replace("http", "ws")}/ws`);
     ws.send({ type: "subscribe", agent_id: "coder", id: "s1" });
@@ -70,9 +75,6 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
   it("gives a retry of POST /api/runs on B the run that A started with the same Idempotency-Key", async () => {
     const [a, b] = gateways as [RunningGateway, RunningGateway];
     const clients = [a, b].map((gw) => jsonClient(() => gw.url));
-    expect(
-      (await clients[1]!.post("/api/agent", { name: "Coder", executor_type: "CLAUDE_CODE" })).status,
-    ).toBe(201);
     const body = { sessionKey: "idem", message: "exactly once please", agent: "coder" };
     const headers = { "idempotency-key": "order-7" };
     const first = await clients[0]!.post("/agent/async", body, headers);
@@ -124,9 +126,21 @@ describe("events, Idempotency-Keys and run requests across three gateway instanc
       session_id: spawned.body.session_id,
       agent_id: "coder",
     });
-    // A request that was forwarded once is never forwarded again.
+    // An ended run's record is shared data: B answers it itself, forwarded or not.
     const passedOn = await fetch(`${b.url}/api/runs/${runId}`, { headers: { "x-viben-forwarded-by": "1" } });
-    expect(passedOn.status).toBe(404);
+    expect(passedOn.status).toBe(200);
+    // A live run's record is only on A: B asks A, and a request that was forwarded once is not passed on.
+    const live = await onA.post("/api/agent/coder/spawn", {
+      prompt: "hang until stopped",
+      workdir: join(homes[0]!, "project"),
+    });
+    const liveId = live.body.run_id as string;
+    expect((await fetch(`${b.url}/api/runs/${liveId}`)).status).toBe(200);
+    const notPassedOn = await fetch(`${b.url}/api/runs/${liveId}`, {
+      headers: { "x-viben-forwarded-by": "1" },
+    });
+    expect(notPassedOn.status).toBe(404);
+    expect((await onA.post(`/api/agent/stop/${live.body.session_id}`, {})).status).toBe(200);
     const unknown = await fetch(`${b.url}/api/runs/no-such-run`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: "RUN_NOT_FOUND" });

@@ -14,12 +14,14 @@ import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 const LOGGING_CLAUDE = resolve(import.meta.dirname, "../fixtures/queue-logging-claude.sh");
 const LEASE_MS = 1500;
 
-async function prepareHome(home: string, redisUrl: string): Promise<void> {
+/** Both instances may run in both data folders' workdirs (as a shared workspace volume would allow). */
+async function prepareHome(home: string, redisUrl: string, roots: string[]): Promise<void> {
   await mkdir(join(home, ".viben/executors"), { recursive: true });
   await writeFile(join(home, ".viben/executors/CLAUDE_CODE.yaml"), `command: ${LOGGING_CLAUDE}\n`);
   await writeFile(
     join(home, ".viben/gateway.yaml"),
-    `redis:\n  url: ${redisUrl}\n  lease_ms: ${LEASE_MS}\nqueue:\n  concurrency: 4\n  per_agent: 4\n  backoff_ms: 0\n`,
+    `redis:\n  url: ${redisUrl}\n  lease_ms: ${LEASE_MS}\nqueue:\n  concurrency: 4\n  per_agent: 4\n  backoff_ms: 0\n` +
+      `workdir_roots:\n${roots.map((root) => `  - ${root}\n`).join("")}`,
   );
 }
 
@@ -49,8 +51,8 @@ describe("a job whose instance dies (SIGKILL), on one Redis", () => {
     const [homeB, homeA] = [await makeTempHome("viben-failover-b-"), await makeTempHome("viben-failover-a-")];
     homes.push(homeB, homeA);
     const log = join(homeA, "runs.log");
-    await prepareHome(homeB, redis.url);
-    await prepareHome(homeA, redis.url);
+    await prepareHome(homeB, redis.url, [homeA, homeB]);
+    await prepareHome(homeA, redis.url, [homeA, homeB]);
     doomed = await startGatewayProcess({
       home: homeB,
       env: { VIBEN_INSTANCE_ID: "failover-b", QUEUE_RUN_LOG: log },

@@ -33,16 +33,17 @@ export async function startRedisGateways(
     await Promise.all(homes.map((home) => rm(home, { recursive: true, force: true })));
   };
   try {
-    for (let i = 0; i < count; i++) {
-      const home = await mkdtemp(join(tmpdir(), `viben-redis-${name}-${i}-`));
-      homes.push(home);
+    for (let i = 0; i < count; i++) homes.push(await mkdtemp(join(tmpdir(), `viben-redis-${name}-${i}-`)));
+    // Sessions are shared: every instance may run in every instance's folders (a shared volume, deployed).
+    const roots = `workdir_roots:\n${homes.map((home) => `  - ${home}\n`).join("")}`;
+    for (const [i, home] of homes.entries()) {
       await mkdir(join(home, ".viben/executors"), { recursive: true });
       await mkdir(join(home, "project"));
       await writeFile(
         join(home, ".viben/executors/CLAUDE_CODE.yaml"),
         `command: ${options.executor ?? FAKE_CLAUDE}\n`,
       );
-      if (options.gatewayYaml) await writeFile(join(home, ".viben/gateway.yaml"), options.gatewayYaml);
+      await writeFile(join(home, ".viben/gateway.yaml"), `${options.gatewayYaml ?? ""}\n${roots}`);
       gateways.push(
         await startGateway({
           port: 0,
