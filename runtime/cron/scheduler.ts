@@ -382,6 +382,44 @@ export class CronScheduler implements CronService {
     });
   }
 
+  /**
+   * Another instance created, changed or removed this job (multi-instance mode, where the job files are
+   * shared): read it again and schedule it, or forget it. Runs already open here keep their entry.
+   */
+  async refresh(id: string): Promise<void> {
+    await this.ready();
+    if (this.stopped) return;
+    await this.runner.withJob(id, async () => {
+      let loaded: JobEntry | null;
+      try {
+        loaded = await this.loadEntry(id);
+      } catch (error) {
+        this.options.logger.warn({
+          msg: "cron: job file skipped",
+          job_id: id,
+          error: (error as Error).message,
+        });
+        return;
+      }
+      const held = this.entries.get(id);
+      if (!loaded) {
+        if (!held) this.entries.delete(id);
+        this.index.delete(id);
+        this.markDirty();
+        return;
+      }
+      const entry = held ?? loaded;
+      if (held)
+        Object.assign(
+          held,
+          { job: loaded.job, problem: undefined, schedule: undefined },
+          this.compiled(loaded.job),
+        );
+      this.entries.set(id, entry);
+      await this.settle(entry);
+    });
+  }
+
   async remove(id: string): Promise<void> {
     await this.ready();
     await this.runner.withJob(id, async () => {

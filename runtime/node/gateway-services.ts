@@ -282,11 +282,22 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     queue: queue.queue,
     events,
     logger,
-    // Start-up checks job files against the due index by stat alone.
-    stamps: fsCronFileStamps(globalRoot),
+    // Start-up checks job files against the due index by stat alone (shared jobs: by their content).
+    stamps: multi ? undefined : fsCronFileStamps(globalRoot),
     // Several instances on one Redis: each scheduled time fires on one of them.
     claims: multi ? (await import("../redis/cron-claims.js")).redisCronClaims(multi.redis) : undefined,
   });
+  // ... and every instance schedules every job: a job created or changed on one is read again on all.
+  if (multi)
+    await (await import("../redis/shared-storage.js")).watchSharedKeys(multi.redis, (key) => {
+      const id = /^cron:jobs:([^:]+)\.yaml$/.exec(key)?.[1];
+      if (id)
+        cron
+          .refresh(id)
+          .catch((error: Error) =>
+            logger.warn({ msg: "cron: job not refreshed", job_id: id, error: error.message }),
+          );
+    });
   const heartbeat = new HeartbeatMonitor({
     config: gatewayConfig,
     queue: queue.queue,

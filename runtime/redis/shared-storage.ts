@@ -28,8 +28,7 @@ import { RedisAppendLog } from "./redis-append-log.js";
  * Keys that describe one instance, its machine or its own bookkeeping, never shared: gateway.yaml (it holds
  * the Redis URL itself, the listen address and keys), executor command paths, the process and live-run
  * markers crash recovery reads at start, the single-instance queue journal, cron's and the heartbeat's
- * own state, the day-files of the audit log, and edge publishing state. Cron job files stay here as well:
- * the scheduler reads them through their file stamps (runtime/cron/job-files.ts).
+ * own state, the day-files of the audit log, and edge publishing state.
  */
 const LOCAL_ROOT_KEYS = new Set(["gateway.yaml", "gateway.lock"]);
 const LOCAL_FOLDERS = [
@@ -37,7 +36,9 @@ const LOCAL_FOLDERS = [
   "runs:live",
   "executors",
   "queue",
-  "cron",
+  // Cron's due index and per-job state are this scheduler's own; the jobs and their run logs are shared.
+  "cron:index.json",
+  "cron:state",
   "heartbeat",
   "audit",
   "edge",
@@ -221,4 +222,14 @@ export function sharedGlobalStorage(
     backends: sharedBackends(redis, fs.backends, fs.driver),
     log: new SplitAppendLog(fs.log, new RedisAppendLog(redis.client, (key) => redis.key("log", key))),
   };
+}
+
+/** Calls `listener` with every shared key any instance writes or removes (its own included). */
+export async function watchSharedKeys(
+  redis: RedisConnection,
+  listener: (key: string) => void,
+): Promise<void> {
+  const subscriber = redis.open("data-keys");
+  subscriber.on("message", (_channel: string, key: string) => listener(key));
+  await subscriber.subscribe(dataChangesChannel(redis));
 }
