@@ -5,7 +5,7 @@ import type { GatewayConfig, GatewayConfigSource, Role } from "../storage/gatewa
 import type { HistoryRepository } from "../storage/history.js";
 import type { ModelPreferencesRepository } from "../storage/model-preferences.js";
 import type { ProviderRepository } from "../storage/providers.js";
-import type { RunOwners } from "../storage/run-owners.js";
+import type { RunOwners, TerminalOwners } from "../storage/run-owners.js";
 import type { Scopes } from "../storage/scopes.js";
 import type { SessionRepository } from "../storage/sessions.js";
 import type { SettingsRepository } from "../storage/settings.js";
@@ -114,6 +114,8 @@ export interface GatewayDeps {
   sharedFailures?: SharedFailures;
   /** Where other instances' runs live (multi-instance mode): run-by-id requests are forwarded there. */
   runOwners?: RunOwners;
+  /** Where other instances' terminals live (multi-instance mode): requests for them go (or point) there. */
+  terminalOwners?: TerminalOwners;
   /** Commitments that wake their agent when due (Node); /commitments answers 501 without it. */
   commitments?: CommitmentService;
   /** OAuth sign-ins and the encrypted token store (Node); /oauth answers 501 without it. */
@@ -164,6 +166,7 @@ export interface Services {
   sharedKeys?: SharedKeys;
   sharedFailures?: SharedFailures;
   runOwners?: RunOwners;
+  terminalOwners?: TerminalOwners;
   commitments?: CommitmentService;
   oauth?: OAuthService;
   diagnostics?: DiagnosticsService;

@@ -72,6 +72,7 @@ export function createServices(deps: GatewayDeps): Services {
     sharedKeys: deps.sharedKeys,
     sharedFailures: deps.sharedFailures,
     runOwners: deps.runOwners,
+    terminalOwners: deps.terminalOwners,
     commitments: deps.commitments,
     oauth: deps.oauth,
     diagnostics: deps.diagnostics,

@@ -9,24 +9,44 @@ export const FORWARDED_HEADER = "x-viben-forwarded-by";
 const PASSED_HEADERS = ["authorization", "content-type", "accept", "idempotency-key", "x-request-id"];
 
 /**
- * Several instances on one Redis: a run lives on the instance that started it. A request on another
- * instance for a run it does not know (RUN_NOT_FOUND) is answered by the run's instance instead, when one
- * is alive; otherwise the 404 stands.
+ * Several instances on one Redis: a run (or terminal) lives on the instance that started it. A request on
+ * another instance for one it does not know (RUN_NOT_FOUND, TERMINAL_NOT_FOUND) is answered by its
+ * instance instead, when one is alive; otherwise the 404 stands.
  */
-export const forwardRunsToTheirInstance = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  const owners = c.get("services").runOwners;
-  const error = c.error as { code?: unknown; details?: { run_id?: unknown } } | undefined;
-  if (!owners || error?.code !== "RUN_NOT_FOUND" || c.req.header(FORWARDED_HEADER)) return;
-  const runId = error.details?.run_id;
-  if (typeof runId !== "string") return;
-  const url = await owners.urlOf(runId).catch(() => undefined);
-  if (url) c.res = await forward(c, url);
-});
+function forwardingUnknown(
+  code: string,
+  idField: string,
+  urlOf: (services: AppEnv["Variables"]["services"], id: string) => Promise<string | undefined> | undefined,
+) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    const error = c.error as { code?: unknown; details?: Record<string, unknown> } | undefined;
+    if (error?.code !== code || c.req.header(FORWARDED_HEADER)) return;
+    const id = error.details?.[idField];
+    if (typeof id !== "string") return;
+    const url = await Promise.resolve(urlOf(c.get("services"), id)).catch(() => undefined);
+    if (url) c.res = await forward(c, url);
+  });
+}
+
+export const forwardRunsToTheirInstance = forwardingUnknown("RUN_NOT_FOUND", "run_id", (services, id) =>
+  services.runOwners?.urlOf(id),
+);
+
+const forwardTerminalsToTheirInstance = forwardingUnknown(
+  "TERMINAL_NOT_FOUND",
+  "terminal_id",
+  async (services, id) => (await services.terminalOwners?.whereIs(id))?.url,
+);
 
 /** The router with the forwarding in front of its routes (the same router, so its OpenAPI typing stays). */
 export function forwardingUnknownRuns<T extends Hono<AppEnv>>(router: T): T {
   router.use("*", forwardRunsToTheirInstance);
+  return router;
+}
+
+export function forwardingUnknownTerminals<T extends Hono<AppEnv>>(router: T): T {
+  router.use("*", forwardTerminalsToTheirInstance);
   return router;
 }
 

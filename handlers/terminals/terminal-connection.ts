@@ -215,12 +215,34 @@ export class TerminalConnection implements TerminalListener {
     if (!this.closed) this.ws.send(JSON.stringify(this.codec ? this.codec.outgoing(frame) : frame));
   }
 
+  /**
+   * Several instances: a terminal of another instance cannot be reattached here (its PTY is a process
+   * there), so the client is told where it lives and reconnects to that instance's /terminal/ws.
+   */
+  private async pointElsewhere(id: string, code: string, message: string): Promise<void> {
+    const where = await this.ctx.services.terminalOwners?.whereIs(id).catch(() => undefined);
+    if (!where) return this.error(code, message);
+    this.send({
+      type: "error",
+      code: "TERMINAL_ON_ANOTHER_INSTANCE",
+      message: `terminal '${id}' lives on instance '${where.instanceId}': reattach at ${where.url}/terminal/ws`,
+      terminal_id: id,
+      instance_id: where.instanceId,
+      url: `${where.url.replace(/^http/, "ws")}/terminal/ws`,
+    });
+  }
+
   private error(code: string, message: string): void {
     this.send({ type: "error", code, message });
   }
 
   private fail(error: unknown): void {
     if (error instanceof ApiError || error instanceof StorageError) {
+      const id = (error.details as { terminal_id?: unknown } | undefined)?.terminal_id;
+      if (error.code === "TERMINAL_NOT_FOUND" && typeof id === "string" && this.ctx.services.terminalOwners) {
+        void this.pointElsewhere(id, error.code, error.message);
+        return;
+      }
       this.error(error.code, error.message);
       return;
     }

@@ -4,12 +4,16 @@ import { ApiError } from "../errors.js";
 import { createRouter } from "../lib/app-factory.js";
 import { defineRoute } from "../lib/roles.js";
 import { errorResponses, jsonContent } from "../lib/schemas.js";
+import { forwardingUnknownTerminals } from "../middleware/run-forwarding.js";
 import { requireTerminals } from "./terminal-requests.js";
 
 const IdParamSchema = z.object({ id: z.string().min(1).max(200) });
 
-/** /api/terminals: the live terminals of `/terminal/ws` (Node only; 501 elsewhere). */
-export const terminalsRouter = createRouter()
+/**
+ * /api/terminals: the live terminals of `/terminal/ws` (Node only; 501 elsewhere). With several instances,
+ * a terminal of another instance is killed there (the request is passed on).
+ */
+export const terminalsRouter = forwardingUnknownTerminals(createRouter())
   .openapi(
     defineRoute("viewer", {
       method: "get",

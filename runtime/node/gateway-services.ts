@@ -253,7 +253,12 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   });
   delegation.attach(runs);
   governance.guardian.start();
-  const terminals = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
+  const terminalManager = new TerminalManager({ env, logger, processes, loadPty: options.loadPty });
+  // Several instances: each terminal's instance is recorded, so the others can point (or pass) requests there.
+  const terminalOwnership = multi
+    ? (await import("../redis/terminal-owners.js")).redisTerminalOwners(multi, terminalManager, logger)
+    : undefined;
+  const terminals = terminalOwnership?.terminals ?? terminalManager;
   // The queue settles jobs a crash left running before anything is served; it starts once listening.
   const queue = createQueueRuntime({
     log,
@@ -401,6 +406,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     sharedKeys: multi ? (await import("../redis/shared-keys.js")).redisSharedKeys(multi.redis) : undefined,
     // ... and a wrong key on one instance counts against the address on every instance.
     runOwners: runOwnership?.owners,
+    terminalOwners: terminalOwnership?.owners,
     sharedFailures: multi
       ? (await import("../redis/shared-failures.js")).redisSharedFailures(
           multi.redis,
@@ -488,7 +494,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
         await channels.stop();
         // Every run stops (and says so on the bus) before the streams end and connections are cut;
         // every PTY is hung up and killed with its processes meanwhile (exit frames reach attached clients).
-        await Promise.all([runs.shutdown(), terminals.shutdown()]);
+        await Promise.all([runs.shutdown(), terminalManager.shutdown()]);
         // Anything of this gateway's that a run or terminal did not take with it (a straggler).
         const stragglers = await processes.killAll();
         if (stragglers.length > 0)
