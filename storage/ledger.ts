@@ -24,6 +24,11 @@ export interface LedgerOptions {
   onWriteError?: (error: Error, row: LedgerRow) => void;
   /** Told of every row as it is recorded (several instances share their spend through it). */
   onRecord?: (row: LedgerRow) => void;
+  /**
+   * Several instances append to the same (shared) log: usage reports read it rather than this instance's
+   * in-memory tables, which only see its own rows.
+   */
+  reportsFromLog?: boolean;
 }
 
 /** Months of usage kept in memory, the newest ones (older ones are read from their file on demand). */
@@ -113,8 +118,9 @@ export class Ledger {
   /** Tokens and cost by agent, model and day over the UTC days `from`..`to` (both included). */
   async usage(from: Day, to: Day): Promise<UsageReport> {
     const report = emptyReport(from, to);
+    if (this.options.reportsFromLog) await this.flush();
     for (const month of monthsBetween(from, to)) {
-      const table = this.months.get(month);
+      const table = this.options.reportsFromLog ? undefined : this.months.get(month);
       if (table) table.addTo(report);
       else {
         const older = new UsageTable();

@@ -37,6 +37,8 @@ export async function createAccounting(deps: AccountingDeps): Promise<Accounting
     onWriteError: (error, row) =>
       logger.error({ msg: "could not write a ledger row", run_id: row.run_id, error: error.message }),
     onRecord: sharedSpend ? (row) => sharedSpend.record(row) : undefined,
+    // Several instances share the ledger's log: reports include every instance's rows.
+    reportsFromLog: sharedSpend !== undefined,
   });
   await ledger.load();
   const budgets = new Budgets({

@@ -69,6 +69,11 @@ describe("global data shared by two instances on one Redis", () => {
     expect(messages.some((m) => JSON.stringify(m).includes("hello from A"))).toBe(true);
     const session = await b!.get(`/api/agent/runner/sessions/${sessionId}`);
     expect(session).toMatchObject({ id: sessionId });
+    // The usage ledger is shared too: B's report counts A's run.
+    await eventually(async () => {
+      const usage = (await b!.get("/api/telemetry")).tokens_and_cost;
+      expect(JSON.stringify(usage)).toContain('"runner"');
+    });
   });
 
   it("keeps each instance's own gateway.yaml and executor settings in its data folder", async () => {
