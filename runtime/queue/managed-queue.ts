@@ -19,11 +19,16 @@ export interface ManagedQueue extends RunQueue {
 /** What either queue is built from (everything but where jobs are kept). */
 export interface QueueParts {
   runs: RunService;
+  /** Turns a job into a run request (agent lookup, workdir check); a throw fails the attempt. */
   prepare: (job: QueueJob) => Promise<RunRequest>;
-  settings: () => Promise<QueueSettings>;
+  /** Lane limits and retry policy, read before each scheduling pass (gateway.yaml edits apply live). */
+  settings?: () => Promise<QueueSettings>;
+  /** The workspace lane of jobs that name none (the home directory). */
   home: string;
   logger: Logger;
   events?: EventBus;
   clock?: QueueClock;
+  newId?: () => string;
+  /** See RecoveryOptions.runCompleted. */
   runCompleted?: (sessionId: string, runId: string) => Promise<boolean>;
 }

@@ -1,16 +1,8 @@
-import type { EventBus } from "../../handlers/capabilities/events.js";
-import type { Logger } from "../../handlers/capabilities/logger.js";
-import type {
-  QueueJob,
-  QueueJobInput,
-  QueueJobStatus,
-  QueueLaneReport,
-  QueueSource,
-} from "../../handlers/capabilities/queue.js";
-import type { RunHandle, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
+import type { QueueJob, QueueJobInput, QueueLaneReport } from "../../handlers/capabilities/queue.js";
+import type { RunHandle } from "../../handlers/capabilities/runs.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
 import { isFinalQueueStatus } from "../../storage/queue-schemas.js";
-import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../../storage/queue-settings.js";
+import type { QueueSettings } from "../../storage/queue-settings.js";
 import { type QueueClock, systemQueueClock } from "./clock.js";
 import { insertOrdered, removeItem } from "./job-order.js";
 import {
@@ -32,24 +24,21 @@ import {
   shuttingDown,
 } from "./job-view.js";
 import { LaneCounter, type LaneKeys, laneReport } from "./lanes.js";
-import type { ManagedQueue } from "./managed-queue.js";
+import type { ManagedQueue, QueueParts } from "./managed-queue.js";
+import {
+  type ListFilter,
+  listJobs,
+  QueueSettingsReader,
+  type QueueState,
+  QueueWork,
+  SESSION_RECHECK_MS,
+  stopLiveRuns,
+  WakeTimer,
+} from "./queue-parts.js";
 import { recoverJobs } from "./recovery.js";
 
-export interface DurableRunQueueOptions {
+export interface DurableRunQueueOptions extends QueueParts {
   journal: QueueJournal;
-  runs: RunService;
-  /** Turns a job into a run request (agent lookup, workdir check); a throw fails the attempt. */
-  prepare: (job: QueueJob) => Promise<RunRequest>;
-  /** Lane limits and retry policy, read before each scheduling pass (gateway.yaml edits apply live). */
-  settings?: () => Promise<QueueSettings>;
-  /** The workspace lane of jobs that name none (the home directory). */
-  home: string;
-  logger: Logger;
-  events?: EventBus;
-  clock?: QueueClock;
-  newId?: () => string;
-  /** See RecoveryOptions.runCompleted. */
-  runCompleted?: (sessionId: string, runId: string) => Promise<boolean>;
 }
 
 interface Entry {
@@ -59,10 +48,6 @@ interface Entry {
   liveSession?: string;
 }
 
-type State = "new" | "open" | "started" | "stopping" | "stopped";
-
-/** How often a job waiting for its busy session looks again (nothing reports the session's end to us). */
-const SESSION_RECHECK_MS = 1000;
 /** How long before a launch whose journal write failed is tried again. */
 const WRITE_RETRY_MS = 1000;
 
@@ -86,19 +71,22 @@ export class DurableRunQueue implements ManagedQueue {
   private readonly sessionsInUse = new Set<string>();
   private readonly waiters = new Map<string, ((job: QueueJob) => void)[]>();
   private readonly listeners = new Set<(job: QueueJob) => void>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work: QueueWork;
   private readonly clock: QueueClock;
-  private settingsNow: QueueSettings = DEFAULT_QUEUE_SETTINGS;
-  private state: State = "new";
+  private readonly settings: QueueSettingsReader;
+  private readonly wake: WakeTimer;
+  private state: QueueState = "new";
   private opened: Promise<void> | undefined;
   private rev = 0;
   private seq = 0;
   private pumpWanted = false;
   private pumping: Promise<void> | undefined;
-  private timer: { at: number; cancel: () => void } | undefined;
 
   constructor(private readonly options: DurableRunQueueOptions) {
     this.clock = options.clock ?? systemQueueClock;
+    this.work = new QueueWork(options.logger);
+    this.settings = new QueueSettingsReader(options.settings, options.logger);
+    this.wake = new WakeTimer(this.clock, () => this.schedule());
   }
 
   /** Loads the journal, settles jobs a crash left running, and compacts. Idempotent. */
@@ -121,20 +109,12 @@ export class DurableRunQueue implements ManagedQueue {
   async stop(): Promise<void> {
     if (this.state === "stopped" || this.state === "stopping") return this.whenIdle();
     this.state = "stopping";
-    this.timer?.cancel();
-    this.timer = undefined;
-    const asked = new Set<string>();
-    for (;;) {
-      // Launches in flight settle first (each either starts its run or puts the job back).
-      await this.whenIdle();
-      const sessions = [...this.running]
-        .map((entry) => entry.liveSession)
-        .filter((session): session is string => session !== undefined && !asked.has(session));
-      if (sessions.length === 0) break;
-      for (const session of sessions) asked.add(session);
-      // Each stop resolves once the run has ended; its completion is then recorded (tracked work).
-      await Promise.all(sessions.map((session) => this.options.runs.stop(session).catch(() => false)));
-    }
+    this.wake.cancel();
+    await stopLiveRuns(
+      this.options.runs,
+      () => [...this.running].map((entry) => entry.liveSession),
+      () => this.whenIdle(),
+    );
     this.state = "stopped";
   }
 
@@ -158,29 +138,11 @@ export class DurableRunQueue implements ManagedQueue {
   }
 
   /** Running jobs first (oldest start first), then queued ones in run order, then finished ones, newest first. */
-  async list(
-    filter: { status?: QueueJobStatus; agent_id?: string; source?: QueueSource; limit?: number } = {},
-  ): Promise<QueueJob[]> {
+  async list(filter: ListFilter = {}): Promise<QueueJob[]> {
     await this.open();
     const positions = new Map(this.queued.map((entry, index) => [entry, index + 1]));
-    const rank = (entry: Entry) =>
-      entry.job.status === "running" ? 0 : entry.job.status === "queued" ? 1 : 2;
-    const matches = [...this.jobs.values()].filter(
-      (entry) =>
-        (!filter.status || entry.job.status === filter.status) &&
-        (!filter.agent_id || entry.job.agent_id === filter.agent_id) &&
-        (!filter.source || entry.job.source === filter.source),
-    );
-    matches.sort(
-      (a, b) =>
-        rank(a) - rank(b) ||
-        (rank(a) === 0 ? (a.job.started_at ?? "").localeCompare(b.job.started_at ?? "") : 0) ||
-        (rank(a) === 1 ? positions.get(a)! - positions.get(b)! : 0) ||
-        (b.job.ended_at ?? "").localeCompare(a.job.ended_at ?? "") ||
-        b.seq - a.seq,
-    );
-    const limited = filter.limit === undefined ? matches : matches.slice(0, filter.limit);
-    return limited.map((entry) => this.view(entry, positions.get(entry)));
+    const listed = listJobs([...this.jobs.values()], filter, (entry) => positions.get(entry));
+    return listed.map((entry) => this.view(entry, positions.get(entry)));
   }
 
   async cancel(id: string): Promise<QueueJob> {
@@ -244,12 +206,12 @@ export class DurableRunQueue implements ManagedQueue {
     for (;;) {
       // Let callbacks of runs that just ended register their work first.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.inFlight.size > 0 || this.pumping) {
-        await Promise.allSettled([...this.inFlight, this.pumping]);
+      if (this.work.busy || this.pumping) {
+        await Promise.allSettled([this.work.settled(), this.pumping]);
         continue;
       }
       await this.options.journal.flushed();
-      if (this.inFlight.size === 0 && !this.pumping) return;
+      if (!this.work.busy && !this.pumping) return;
     }
   }
 
@@ -420,7 +382,7 @@ export class DurableRunQueue implements ManagedQueue {
     this.release(entry);
     settleAttempt(job, result, {
       now: this.clock.now(),
-      settings: this.settingsNow,
+      settings: this.settings.current,
       stopping: this.state !== "started",
     });
     if (job.status === "queued") insertOrdered(this.queued, entry);
@@ -467,39 +429,17 @@ export class DurableRunQueue implements ManagedQueue {
     return { agent: job.agent_id, workspace: job.workspace_path ?? this.options.home };
   }
 
-  private async readSettings(): Promise<QueueSettings> {
-    try {
-      this.settingsNow = (await this.options.settings?.()) ?? DEFAULT_QUEUE_SETTINGS;
-    } catch (error) {
-      this.options.logger.warn({
-        msg: "queue settings unreadable; keeping the last",
-        error: errorMessage(error),
-      });
-    }
-    return this.settingsNow;
+  private readSettings(): Promise<QueueSettings> {
+    return this.settings.read();
   }
 
   /** Arms the one timer for the earliest moment a skipped job may become runnable. */
   private wakeAt(at: number | undefined): void {
-    if (at === undefined || this.state !== "started") return;
-    if (this.timer && this.timer.at <= at) return;
-    this.timer?.cancel();
-    const timer = {
-      at,
-      cancel: this.clock.setTimer(at - this.clock.now(), () => {
-        if (this.timer === timer) this.timer = undefined;
-        this.schedule();
-      }),
-    };
-    this.timer = timer;
+    if (this.state === "started") this.wake.at(at);
   }
 
   private track(work: Promise<unknown>): void {
-    const tracked = work.catch((error: unknown) =>
-      this.options.logger.error({ msg: "queue job handling failed", error: errorMessage(error) }),
-    );
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
+    this.work.track(work);
   }
 
   private writeFailed(error: unknown): void {

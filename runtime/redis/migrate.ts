@@ -54,19 +54,28 @@ async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
 
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
 
+/** Where the gateways keep the shared documents and logs, and the keys under each. */
+function layout(redis: RedisConnection) {
+  const dataBase = redis.key("data", "");
+  const logBase = redis.key("log", "");
+  return {
+    client: redis.client,
+    dataBase,
+    logBase,
+    documentKeys: () => scanKeys(redis.client, `${escapeGlob(dataBase)}*`),
+    logKeys: async () =>
+      (await scanKeys(redis.client, `${escapeGlob(logBase)}*`)).filter((key) => !key.endsWith("#torn")),
+  };
+}
+
 export async function migrateToRedis(
   globalRoot: string,
   redis: RedisConnection,
   options: { force?: boolean } = {},
 ): Promise<MigrationReport> {
-  const client = redis.client;
-  const dataBase = redis.key("data", "");
-  const logBase = redis.key("log", "");
+  const { client, dataBase, logBase, documentKeys, logKeys } = layout(redis);
   if (!options.force) {
-    const existing = [
-      ...(await scanKeys(client, `${escapeGlob(dataBase)}*`)),
-      ...(await scanKeys(client, `${escapeGlob(logBase)}*`)),
-    ];
+    const existing = [...(await documentKeys()), ...(await logKeys())];
     if (existing.length > 0)
       throw new MigrationRefused(
         `Redis already holds gateway data under '${redis.key("")}' (${existing.length} keys); --force overwrites it`,
@@ -98,15 +107,13 @@ export async function migrateToFiles(
   redis: RedisConnection,
   options: { force?: boolean } = {},
 ): Promise<MigrationReport> {
-  const client = redis.client;
-  const dataBase = redis.key("data", "");
-  const logBase = redis.key("log", "");
-  const documents = await scanKeys(client, `${escapeGlob(dataBase)}*`);
-  const logKeys = (await scanKeys(client, `${escapeGlob(logBase)}*`)).filter((key) => !key.endsWith("#torn"));
+  const { client, dataBase, logBase, documentKeys, logKeys } = layout(redis);
+  const documents = await documentKeys();
+  const logs = await logKeys();
   const report: MigrationReport = { direction: "to-files", documents: 0, logs: 0, skipped: 0 };
   const targets = [
     ...documents.map((key) => ({ key: key.slice(dataBase.length), source: key, log: false })),
-    ...logKeys.map((key) => ({ key: key.slice(logBase.length), source: key, log: true })),
+    ...logs.map((key) => ({ key: key.slice(logBase.length), source: key, log: true })),
   ].filter((target) => {
     const local = isInstanceLocalKey(target.key);
     if (local) report.skipped++;

@@ -1,15 +1,12 @@
-import type { EventBus } from "../../handlers/capabilities/events.js";
-import type { Logger } from "../../handlers/capabilities/logger.js";
 import type {
   QueueJob,
   QueueJobInput,
   QueueJobStatus,
   QueueLaneReport,
-  QueueSource,
 } from "../../handlers/capabilities/queue.js";
-import type { RunHandle, RunRequest, RunService } from "../../handlers/capabilities/runs.js";
+import type { RunHandle } from "../../handlers/capabilities/runs.js";
 import { isFinalQueueStatus } from "../../storage/queue-schemas.js";
-import { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from "../../storage/queue-settings.js";
+import type { QueueSettings } from "../../storage/queue-settings.js";
 import { type QueueClock, systemQueueClock } from "../queue/clock.js";
 import {
   type AttemptResult,
@@ -29,22 +26,23 @@ import {
   shuttingDown,
 } from "../queue/job-view.js";
 import { laneReport } from "../queue/lanes.js";
-import type { ManagedQueue } from "../queue/managed-queue.js";
+import type { ManagedQueue, QueueParts } from "../queue/managed-queue.js";
+import {
+  type ListFilter,
+  listJobs,
+  QueueSettingsReader,
+  type QueueState,
+  QueueWork,
+  SESSION_RECHECK_MS,
+  stopLiveRuns,
+  WakeTimer,
+} from "../queue/queue-parts.js";
 import { settleInterrupted } from "../queue/recovery.js";
 import type { MultiInstance } from "./multi-instance.js";
 import { type JobEnvelope, type QueueStore, redisQueueStore, type SaveKind } from "./queue-store.js";
 
-export interface SharedRunQueueOptions {
+export interface SharedRunQueueOptions extends QueueParts {
   multi: MultiInstance;
-  runs: RunService;
-  prepare: (job: QueueJob) => Promise<RunRequest>;
-  settings?: () => Promise<QueueSettings>;
-  home: string;
-  logger: Logger;
-  events?: EventBus;
-  clock?: QueueClock;
-  newId?: () => string;
-  runCompleted?: (sessionId: string, runId: string) => Promise<boolean>;
   /** How often waiting jobs are looked at even when no change was announced (a missed message, a backoff). */
   pollMs?: number;
 }
@@ -55,9 +53,6 @@ interface Local {
   liveSession?: string;
 }
 
-type State = "new" | "open" | "started" | "stopping" | "stopped";
-
-const SESSION_RECHECK_MS = 1000;
 const DEFAULT_POLL_MS = 1000;
 
 /**
@@ -75,21 +70,24 @@ export class SharedRunQueue implements ManagedQueue {
   private readonly local = new Map<string, Local>();
   private readonly waiters = new Map<string, ((job: QueueJob) => void)[]>();
   private readonly listeners = new Set<(job: QueueJob) => void>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly work: QueueWork;
   private readonly clock: QueueClock;
   private readonly instanceId: string;
   private readonly timers: (() => void)[] = [];
-  private settingsNow: QueueSettings = DEFAULT_QUEUE_SETTINGS;
-  private state: State = "new";
+  private readonly settings: QueueSettingsReader;
+  private readonly wake: WakeTimer;
+  private state: QueueState = "new";
   private opened: Promise<void> | undefined;
   private pumpWanted = false;
   private pumping: Promise<void> | undefined;
-  private wake: { at: number; cancel: () => void } | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: SharedRunQueueOptions) {
     this.clock = options.clock ?? systemQueueClock;
     this.instanceId = options.multi.instanceId;
+    this.work = new QueueWork(options.logger);
+    this.settings = new QueueSettingsReader(options.settings, options.logger);
+    this.wake = new WakeTimer(this.clock, () => this.schedule());
     this.store = redisQueueStore(options.multi.redis, this.instanceId, options.multi.redis.settings.leaseMs);
   }
 
@@ -116,18 +114,12 @@ export class SharedRunQueue implements ManagedQueue {
     if (this.state === "stopped" || this.state === "stopping") return this.whenIdle();
     this.state = "stopping";
     for (const cancel of this.timers.splice(0)) cancel();
-    this.wake?.cancel();
-    this.wake = undefined;
-    const asked = new Set<string>();
-    for (;;) {
-      await this.whenIdle();
-      const sessions = [...this.local.values()]
-        .map((entry) => entry.liveSession)
-        .filter((session): session is string => session !== undefined && !asked.has(session));
-      if (sessions.length === 0) break;
-      for (const session of sessions) asked.add(session);
-      await Promise.all(sessions.map((session) => this.options.runs.stop(session).catch(() => false)));
-    }
+    this.wake.cancel();
+    await stopLiveRuns(
+      this.options.runs,
+      () => [...this.local.values()].map((entry) => entry.liveSession),
+      () => this.whenIdle(),
+    );
     await this.unsubscribe?.();
     this.state = "stopped";
   }
@@ -152,31 +144,11 @@ export class SharedRunQueue implements ManagedQueue {
     return this.view(envelope, position);
   }
 
-  async list(
-    filter: { status?: QueueJobStatus; agent_id?: string; source?: QueueSource; limit?: number } = {},
-  ): Promise<QueueJob[]> {
+  async list(filter: ListFilter = {}): Promise<QueueJob[]> {
     await this.open();
     const [envelopes, positions] = await Promise.all([this.store.all(), this.positions()]);
-    const rank = (job: QueueJob) => (job.status === "running" ? 0 : job.status === "queued" ? 1 : 2);
-    const matches = envelopes.filter(
-      ({ job }) =>
-        (!filter.status || job.status === filter.status) &&
-        (!filter.agent_id || job.agent_id === filter.agent_id) &&
-        (!filter.source || job.source === filter.source),
-    );
-    matches.sort(
-      (a, b) =>
-        rank(a.job) - rank(b.job) ||
-        (rank(a.job) === 0 ? (a.job.started_at ?? "").localeCompare(b.job.started_at ?? "") : 0) ||
-        (rank(a.job) === 1
-          ? (positions.get(a.job.id) ?? Number.MAX_SAFE_INTEGER) -
-            (positions.get(b.job.id) ?? Number.MAX_SAFE_INTEGER)
-          : 0) ||
-        (b.job.ended_at ?? "").localeCompare(a.job.ended_at ?? "") ||
-        b.seq - a.seq,
-    );
-    const limited = filter.limit === undefined ? matches : matches.slice(0, filter.limit);
-    return limited.map((envelope) => this.view(envelope, positions.get(envelope.job.id)));
+    const listed = listJobs(envelopes, filter, (envelope) => positions.get(envelope.job.id));
+    return listed.map((envelope) => this.view(envelope, positions.get(envelope.job.id)));
   }
 
   async cancel(id: string): Promise<QueueJob> {
@@ -237,8 +209,8 @@ export class SharedRunQueue implements ManagedQueue {
   async whenIdle(): Promise<void> {
     for (;;) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.inFlight.size === 0 && !this.pumping) return;
-      await Promise.allSettled([...this.inFlight, this.pumping]);
+      if (!this.work.busy && !this.pumping) return;
+      await Promise.allSettled([this.work.settled(), this.pumping]);
     }
   }
 
@@ -398,7 +370,7 @@ export class SharedRunQueue implements ManagedQueue {
     this.local.delete(job.id);
     settleAttempt(job, result, {
       now: this.clock.now(),
-      settings: this.settingsNow,
+      settings: this.settings.current,
       stopping: this.state !== "started",
     });
     await this.save(entry, job.status === "queued" ? "queued" : "final").catch((error) =>
@@ -412,7 +384,7 @@ export class SharedRunQueue implements ManagedQueue {
   private async save(entry: Local, kind: SaveKind): Promise<boolean> {
     const { job } = entry.envelope;
     entry.envelope = this.envelopeOf(job, entry.envelope.seq, entry.envelope.origin);
-    const saved = await this.store.save(entry.envelope, kind, this.settingsNow.retain_finished);
+    const saved = await this.store.save(entry.envelope, kind, this.settings.current.retain_finished);
     if (!saved) {
       this.options.logger.warn({
         msg: "queue job was taken over by another instance (lease lapsed); letting it go",
@@ -496,30 +468,12 @@ export class SharedRunQueue implements ManagedQueue {
     return jobView(envelope.job, position, this.clock.now());
   }
 
-  private async readSettings(): Promise<QueueSettings> {
-    try {
-      this.settingsNow = (await this.options.settings?.()) ?? DEFAULT_QUEUE_SETTINGS;
-    } catch (error) {
-      this.options.logger.warn({
-        msg: "queue settings unreadable; keeping the last",
-        error: errorMessage(error),
-      });
-    }
-    return this.settingsNow;
+  private readSettings(): Promise<QueueSettings> {
+    return this.settings.read();
   }
 
   private wakeAt(at: number | undefined): void {
-    if (at === undefined || this.state !== "started") return;
-    if (this.wake && this.wake.at <= at) return;
-    this.wake?.cancel();
-    const wake = {
-      at,
-      cancel: this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
-        if (this.wake === wake) this.wake = undefined;
-        this.schedule();
-      }),
-    };
-    this.wake = wake;
+    if (this.state === "started") this.wake.at(at);
   }
 
   private every(ms: number, work: () => Promise<void>): void {
@@ -542,11 +496,7 @@ export class SharedRunQueue implements ManagedQueue {
   }
 
   private track(work: Promise<unknown>): void {
-    const tracked = work.catch((error: unknown) =>
-      this.options.logger.error({ msg: "queue job handling failed", error: errorMessage(error) }),
-    );
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
+    this.work.track(work);
   }
 
   private writeFailed(error: unknown): void {
