@@ -238,6 +238,42 @@ export class SessionRepository {
       await this.get(sid);
       return [];
     }
+    const { messages, bump } = await this.appendToLog(sid, parsed);
+    await this.bumpMeta(sid, bump);
+    return messages;
+  }
+
+  /**
+   * A run's start with the message that starts it: the message is appended, then one metadata write marks
+   * the run (status running, last_run) and counts the message (instead of one write for each).
+   */
+  async beginRun(sid: string, runId: string, inputs: readonly SessionMessageInput[]): Promise<SessionRecord> {
+    assertValidId(sid, "session_id");
+    if (typeof runId !== "string" || runId.length === 0)
+      throw invalid("run_id", "must be a non-empty string");
+    const parsed = inputs.map((m, i) => parseInput(MessageInputSchema, m, `messages.${i}`));
+    const appended = parsed.length > 0 ? await this.appendToLog(sid, parsed) : undefined;
+    const now = this.now().toISOString();
+    const bump = appended?.bump;
+    // Not fsync'd: the message log is, and after a power loss the run registry marks the run interrupted.
+    return this.mutateMeta(
+      sid,
+      (current) => ({
+        status: "running",
+        last_activity: now,
+        last_run: { run_id: runId, status: "running", started_at: now },
+        ...(bump ? { message_count: Math.max(current.message_count ?? 0, bump.lastSeq) } : {}),
+        ...(bump?.title && !current.title ? { title: bump.title } : {}),
+      }),
+      { durable: false },
+    );
+  }
+
+  /** Appends parsed messages under the session's append lock, numbering them after the last one. */
+  private async appendToLog(
+    sid: string,
+    parsed: SessionMessageInput[],
+  ): Promise<{ messages: SessionMessage[]; bump: MetaBump }> {
     const now = this.now().toISOString();
     const messages = await this.appends.run(sid, async () => {
       await this.get(sid);
@@ -257,12 +293,10 @@ export class SessionRepository {
       .filter((m) => m.role === "user")
       .map((m) => titleFrom(m.content))
       .find((t) => t.length > 0);
-    await this.bumpMeta(sid, {
-      lastSeq: messages.at(-1)!.seq,
-      lastActivity: now,
-      ...(title ? { title } : {}),
-    });
-    return messages;
+    return {
+      messages,
+      bump: { lastSeq: messages.at(-1)!.seq, lastActivity: now, ...(title ? { title } : {}) },
+    };
   }
 
   /** A page of messages: the newest `limit` (before `before`), or the oldest `limit` after `after`. */

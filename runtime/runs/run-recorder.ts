@@ -54,17 +54,12 @@ export class RunRecorder {
   /** Queues recording the run's start and the user's message ahead of every later write of the run. */
   begin(): void {
     this.startedAt = this.o.now().getTime();
-    this.enqueue("record the run's start", async () => {
-      // Side by side, not one after the other: both are written before any later write of the run, and
-      // the session's metadata, which both touch, is updated under a per-key lock.
-      const written = await Promise.allSettled([
-        this.o.sessions.startRun(this.o.sessionId, this.o.runId),
-        this.o.sessions.appendMessages(this.o.sessionId, [
-          { role: "user", content: this.o.prompt, run_id: this.o.runId },
-        ]),
-      ]);
-      for (const result of written) if (result.status === "rejected") throw result.reason;
-    });
+    // The user's message and the run's start in one metadata write, before any later write of the run.
+    this.enqueue("record the run's start", () =>
+      this.o.sessions.beginRun(this.o.sessionId, this.o.runId, [
+        { role: "user", content: this.o.prompt, run_id: this.o.runId },
+      ]),
+    );
   }
 
   /**

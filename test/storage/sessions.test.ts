@@ -262,6 +262,28 @@ describe("SessionRepository messages", () => {
 });
 
 describe("SessionRepository runs and deletion", () => {
+  it("begins a run with its message in one metadata write: running, counted, titled", async () => {
+    const { sessions } = memoryRepos();
+    await sessions.create({ ...BASE, id: "s" });
+    await sessions.appendMessages("s", [{ role: "assistant", content: "hello" }]);
+    const running = await sessions.beginRun("s", "run-1", [
+      { role: "user", content: "Fix the  flaky\ntest", run_id: "run-1" },
+    ]);
+    expect(running).toMatchObject({
+      status: "running",
+      message_count: 2,
+      title: "Fix the flaky test",
+      last_run: { run_id: "run-1", status: "running" },
+    });
+    const page = await sessions.listMessages("s");
+    expect(page.messages.map((m) => [m.seq, m.role, m.run_id])).toEqual([
+      [1, "assistant", undefined],
+      [2, "user", "run-1"],
+    ]);
+    await expect(sessions.beginRun("s", "", [])).rejects.toMatchObject({ kind: "validation" });
+    await expect(sessions.beginRun("missing", "r", [])).rejects.toMatchObject({ kind: "not_found" });
+  });
+
   it("records a run on the session and in the agent's history", async () => {
     const { sessions, history } = memoryRepos();
     await sessions.create({ ...BASE, id: "s" });
