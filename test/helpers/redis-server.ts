@@ -75,9 +75,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 function runRedis(port: number, dir: string, appendfsync: string): Promise<ChildProcess> {
+  // setpriv (util-linux) gives the server a parent-death signal: a test process (or worker thread) that
+  // ends without its teardown, killed or timed out, takes its Redis with it instead of leaking it.
   const child = spawn(
-    "redis-server",
+    "setpriv",
     [
+      "--pdeathsig",
+      "KILL",
+      "redis-server",
       "--port",
       String(port),
       "--bind",
