@@ -28,7 +28,12 @@ if torn then
   redis.call('RPUSH', KEYS[1], torn)
   redis.call('DEL', KEYS[2])
 end
-return redis.call('RPUSH', KEYS[1], unpack(ARGV))`;
+-- Lua's unpack takes a few thousand values at most: push in slices, still inside this one (atomic) call.
+local length = 0
+for i = 1, #ARGV, 4000 do
+  length = redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 3999, #ARGV)))
+end
+return length`;
 
 /** ARGV[1] the raw text: joined to a torn rest, split into lines, its own rest kept as torn. */
 const APPEND_RAW = `
@@ -46,8 +51,6 @@ return 1`;
 
 /** Lines fetched per round trip while looking for records. */
 const CHUNK = 256;
-/** RPUSH takes this many lines per call at most (Lua's unpack limit is a little higher). */
-const MAX_BATCH = 4000;
 
 export class RedisAppendLog implements AppendLog {
   constructor(
@@ -60,8 +63,9 @@ export class RedisAppendLog implements AppendLog {
     assertLogKey(key);
     if (records.length === 0) return;
     const lines = serialiseRecords(records).slice(0, -1).split("\n");
-    for (let i = 0; i < lines.length; i += MAX_BATCH)
-      await this.client.eval(APPEND, 2, this.keyOf(key), this.tornKey(key), ...lines.slice(i, i + MAX_BATCH));
+    // One call however large the batch (split across calls, another instance's append could land inside it);
+    // keys and lines as one array, which ioredis flattens, so a huge batch is not spread into a JS call.
+    await this.client.eval(APPEND, 2, [this.keyOf(key), this.tornKey(key), ...lines]);
   }
 
   /** Appends raw text as a file would take it (migration of a log file, tests). */

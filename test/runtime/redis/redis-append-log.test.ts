@@ -55,6 +55,28 @@ describe("RedisAppendLog across connections (real redis-server)", () => {
     }
   });
 
+  it("keeps a batch larger than one RPUSH whole while other writers append", async () => {
+    const name = `large${++prefix}`;
+    const size = 9000;
+    const writers = [open(name), open(name), open(name)];
+    await Promise.all(
+      writers.map((log, w) =>
+        log.append(
+          "large.jsonl",
+          Array.from({ length: size }, (_, i) => ({ w, i })),
+        ),
+      ),
+    );
+    const records: Record<string, unknown>[] = [];
+    for await (const page of readAll(open(name), "large.jsonl")) records.push(...page);
+    expect(records).toHaveLength(3 * size);
+    for (let b = 0; b < 3; b++) {
+      const batch = records.slice(b * size, (b + 1) * size);
+      expect(batch.map((r) => r.w)).toEqual(Array(size).fill(batch[0]!.w));
+      expect(batch.map((r) => r.i)).toEqual(Array.from({ length: size }, (_, i) => i));
+    }
+  });
+
   it("keeps what was acknowledged through a Redis restart", async () => {
     const log = open(`restart${++prefix}`);
     await log.append("kept.jsonl", [{ n: 1 }, { n: 2 }]);
