@@ -270,12 +270,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     sessions,
     paths: nodePaths,
     // Multi-instance mode: jobs live in Redis, run once across instances, and outlive a dead instance.
-    shared: multi
-      ? await (async (live) => {
-          const { SharedRunQueue } = await import("../redis/shared-queue.js");
-          return (parts: QueueParts) => new SharedRunQueue({ ...parts, multi: live });
-        })(multi)
-      : undefined,
+    shared: multi ? await sharedQueueFactory(multi) : undefined,
   });
   await queue.open();
   // Webhook wakes with a callback_url hear the result when their job ends.
@@ -560,4 +555,10 @@ async function killOrphans(globalRoot: string, logger: Logger): Promise<GatewayP
     });
   }
   return processes;
+}
+
+/** The Redis-shared queue's constructor, loaded only in multi-instance mode. */
+async function sharedQueueFactory(multi: import("../redis/multi-instance.js").MultiInstance) {
+  const { SharedRunQueue } = await import("../redis/shared-queue.js");
+  return (parts: QueueParts) => new SharedRunQueue({ ...parts, multi });
 }

@@ -25,6 +25,10 @@ export interface MultiInstance {
   /** Live instances, this one included. */
   instances(): Promise<InstanceInfo[]>;
   isAlive(id: string): Promise<boolean>;
+  /** The URL a live instance announced; undefined when it is gone or has not announced one yet. */
+  urlOf(id: string): Promise<string | undefined>;
+  /** Deletes `key` only while it still names this instance (an owner mark another may have replaced). */
+  releaseMark(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,10 @@ export interface MultiInstanceOptions {
   instanceId?: string;
   refreshMs?: number;
 }
+
+const DELETE_IF_OURS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 export async function startMultiInstance(options: MultiInstanceOptions): Promise<MultiInstance> {
   const { settings, logger } = options;
@@ -80,6 +88,13 @@ export async function startMultiInstance(options: MultiInstanceOptions): Promise
       return values.flatMap((value) => (value ? [JSON.parse(value) as InstanceInfo] : []));
     },
     isAlive: async (id) => (await redis.client.exists(keyOf(id))) === 1,
+    urlOf: async (id) => {
+      const entry = await redis.client.get(keyOf(id));
+      return entry ? (JSON.parse(entry) as InstanceInfo).url || undefined : undefined;
+    },
+    releaseMark: async (key) => {
+      await redis.client.eval(DELETE_IF_OURS, 1, key, instanceId);
+    },
     close: async () => {
       clearInterval(timer);
       await redis.client.del(keyOf(instanceId)).catch(() => 0);

@@ -3,15 +3,11 @@ import type { RunOutcome } from "../../handlers/capabilities/runs.js";
 import type { RunOwners } from "../../storage/run-owners.js";
 import type { RunLifecycle, RunStart } from "../runs/run-hooks.js";
 import type { RedisConnection } from "./connection.js";
-import type { InstanceInfo, MultiInstance } from "./multi-instance.js";
+import type { MultiInstance } from "./multi-instance.js";
 
 /** Where the instance of a session's live run is recorded. */
 export const liveSessionKey = (redis: RedisConnection, sessionId: string) =>
   redis.key("sessions", "live", sessionId);
-
-const DELETE_IF_OURS = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /** How long a run's owner is remembered (its record is asked for after it ended, too). */
 const OWNER_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -35,11 +31,8 @@ export function redisRunOwners(
   const redis: RedisConnection = multi.redis;
   const keyOf = (runId: string) => redis.key("runs", "owner", runId);
   const sessionKeyOf = (sessionId: string) => liveSessionKey(redis, sessionId);
-  const urlOfInstance = async (id: string | null): Promise<string | undefined> => {
-    if (!id || id === multi.instanceId) return undefined;
-    const entry = await redis.client.get(redis.key("instances", id));
-    return entry ? (JSON.parse(entry) as InstanceInfo).url || undefined : undefined;
-  };
+  const urlOfInstance = async (id: string | null): Promise<string | undefined> =>
+    !id || id === multi.instanceId ? undefined : multi.urlOf(id);
   return {
     lifecycle: {
       started(run: RunStart) {
@@ -56,8 +49,8 @@ export function redisRunOwners(
       finished(outcome: RunOutcome) {
         registry.finished(outcome);
         // Only our own mark: the session may have a newer run elsewhere by now.
-        redis.client
-          .eval(DELETE_IF_OURS, 1, sessionKeyOf(outcome.sessionId), multi.instanceId)
+        multi
+          .releaseMark(sessionKeyOf(outcome.sessionId))
           .catch((error: Error) =>
             logger.warn({ msg: "live session not cleared", run_id: outcome.runId, error: error.message }),
           );

@@ -1,11 +1,7 @@
 import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { TerminalService } from "../../handlers/capabilities/terminals.js";
 import type { TerminalOwners } from "../../storage/run-owners.js";
-import type { InstanceInfo, MultiInstance } from "./multi-instance.js";
-
-const DELETE_IF_OURS = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+import type { MultiInstance } from "./multi-instance.js";
 
 /** How long a terminal's instance is remembered without being killed here (it may end by itself). */
 const OWNER_TTL_MS = 24 * 3600 * 1000;
@@ -42,7 +38,7 @@ export function redisTerminalOwners(
     list: () => terminals.list(),
     async kill(id) {
       const exit = await terminals.kill(id);
-      if (exit) await redis.client.eval(DELETE_IF_OURS, 1, keyOf(id), multi.instanceId).catch(() => 0);
+      if (exit) await multi.releaseMark(keyOf(id)).catch(() => undefined);
       return exit;
     },
   };
@@ -52,8 +48,7 @@ export function redisTerminalOwners(
       async whereIs(id) {
         const holder = await redis.client.get(keyOf(id));
         if (!holder || holder === multi.instanceId) return undefined;
-        const entry = await redis.client.get(redis.key("instances", holder));
-        const url = entry ? (JSON.parse(entry) as InstanceInfo).url : "";
+        const url = await multi.urlOf(holder);
         return url ? { instanceId: holder, url } : undefined;
       },
     },
