@@ -146,6 +146,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
 
   // Several instances share the global data (documents and logs) in Redis, all but each one's own keys.
   let log: AppendLog = new FsAppendLog(globalRoot);
+  let sharedKeyChanges: import("../redis/shared-storage.js").SharedKeyChanges | undefined;
   if (multi) {
     const shared = (await import("../redis/shared-storage.js")).sharedGlobalStorage(multi, {
       backends: fsBackends(),
@@ -155,6 +156,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     await scopes.dispose();
     scopes = new Scopes({ home, globalRoot, backend: shared.backends });
     log = shared.log;
+    sharedKeyChanges = shared.changes;
   }
 
   // With several instances, events go through a Redis stream (every instance sees every run's events).
@@ -288,8 +290,8 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
     claims: multi ? (await import("../redis/cron-claims.js")).redisCronClaims(multi.redis) : undefined,
   });
   // ... and every instance schedules every job: a job created or changed on one is read again on all.
-  if (multi)
-    await (await import("../redis/shared-storage.js")).watchSharedKeys(multi.redis, (key) => {
+  if (sharedKeyChanges)
+    await sharedKeyChanges.listen((key) => {
       const id = /^cron:jobs:([^:]+)\.yaml$/.exec(key)?.[1];
       if (id)
         cron

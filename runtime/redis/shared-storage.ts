@@ -137,6 +137,7 @@ export function sharedDataDriver(redis: RedisConnection): Driver {
  */
 export function sharedBackends(
   redis: RedisConnection,
+  changes: SharedKeyChanges,
   fsBackends: BackendFactory,
   localDriver: (root: string) => Driver,
 ): BackendFactory {
@@ -150,14 +151,7 @@ export function sharedBackends(
         changed: async (key) => {
           await redis.client.publish(channel, key);
         },
-        watchShared: async (callback) => {
-          const subscriber: Redis = redis.open("data-changes");
-          subscriber.on("message", (_channel: string, key: string) => callback("update", key));
-          await subscriber.subscribe(channel);
-          return async () => {
-            await subscriber.quit().catch(() => undefined);
-          };
-        },
+        watchShared: (callback) => changes.listen((key) => callback("update", key)),
       }),
     });
     const backend: ScopeBackend = {
@@ -212,24 +206,46 @@ export class SplitAppendLog implements AppendLog {
   }
 }
 
+/**
+ * The changed shared keys every instance announces, heard over one subscriber connection however many
+ * parts listen (the global scope's cache, the cron scheduler).
+ */
+export class SharedKeyChanges {
+  private readonly listeners = new Set<(key: string) => void>();
+  private subscribed: Promise<void> | undefined;
+
+  constructor(private readonly redis: RedisConnection) {}
+
+  /** Calls `listener` with every shared key any instance writes or removes (its own included). */
+  async listen(listener: (key: string) => void): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    this.subscribed ??= this.subscribe();
+    await this.subscribed;
+    return async () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private async subscribe(): Promise<void> {
+    // Closed with the gateway's Redis connection.
+    const subscriber: Redis = this.redis.open("data-changes");
+    subscriber.on("message", (_channel: string, key: string) => {
+      for (const listener of this.listeners) listener(key);
+    });
+    await subscriber.subscribe(dataChangesChannel(this.redis));
+  }
+}
+
 /** The global root's backend and log in multi-instance mode (what gateway-services.ts swaps in). */
 export function sharedGlobalStorage(
   multi: MultiInstance,
   fs: { backends: BackendFactory; driver: (root: string) => Driver; log: AppendLog },
-): { backends: BackendFactory; log: AppendLog } {
+): { backends: BackendFactory; log: AppendLog; changes: SharedKeyChanges } {
   const redis = multi.redis;
+  const changes = new SharedKeyChanges(redis);
   return {
-    backends: sharedBackends(redis, fs.backends, fs.driver),
+    backends: sharedBackends(redis, changes, fs.backends, fs.driver),
     log: new SplitAppendLog(fs.log, new RedisAppendLog(redis.client, (key) => redis.key("log", key))),
+    changes,
   };
-}
-
-/** Calls `listener` with every shared key any instance writes or removes (its own included). */
-export async function watchSharedKeys(
-  redis: RedisConnection,
-  listener: (key: string) => void,
-): Promise<void> {
-  const subscriber = redis.open("data-keys");
-  subscriber.on("message", (_channel: string, key: string) => listener(key));
-  await subscriber.subscribe(dataChangesChannel(redis));
 }
