@@ -126,6 +126,22 @@ export class SessionRepository {
   }
 
   async create(input: CreateSessionInput): Promise<SessionRecord> {
+    const { id, meta } = this.newMeta(input);
+    const stored = await this.scope.store.createIfAbsent(metaKey(id), meta);
+    if (!stored) throw conflict("SESSION_EXISTS", `session '${id}' already exists`, { session_id: id });
+    return this.parseMeta(id, stored.data);
+  }
+
+  /**
+   * A new session, checked and given its id but not stored yet: a run stores it together with its own start
+   * (beginRun's `created`), while its process starts, rather than in a write of its own before.
+   */
+  draft(input: CreateSessionInput): SessionRecord {
+    const { id, meta } = this.newMeta(input);
+    return this.parseMeta(id, meta);
+  }
+
+  private newMeta(input: CreateSessionInput): { id: string; meta: Record<string, unknown> } {
     if (input.id !== undefined) assertValidId(input.id, "id");
     const fields = parseInput(CreateSessionSchema, input);
     const id = fields.id ?? this.newId();
@@ -149,9 +165,7 @@ export class SessionRepository {
       tokens: { input: 0, output: 0 },
       cost_cents: 0,
     };
-    const stored = await this.scope.store.createIfAbsent(metaKey(id), meta);
-    if (!stored) throw conflict("SESSION_EXISTS", `session '${id}' already exists`, { session_id: id });
-    return this.parseMeta(id, stored.data);
+    return { id, meta };
   }
 
   async find(sid: string): Promise<SessionRecord | null> {
@@ -245,13 +259,20 @@ export class SessionRepository {
 
   /**
    * A run's start with the message that starts it: the message is appended, then one metadata write marks
-   * the run (status running, last_run) and counts the message (instead of one write for each).
+   * the run (status running, last_run) and counts the message (instead of one write for each). With
+   * `created` (a draft), the session is new: it is stored in that same write.
    */
-  async beginRun(sid: string, runId: string, inputs: readonly SessionMessageInput[]): Promise<SessionRecord> {
+  async beginRun(
+    sid: string,
+    runId: string,
+    inputs: readonly SessionMessageInput[],
+    created?: SessionRecord,
+  ): Promise<SessionRecord> {
     assertValidId(sid, "session_id");
     if (typeof runId !== "string" || runId.length === 0)
       throw invalid("run_id", "must be a non-empty string");
     const parsed = inputs.map((m, i) => parseInput(MessageInputSchema, m, `messages.${i}`));
+    if (created) return this.createRunning(sid, created, runId, parsed);
     const appended = parsed.length > 0 ? await this.appendToLog(sid, parsed) : undefined;
     const now = this.now().toISOString();
     const bump = appended?.bump;
@@ -269,6 +290,48 @@ export class SessionRepository {
     );
   }
 
+  /**
+   * Stores a drafted session with its first run started: its messages first (a log without its metadata is
+   * never listed), then the metadata, counting them, in one write.
+   */
+  private async createRunning(
+    sid: string,
+    draft: SessionRecord,
+    runId: string,
+    parsed: SessionMessageInput[],
+  ): Promise<SessionRecord> {
+    if (draft.id !== sid)
+      throw invalid("session_id", "does not match the drafted session", { session_id: sid });
+    const now = this.now().toISOString();
+    const messages = await this.appends.run(sid, async () => {
+      const batch = this.numbered(sid, parsed, 0, now);
+      if (batch.length > 0) await this.log.append(messagesKey(sid), batch);
+      this.rememberSeq(sid, batch.length);
+      return batch;
+    });
+    const stored = await this.scope.store.createIfAbsent(metaKey(sid), {
+      ...draft,
+      title: draft.title || firstUserTitle(messages) || "",
+      status: "running",
+      last_activity: now,
+      last_run: { run_id: runId, status: "running", started_at: now },
+      message_count: messages.length,
+    });
+    if (!stored) throw conflict("SESSION_EXISTS", `session '${sid}' already exists`, { session_id: sid });
+    return this.parseMeta(sid, stored.data);
+  }
+
+  private numbered(sid: string, parsed: SessionMessageInput[], after: number, now: string): SessionMessage[] {
+    let seq = after;
+    return parsed.map((m) => ({
+      ...m,
+      id: m.id ?? this.newId(),
+      seq: ++seq,
+      session_id: sid,
+      timestamp: m.timestamp ?? now,
+    }));
+  }
+
   /** Appends parsed messages under the session's append lock, numbering them after the last one. */
   private async appendToLog(
     sid: string,
@@ -277,22 +340,12 @@ export class SessionRepository {
     const now = this.now().toISOString();
     const messages = await this.appends.run(sid, async () => {
       await this.get(sid);
-      let seq = await this.lastSeq(sid);
-      const batch: SessionMessage[] = parsed.map((m) => ({
-        ...m,
-        id: m.id ?? this.newId(),
-        seq: ++seq,
-        session_id: sid,
-        timestamp: m.timestamp ?? now,
-      }));
+      const batch = this.numbered(sid, parsed, await this.lastSeq(sid), now);
       await this.log.append(messagesKey(sid), batch);
-      this.rememberSeq(sid, seq);
+      this.rememberSeq(sid, batch.at(-1)!.seq);
       return batch;
     });
-    const title = messages
-      .filter((m) => m.role === "user")
-      .map((m) => titleFrom(m.content))
-      .find((t) => t.length > 0);
+    const title = firstUserTitle(messages);
     return {
       messages,
       bump: { lastSeq: messages.at(-1)!.seq, lastActivity: now, ...(title ? { title } : {}) },
@@ -578,6 +631,14 @@ function sessionNotFound(sid: string): StorageError {
 function parseMessage(record: Record<string, unknown>): SessionMessage[] {
   const parsed = SessionMessageSchema.safeParse(record);
   return parsed.success ? [parsed.data] : [];
+}
+
+/** The title the first user message with text gives, if any. */
+function firstUserTitle(messages: readonly SessionMessage[]): string | undefined {
+  return messages
+    .filter((m) => m.role === "user")
+    .map((m) => titleFrom(m.content))
+    .find((t) => t.length > 0);
 }
 
 function addTokens(a: Tokens, b: Tokens): Tokens {

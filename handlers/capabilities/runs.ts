@@ -37,6 +37,11 @@ export interface RunHandle {
   sessionId: string;
   pid: number;
   done: Promise<RunOutcome>;
+  /**
+   * Resolves once the run's processes are gone, before its records are written (`done` follows them); a
+   * queue lane is free from then. Absent where a runtime cannot tell the two apart.
+   */
+  ended?: Promise<void>;
 }
 
 /** Starts and stops agent runs (Node only: it spawns processes). */

@@ -2,7 +2,7 @@ import { realpath, stat } from "node:fs/promises";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import type { PathProbe } from "../../handlers/capabilities/paths.js";
-import { specialFilesystemOf } from "../../storage/drivers/special-filesystems.js";
+import { specialFilesystemOfResolved } from "../../storage/drivers/special-filesystems.js";
 
 export const nodePaths: PathProbe = {
   async isDirectory(path) {
@@ -19,7 +19,7 @@ export const nodePaths: PathProbe = {
       return path;
     }
   },
-  specialFilesystem: specialFilesystemOf,
+  specialFilesystem: specialFilesystemOfResolved,
 };
 
 export function nodeRemoteAddress(c: Context): string | undefined {

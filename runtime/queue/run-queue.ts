@@ -46,6 +46,8 @@ interface Entry {
   job: QueueJob;
   /** The session of the run in progress, once it started (what a cancel stops). */
   liveSession?: string;
+  /** The run's processes are gone and its lanes free; its records are still being written. */
+  laneFreed?: boolean;
 }
 
 /** How long before a launch whose journal write failed is tried again. */
@@ -186,7 +188,7 @@ export class DurableRunQueue implements ManagedQueue {
     await this.open();
     const settings = await this.readSettings();
     return laneReport(
-      [...this.running].map((entry) => this.laneKeys(entry.job)),
+      [...this.running].filter((entry) => !entry.laneFreed).map((entry) => this.laneKeys(entry.job)),
       this.queued.map((entry) => this.laneKeys(entry.job)),
       settings,
     );
@@ -304,7 +306,8 @@ export class DurableRunQueue implements ManagedQueue {
 
   private release(entry: Entry): void {
     if (!this.running.delete(entry)) return;
-    this.lanesInUse.remove(this.laneKeys(entry.job));
+    if (!entry.laneFreed) this.lanesInUse.remove(this.laneKeys(entry.job));
+    entry.laneFreed = undefined;
     if (entry.job.session_id) this.sessionsInUse.delete(entry.job.session_id);
     if (entry.liveSession) this.sessionsInUse.delete(entry.liveSession);
     entry.liveSession = undefined;
@@ -365,6 +368,9 @@ export class DurableRunQueue implements ManagedQueue {
     job.run_id = handle.runId;
     // Retries continue the same conversation: the agent sees what its failed attempt did.
     job.session_id ??= handle.sessionId;
+    // The lanes are free once the run's processes are gone: the next job starts while this one's records
+    // are written. Its session stays taken until the job is settled.
+    void handle.ended?.then(() => this.freeLanes(entry));
     handle.done.then(
       (outcome) => this.track(this.complete(entry, { outcome })),
       (error: unknown) => this.track(this.complete(entry, { error })),
@@ -392,6 +398,13 @@ export class DurableRunQueue implements ManagedQueue {
     this.changed(entry);
     this.schedule();
     await written.catch((error) => this.writeFailed(error));
+  }
+
+  private freeLanes(entry: Entry): void {
+    if (!this.running.has(entry) || entry.laneFreed) return;
+    entry.laneFreed = true;
+    this.lanesInUse.remove(this.laneKeys(entry.job));
+    this.schedule();
   }
 
   private changed(entry: Entry): void {

@@ -22,6 +22,7 @@ import type { AgentOutput, CommandLine } from "../executors/adapter.js";
 import { findExecutorDescriptor } from "../executors/index.js";
 import { BusySessions, type PendingMessage } from "./busy-sessions.js";
 import { cliContinuation } from "./cli-continuation.js";
+import { HeldOutput } from "./held-output.js";
 import { InteractiveSession } from "./interactive-run.js";
 import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { RunBinding, RunExtensions } from "./run-extensions.js";
@@ -209,14 +210,19 @@ export class RunManager implements RunService {
         { field: "workdir", session_workdir: session.workdir },
       );
     }
-    session ??= await sessions.create({
-      id: request.sessionId,
+    const fields = {
       agent_id: agent.id,
       agent_source: agent.scope.kind,
       workspace_path: agent.scope.workspacePath,
       workdir,
       executor_type: plan.executor,
-    });
+    };
+    // A new session of a CLI run is stored with the run's start, while its process starts (a write of its
+    // own before the spawn was a third of a queued job's time). One the caller names is created first, so a
+    // clash of ids is refused before anything runs, as is a native run's (it reads its history to start).
+    const draft =
+      !session && !request.sessionId && plan.executor !== "viben" ? sessions.draft(fields) : undefined;
+    session ??= draft ?? (await sessions.create({ id: request.sessionId, ...fields }));
     const limits = (await this.options.settings?.()) ?? {};
     const sessionId = session.id;
     // Claim the session synchronously after the last await so a concurrent start sees it busy.
@@ -273,7 +279,10 @@ export class RunManager implements RunService {
           graceMs: limits.stopGraceMs,
         })
       : undefined;
-    let child: RunProcess;
+    const output = new HeldOutput(
+      conversation ? (out) => conversation.output(out) : (out) => recorder.record(out),
+    );
+    let child: RunProcess | undefined;
     let begun = false;
     try {
       await request.ready;
@@ -283,9 +292,7 @@ export class RunManager implements RunService {
         binding,
         family,
         stopGraceMs: limits.stopGraceMs,
-        onOutput: conversation
-          ? (output) => conversation.output(output)
-          : (output) => recorder.record(output),
+        onOutput: (out) => output.push(out),
         interactive: conversation,
         approvals,
       });
@@ -293,23 +300,31 @@ export class RunManager implements RunService {
       // the run, so nothing is reordered. An executor's spawn request is already on its way to the spawn
       // helper: its start is written while the process starts, not after (a short run otherwise waited
       // for it at its end). A native run records once it has started, as before.
+      let recorded: Promise<void> | undefined;
       if (plan.executor !== "viben") {
-        recorder.begin();
+        recorded = recorder.begin(draft);
+        // A failure is logged by the recorder; it stops the run only where it leaves no session.
+        recorded.catch(() => undefined);
         begun = true;
       }
       child = await launching;
+      active.process = child;
+      // Nobody hears of the run (its handle, run_started) before its session can be read.
+      if (draft) await recorded;
     } catch (error) {
       this.active.delete(sessionId);
       this.options.extensions?.released(runId);
       this.options.governance?.released(runId);
+      // Started, but its new session could not be stored: a run that cannot be recorded does not go on.
+      if (child) await child.stop();
       // Its start is on record: so is its failure, and the session does not stay "running".
       if (begun) await recorder.finish({ code: null, signal: null, stderrTail: errorText(error) }, undefined);
       throw error;
     }
-    active.process = child;
-    if (!begun) recorder.begin();
+    if (!begun) recorder.begin().catch(() => undefined);
     recorder.started({ pid: child.pid, executor: plan.executor, workdir, source: request.source });
     conversation?.started({ sessionId, runId, pid: child.pid, executor: plan.executor, workdir });
+    output.release();
     this.options.lifecycle?.started({
       runId,
       sessionId,
@@ -326,10 +341,13 @@ export class RunManager implements RunService {
     }, limits.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     timeout.unref();
 
-    active.done = child.exited.then(async (exit) => {
+    const ended = child.exited.then(async (exit) => {
       clearTimeout(timeout);
       // The run is over only once nothing it started runs: stop, timeout and a normal end alike.
       if (family) await this.killLeftovers(family, runId);
+      return exit;
+    });
+    active.done = ended.then(async (exit) => {
       try {
         const outcome = await recorder.finish(exit, active.stopReason);
         this.options.lifecycle?.finished(outcome);
@@ -340,7 +358,8 @@ export class RunManager implements RunService {
         this.options.governance?.released(runId);
       }
     });
-    return { handle: { runId, sessionId, pid: child.pid, done: active.done }, session: conversation, active };
+    const handle = { runId, sessionId, pid: child.pid, done: active.done, ended: ended.then(noop, noop) };
+    return { handle, session: conversation, active };
   }
 
   /** Stops the session's run; resolves false when nothing was running. */
@@ -559,6 +578,8 @@ function nativeUsage(session: Record<string, unknown>): { input: number; output:
   const count = (value: unknown) => (typeof value === "number" && value >= 0 ? value : 0);
   return { input: count(usage?.input), output: count(usage?.output) };
 }
+
+function noop(): void {}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -3,7 +3,7 @@ import type { Logger } from "../../handlers/capabilities/logger.js";
 import type { RunOutcome } from "../../handlers/capabilities/runs.js";
 import { findModelPricing } from "../../storage/model-catalogue.js";
 import { costCents, type ModelPricing } from "../../storage/provider-types.js";
-import type { SessionMessageInput, SessionRepository } from "../../storage/sessions.js";
+import type { SessionMessageInput, SessionRecord, SessionRepository } from "../../storage/sessions.js";
 import type { AgentOutput } from "../executors/adapter.js";
 import type { ProcessExit, RunHooks } from "./run-hooks.js";
 
@@ -51,15 +51,24 @@ export class RunRecorder {
 
   constructor(private readonly o: RunRecorderOptions) {}
 
-  /** Queues recording the run's start and the user's message ahead of every later write of the run. */
-  begin(): void {
+  /**
+   * Queues recording the run's start and the user's message ahead of every later write of the run; with
+   * `created` (a drafted session), the session is stored in that write. Resolves once it is written; a
+   * failure is logged here and rejects only for the caller that wants to know (later writes go on).
+   */
+  begin(created?: SessionRecord): Promise<void> {
     this.startedAt = this.o.now().getTime();
     // The user's message and the run's start in one metadata write, before any later write of the run.
-    this.enqueue("record the run's start", () =>
-      this.o.sessions.beginRun(this.o.sessionId, this.o.runId, [
-        { role: "user", content: this.o.prompt, run_id: this.o.runId },
-      ]),
-    );
+    const written = this.writes.then(async () => {
+      await this.o.sessions.beginRun(
+        this.o.sessionId,
+        this.o.runId,
+        [{ role: "user", content: this.o.prompt, run_id: this.o.runId }],
+        created,
+      );
+    });
+    this.writes = written.catch((error: unknown) => this.failed("record the run's start", error));
+    return written;
   }
 
   /**
@@ -282,13 +291,12 @@ export class RunRecorder {
   private enqueue(what: string, work: () => Promise<unknown>): void {
     this.writes = this.writes.then(work).then(
       () => undefined,
-      (error: unknown) =>
-        this.o.logger.error({
-          msg: `could not ${what}`,
-          run_id: this.o.runId,
-          error: (error as Error).message,
-        }),
+      (error: unknown) => this.failed(what, error),
     );
+  }
+
+  private failed(what: string, error: unknown): void {
+    this.o.logger.error({ msg: `could not ${what}`, run_id: this.o.runId, error: (error as Error).message });
   }
 
   private publish(event: { type: string; [field: string]: unknown }): void {

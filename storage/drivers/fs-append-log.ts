@@ -1,4 +1,4 @@
-import { promises as fsp } from "node:fs";
+import { promises as fsp, fstatSync, readSync, statSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import {
@@ -17,7 +17,8 @@ import {
 } from "../append-log.js";
 import { invalid } from "../errors.js";
 import { KeyedMutex } from "../lock.js";
-import { assertOrdinaryFilesystem } from "./special-filesystems.js";
+import { closeSync, flushFile, openMakingDir, writeAllSync } from "./local-io.js";
+import { OrdinaryDirs } from "./ordinary-dirs.js";
 
 const NL = 0x0a;
 const NEWLINE = Buffer.from("\n");
@@ -48,7 +49,7 @@ const MAX_OPEN_LOGS = 32;
 const IDLE_CLOSE_MS = 2000;
 
 interface KeptHandle {
-  handle: FileHandle;
+  fd: number;
   ino: number;
   dev: number;
   /** An append is using it: never closed under it. */
@@ -68,6 +69,8 @@ export class FsAppendLog implements AppendLog {
   private readonly appendedSize = new Map<string, number>();
   /** Append handles kept open between appends, least recently used first (see handleFor). */
   private readonly handles = new Map<string, KeptHandle>();
+  /** Folders made for logs, found on an ordinary filesystem. */
+  private readonly ordinary = new OrdinaryDirs();
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(root: string, options: FsAppendLogOptions = {}) {
@@ -87,16 +90,17 @@ export class FsAppendLog implements AppendLog {
     if (records.length === 0) return;
     const data = Buffer.from(serialiseRecords(records), "utf8");
     await this.mutex.run(key, async () => {
-      const { handle, size } = await this.handleFor(path);
+      const { fd, size } = await this.handleFor(path);
       // Until this append is known to be whole, the log may end mid-line.
       const known = this.appendedSize.get(path);
       this.appendedSize.delete(path);
       try {
         // A crash mid-append leaves a line without its newline: end it so the new records get lines of their own.
-        const torn = size > 0 && size !== known && (await readRange(handle, size - 1, size))[0] !== NL;
+        const torn = size > 0 && size !== known && lastByte(fd, size) !== NL;
         const bytes = torn ? Buffer.concat([NEWLINE, data]) : data;
-        await writeAll(handle, bytes);
-        await handle.datasync();
+        // Synchronous but for the fdatasync (see local-io.ts).
+        writeAllSync(fd, bytes);
+        await flushFile(fd, true);
         if (this.appendedSize.size >= MAX_REMEMBERED_LOGS) this.appendedSize.clear();
         this.appendedSize.set(path, size + bytes.length);
       } catch (error) {
@@ -109,35 +113,32 @@ export class FsAppendLog implements AppendLog {
   }
 
   /**
-   * An open handle on the log at `path` and its size now. A handle kept from an earlier append is reused
+   * An open descriptor on the log at `path` and its size now. One kept from an earlier append is reused
    * when a stat of the path shows the same file (not replaced by a compaction's rename, nor removed);
    * otherwise the file is opened again. A stat instead of open, fstat and close per append.
    */
-  private async handleFor(path: string): Promise<{ handle: FileHandle; size: number }> {
+  private async handleFor(path: string): Promise<{ fd: number; size: number }> {
     const kept = this.handles.get(path);
     if (kept) {
-      const now = await fsp.stat(path).catch((error: unknown) => {
-        if (isMissing(error)) return undefined;
-        throw error;
-      });
+      const now = statSync(path, { throwIfNoEntry: false });
       if (now && now.ino === kept.ino && now.dev === kept.dev) {
         kept.busy = true;
         // Most recently used last: eviction takes the first idle one.
         this.handles.delete(path);
         this.handles.set(path, kept);
-        return { handle: kept.handle, size: now.size };
+        return { fd: kept.fd, size: now.size };
       }
       await this.closeHandle(path);
     }
-    const handle = await openForAppend(path);
+    const fd = await openMakingDir(path, "a+", () => this.ordinary.make(dirname(path)));
     try {
-      const { ino, dev, size } = await handle.stat();
-      this.handles.set(path, { handle, ino, dev, busy: true });
+      const { ino, dev, size } = fstatSync(fd);
+      this.handles.set(path, { fd, ino, dev, busy: true });
       await this.evict();
-      return { handle, size };
+      return { fd, size };
     } catch (error) {
       this.handles.delete(path);
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
   }
@@ -173,7 +174,11 @@ export class FsAppendLog implements AppendLog {
     const kept = this.handles.get(path);
     if (!kept) return;
     this.handles.delete(path);
-    await kept.handle.close().catch(() => undefined);
+    try {
+      closeSync(kept.fd);
+    } catch {
+      // Already gone: nothing to release.
+    }
   }
 
   async readTail(key: string, options: TailOptions): Promise<LogPage> {
@@ -362,24 +367,10 @@ function toLine(start: number, end: number, pieces: Buffer[]): Line | undefined 
   return record ? { start, end, record } : undefined;
 }
 
-async function openForAppend(path: string): Promise<FileHandle> {
-  try {
-    return await fsp.open(path, "a+", 0o600);
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-    await assertOrdinaryFilesystem(dirname(path));
-    await fsp.mkdir(dirname(path), { recursive: true });
-    return fsp.open(path, "a+", 0o600);
-  }
-}
-
-/** A single write may be short (e.g. a full disk); keep going so a batch is all there or fails loudly. */
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset, null);
-    offset += bytesWritten;
-  }
+/** The byte before `size` (the log's last), read in place. */
+function lastByte(fd: number, size: number): number | undefined {
+  const byte = Buffer.alloc(1);
+  return readSync(fd, byte, 0, 1, size - 1) === 1 ? byte[0] : undefined;
 }
 
 async function readRange(handle: FileHandle, start: number, end: number): Promise<Buffer> {

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, existsSync, promises as fsp } from "node:fs";
+import { type Dirent, existsSync, promises as fsp, renameSync, rmdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
 import type { WriteOptions } from "../documents.js";
-import { assertOrdinaryFilesystem, specialFilesystemOf } from "./special-filesystems.js";
+import { closeSync, flushFile, openMakingDir, readFileOrNull, writeAllSync } from "./local-io.js";
+import { OrdinaryDirs } from "./ordinary-dirs.js";
+import { specialFilesystemOf } from "./special-filesystems.js";
 
 const TEMP_SUFFIX = ".tmp";
 // `.<name>.<pid>-<12 hex>.tmp` beside the file it replaces; older versions wrote `.<name>.<12 hex>.tmp`.
@@ -80,6 +82,12 @@ async function listKeys(dir: string, maxDepth?: number): Promise<string[]> {
   return keys;
 }
 
+/**
+ * Folders whose records come and go all the time (a live run's marker): kept when they empty, so each
+ * record does not remove and remake its folder.
+ */
+const KEPT_FOLDERS = ["runs/live"];
+
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
 const WRITER_OWNED_FOLDERS = [
   // The audit trail is appended to at every request and run: each append made chokidar re-list the folder.
@@ -104,9 +112,6 @@ const WRITER_OWNED_FOLDERS = [
  * files are never listed. With `sweepOnFirstWrite`, leftover temp files under the root are swept before
  * the first write (workspace roots, which are only known once a request names them).
  */
-/** How many checked directories a driver remembers (one per session folder at most; cleared when full). */
-const MAX_CHECKED_DIRS = 1000;
-
 export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirstWrite?: boolean }) => {
   const base = resolve(options.base);
   let swept: Promise<unknown> | undefined = options.sweepOnFirstWrite ? undefined : Promise.resolve();
@@ -114,8 +119,9 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   // re-list the whole folder at every new entry, so each run cost more than the one before. Their cached
   // documents are kept fresh by the gateway's own writes; hand edits there apply at the next start.
   const unwatched = WRITER_OWNED_FOLDERS.map((folder) => join(base, folder));
-  /** Directories written into already, so on an ordinary filesystem (see writeAtomic). */
-  const checkedDirs = new Set<string>();
+  const kept = new Set(KEPT_FOLDERS.map((folder) => join(base, folder)));
+  /** Directories found on an ordinary filesystem (see writeAtomic). */
+  const ordinary = new OrdinaryDirs();
   const inner = fsDriver({
     base,
     // The watcher's; listings use listKeys (same rules).
@@ -139,8 +145,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     const target = pathOf(key);
     const dir = dirname(target);
     // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
-    // Once per directory: the check (stat, realpath, statfs) cost more than the write itself.
-    if (!checkedDirs.has(dir)) await assertOrdinaryFilesystem(dir);
+    await ordinary.check(dir);
     swept ??= sweepTempFiles(base).catch(() => 0);
     await swept;
     const temp = join(
@@ -149,23 +154,18 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     );
     inFlight.add(temp);
     try {
-      // The folder usually exists: it is made only when the first open finds it missing.
-      const handle = await fsp.open(temp, "wx", 0o600).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-        await fsp.mkdir(dir, { recursive: true });
-        return fsp.open(temp, "wx", 0o600);
-      });
+      // Synchronous but for the fsync (see local-io.ts). The folder usually exists: it is made only when the
+      // open finds it missing.
+      const fd = await openMakingDir(temp, "wx", () => ordinary.make(dir));
       try {
-        await handle.writeFile(data);
-        if (durable) await handle.sync();
+        writeAllSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
+        if (durable) await flushFile(fd, false);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
-      await fsp.rename(temp, target);
-      if (checkedDirs.size >= MAX_CHECKED_DIRS) checkedDirs.clear();
-      checkedDirs.add(dir);
+      renameSync(temp, target);
     } catch (error) {
-      await fsp.rm(temp, { force: true });
+      rmSync(temp, { force: true });
       throw error;
     } finally {
       inFlight.delete(temp);
@@ -174,9 +174,9 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
 
   async function removeEmptyParents(path: string): Promise<void> {
     let dir = dirname(path);
-    while (dir.startsWith(base + sep)) {
+    while (dir.startsWith(base + sep) && !kept.has(dir)) {
       try {
-        await fsp.rmdir(dir);
+        rmdirSync(dir);
       } catch {
         return;
       }
@@ -187,6 +187,8 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   return {
     ...inner,
     name: "fs-atomic",
+    getItem: (key: string) => readFileOrNull(pathOf(key))?.toString("utf8") ?? null,
+    getItemRaw: (key: string) => readFileOrNull(pathOf(key)),
     options,
     // unstorage's fs driver walks the whole root for every listing and filters by base afterwards: with
     // 10,000 cron jobs each `keys("sessions")` took ~70 ms and tens of MB. Only the base's folder is walked.
@@ -199,6 +201,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
       writeAtomic(key, value, opts?.durable),
     async removeItem(key: string) {
       const path = pathOf(key);
+      // An unlink waits on the filesystem's journal (~0.1 ms here): worth the trip to the thread pool.
       await fsp.rm(path, { force: true });
       await removeEmptyParents(path);
     },

@@ -63,6 +63,11 @@ export async function specialFilesystemOf(path: string): Promise<string | undefi
   } catch {
     real = existing;
   }
+  return specialFilesystemOfResolved(real);
+}
+
+/** specialFilesystemOf for a path known to exist with its links resolved (one statfs, no walk). */
+export async function specialFilesystemOfResolved(real: string): Promise<string | undefined> {
   for (const [tree, name] of KERNEL_TREES) {
     if (real === tree || real.startsWith(`${tree}/`)) return name;
   }

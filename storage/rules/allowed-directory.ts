@@ -85,11 +85,9 @@ export interface DirectoryRule {
   narrowedBy?: { dirs: string[]; owner: string };
 }
 
-async function withinAny(services: DirectoryDeps, real: string, dirs: string[]): Promise<boolean> {
-  for (const dir of dirs) {
-    if (isWithin(real, await services.paths.realpath(normalizeAbsolutePath(dir)))) return true;
-  }
-  return false;
+/** `dirs` with their links resolved, side by side (each is a trip to the filesystem). */
+function resolvedAll(services: DirectoryDeps, dirs: string[]): Promise<string[]> {
+  return Promise.all(dirs.map((dir) => services.paths.realpath(normalizeAbsolutePath(dir))));
 }
 
 /**
@@ -109,10 +107,16 @@ export async function resolveAllowedDirectory(
   const problem = pathProblem(raw);
   if (problem) throw refuse(codes.invalid, `${field}: ${problem}`, { field, value: raw });
   const dir = normalizeAbsolutePath(raw);
-  if (!(await services.paths.isDirectory(dir))) {
+  // Asked side by side: a run's start waits for this, and each answer is a trip to the filesystem.
+  const [isDirectory, real, realRoots, realNarrowed] = await Promise.all([
+    services.paths.isDirectory(dir),
+    services.paths.realpath(dir),
+    resolvedAll(services, roots),
+    resolvedAll(services, narrowedBy?.dirs ?? []),
+  ]);
+  if (!isDirectory) {
     throw refuse(codes.notFound, `${field}: directory does not exist: ${dir}`, { field, value: raw });
   }
-  const real = await services.paths.realpath(dir);
   const filesystem = await services.paths.specialFilesystem(real);
   if (filesystem) {
     throw refuse(
@@ -121,7 +125,7 @@ export async function resolveAllowedDirectory(
       { field, value: raw, filesystem },
     );
   }
-  if (!(await withinAny(services, real, roots))) {
+  if (!realRoots.some((root) => isWithin(real, root))) {
     throw refuse(
       codes.notAllowed,
       `${field}: ${dir} is outside the allowed roots (${roots.join(", ")}); ` +
@@ -129,7 +133,7 @@ export async function resolveAllowedDirectory(
       { field, value: raw, allowed: roots, setting: ROOTS_SETTING },
     );
   }
-  if (narrowedBy && !(await withinAny(services, real, narrowedBy.dirs))) {
+  if (narrowedBy && !realNarrowed.some((allowed) => isWithin(real, allowed))) {
     throw refuse(
       codes.notAllowed,
       `${field}: ${dir} is outside what ${narrowedBy.owner} may use (${narrowedBy.dirs.join(", ")})`,

@@ -77,6 +77,35 @@ describe("run queue scheduling", () => {
     expect(runs.running().map((r) => r.request.prompt)).toEqual(["y1", "x2", "v1"]);
   });
 
+  it("frees a lane once the run's processes are gone, while its records are still written; its session stays taken", async () => {
+    const { queue, runs, enqueue } = queueHarness({ settings: { concurrency: 1 } });
+    await queue.open();
+    const a = await enqueue("a", { session_id: "s1" });
+    const c = await enqueue("c", { session_id: "s1" });
+    const b = await enqueue("b");
+    queue.start();
+    await queue.whenIdle();
+    expect(runs.prompts).toEqual(["a"]);
+
+    runs.byPrompt("a").exit();
+    await queue.whenIdle();
+    // The freed lane goes to b: c is ahead of it, but its session is a's until a's job is settled.
+    expect(runs.prompts).toEqual(["a", "b"]);
+    expect((await queue.get(a.id))?.status).toBe("running");
+    expect((await queue.lanes()).global).toEqual({ running: 1, queued: 1, limit: 1 });
+
+    runs.byPrompt("a").finish();
+    expect((await queue.waitFor(a.id)).status).toBe("succeeded");
+    await queue.whenIdle();
+    expect(runs.prompts).toEqual(["a", "b"]);
+    runs.byPrompt("b").finish();
+    expect((await queue.waitFor(b.id)).status).toBe("succeeded");
+    await queue.whenIdle();
+    expect(runs.prompts).toEqual(["a", "b", "c"]);
+    runs.byPrompt("c").finish();
+    expect((await queue.waitFor(c.id)).status).toBe("succeeded");
+  });
+
   it("starts every job that fits in one pass", async () => {
     const { queue, runs, enqueue } = queueHarness({ settings: { concurrency: 3, per_workspace: 3 } });
     await queue.open();
