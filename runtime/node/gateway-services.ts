@@ -200,7 +200,7 @@ export async function startServices(start: ServicesStart): Promise<RunningGatewa
   });
   // Every run by its id; runs the last gateway left live read as interrupted before any run starts.
   const runRegistry = new GatewayRunRegistry({
-    records: new RunRecordRepository(scopes.global()),
+    records: new RunRecordRepository(scopes.global(), log),
     now: () => new Date(),
     logger,
     stop: (sessionId): Promise<boolean> => runs.stop(sessionId),

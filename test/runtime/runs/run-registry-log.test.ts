@@ -3,6 +3,7 @@ import type { RunRequest } from "../../../handlers/capabilities/runs.js";
 import { GatewayRunRegistry } from "../../../runtime/runs/run-registry.js";
 import type { AgentRecord } from "../../../storage/agents.js";
 import { memoryBackends } from "../../../storage/drivers/memory.js";
+import { MemoryAppendLog } from "../../../storage/drivers/memory-append-log.js";
 import { RunRecordRepository } from "../../../storage/run-records.js";
 import { Scopes } from "../../../storage/scopes.js";
 import { FakeRunQueue } from "../../helpers/fake-run-queue.js";
@@ -19,7 +20,7 @@ describe("the run registry's log lines", () => {
     };
     let now = Date.parse("2026-01-01T00:00:00Z");
     const registry = new GatewayRunRegistry({
-      records: new RunRecordRepository(scopes.global()),
+      records: new RunRecordRepository(scopes.global(), new MemoryAppendLog()),
       now: () => new Date(now),
       logger,
       stop: async () => true,

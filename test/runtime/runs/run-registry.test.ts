@@ -3,6 +3,7 @@ import type { RunOutcome, RunRequest } from "../../../handlers/capabilities/runs
 import { GatewayRunRegistry } from "../../../runtime/runs/run-registry.js";
 import type { AgentRecord } from "../../../storage/agents.js";
 import { memoryBackends } from "../../../storage/drivers/memory.js";
+import { MemoryAppendLog } from "../../../storage/drivers/memory-append-log.js";
 import { RunRecordRepository } from "../../../storage/run-records.js";
 import { Scopes } from "../../../storage/scopes.js";
 import { silentLogger } from "../../helpers/app.js";
@@ -10,7 +11,8 @@ import { FakeRunQueue } from "../../helpers/fake-run-queue.js";
 
 function setup() {
   const scopes = new Scopes({ home: "/home/u", globalRoot: "/home/u/.viben", backend: memoryBackends() });
-  const records = new RunRecordRepository(scopes.global());
+  const log = new MemoryAppendLog();
+  const records = new RunRecordRepository(scopes.global(), log);
   const queue = new FakeRunQueue();
   const stopped: string[] = [];
   const registry = new GatewayRunRegistry({
@@ -24,7 +26,7 @@ function setup() {
     },
     queue: () => queue,
   });
-  return { scopes, records, queue, registry, stopped };
+  return { scopes, log, records, queue, registry, stopped };
 }
 
 const agent = { id: "coder" } as AgentRecord;
@@ -57,6 +59,16 @@ function outcome(runId: string, status: RunOutcome["status"] = "completed"): Run
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** The registry of the next gateway process, over the same storage. */
+function restarted(first: ReturnType<typeof setup>): GatewayRunRegistry {
+  return new GatewayRunRegistry({
+    records: new RunRecordRepository(first.scopes.global(), first.log),
+    now: () => new Date(),
+    logger: silentLogger,
+    stop: async () => false,
+  });
+}
 
 describe("GatewayRunRegistry", () => {
   it("records a run's start and end, and keeps the record on disk", async () => {
@@ -109,12 +121,7 @@ describe("GatewayRunRegistry", () => {
     const first = setup();
     start(first.registry);
     await first.registry.flush();
-    const again = new GatewayRunRegistry({
-      records: first.records,
-      now: () => new Date(),
-      logger: silentLogger,
-      stop: async () => false,
-    });
+    const again = restarted(first);
     expect(await again.recover()).toEqual(["r1"]);
     expect(await again.get("r1")).toMatchObject({
       status: "interrupted",
@@ -123,20 +130,47 @@ describe("GatewayRunRegistry", () => {
     expect(await again.recover()).toEqual([]);
   });
 
-  it("recovers a run from its live marker (a live run's record file is written only at its end)", async () => {
+  it("recovers a run from the live-runs log (a live run's record file is written only at its end)", async () => {
     const first = setup();
     start(first.registry);
     await first.registry.flush();
     expect(await first.scopes.global().store.read("runs:records:r1.yaml")).toBeNull();
     expect(await first.registry.get("r1")).toMatchObject({ status: "running" });
-    const again = new GatewayRunRegistry({
-      records: first.records,
-      now: () => new Date(),
-      logger: silentLogger,
-      stop: async () => false,
-    });
+    const again = restarted(first);
     expect(await again.recover()).toEqual(["r1"]);
     expect(await again.get("r1")).toMatchObject({ status: "interrupted", session_id: "s1" });
+  });
+
+  it("keeps a run live through the live-runs log's rewrites, and forgets the thousands that ended", async () => {
+    const first = setup();
+    start(first.registry, "long");
+    for (let i = 0; i < 2500; i++) {
+      start(first.registry, `short-${i}`);
+      first.registry.finished(outcome(`short-${i}`));
+    }
+    await first.registry.flush();
+    const lines = async (key: string) => (await first.log.readFrom(key, { limit: 10_000 })).records.length;
+    // Rewritten each time one log passed 2000 lines: the live run moved on, the other log was emptied.
+    const counts = [await lines("runs:live:a.jsonl"), await lines("runs:live:b.jsonl")];
+    expect(Math.min(...counts)).toBe(0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2000);
+    expect(await restarted(first).recover()).toEqual(["long"]);
+    expect(await first.records.find("short-2499")).toMatchObject({ status: "completed" });
+  });
+
+  it("recovers the live-run marker files an older version left", async () => {
+    const first = setup();
+    const record = { run_id: "old", status: "running", agent_id: "coder", session_id: "s9", source: "cron" };
+    await first.scopes
+      .global()
+      .store.write("runs:live:old.yaml", {
+        run_id: "old",
+        record: { ...record, accepted_at: "2026-01-01T00:00:00Z" },
+      });
+    const again = restarted(first);
+    expect(await again.recover()).toEqual(["old"]);
+    expect(await again.get("old")).toMatchObject({ status: "interrupted", source: "cron" });
+    expect(await first.scopes.global().store.keys("runs:live")).toEqual([]);
   });
 
   it("answers a queued job's id, and cancels it on abort", async () => {
