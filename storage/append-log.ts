@@ -9,8 +9,8 @@ import { invalid } from "./errors.js";
  * are skipped wherever they are.
  */
 export interface AppendLog {
-  /** Appends the records as one batch, in order (durably, where the driver can). */
-  append(key: string, records: readonly object[]): Promise<void>;
+  /** Appends the records as one batch, in order (durably, where the driver can; see AppendOptions). */
+  append(key: string, records: readonly object[], options?: AppendOptions): Promise<void>;
   /** The newest `limit` records before `before` (the end when absent), oldest first. */
   readTail(key: string, options: TailOptions): Promise<LogPage>;
   /** The oldest `limit` records from `after` on (the start when absent), oldest first. */
@@ -21,6 +21,16 @@ export interface AppendLog {
   remove(key: string): Promise<void>;
   /** Empties the log; a missing log is not an error. Cursors into it become meaningless. */
   truncate(key: string): Promise<void>;
+}
+
+export interface AppendOptions {
+  /**
+   * `false`: written at once, so a crash of the gateway loses nothing, but flushed to the disk within a
+   * second rather than before the append resolves (fsync'd every second, as Redis' `appendfsync everysec`):
+   * a power loss may cost the last second. For trails whose last second may be lost that way (audit,
+   * history, ledger, a run's end). Drivers without a disk of their own ignore it.
+   */
+  durable?: boolean;
 }
 
 /** A position between two records. Opaque to callers; only valid for the log that issued it. */

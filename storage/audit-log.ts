@@ -205,7 +205,8 @@ export class AuditLog {
         }
         for (const [day, entries] of byDay) {
           try {
-            await this.options.log.append(auditKey(day), entries);
+            // Flushed within a second (AppendOptions.durable), not per request.
+            await this.options.log.append(auditKey(day), entries, { durable: false });
             this.daysWritten.add(day);
           } catch (error) {
             this.options.onWriteError?.(error as Error, entries.length);

@@ -101,7 +101,8 @@ export class HistoryRepository {
       cost_cents: fields.cost_cents,
       ...(fields.duration_ms === undefined ? {} : { duration_ms: fields.duration_ms }),
     };
-    await this.log.append(historyKey(agentId), [record]);
+    // A summary of the session's run (which is on disk): flushed within a second, not per run.
+    await this.log.append(historyKey(agentId), [record], { durable: false });
     return record;
   }
 

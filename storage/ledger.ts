@@ -97,7 +97,8 @@ export class Ledger {
     this.writes = this.writes
       .then(() => {
         this.waiting.delete(key);
-        return this.log.append(key, rows);
+        // Flushed within a second (AppendOptions.durable): a power loss may cost the last second's rows.
+        return this.log.append(key, rows, { durable: false });
       })
       .catch((error: Error) => {
         for (const failed of rows) this.options.onWriteError?.(error, failed);

@@ -1,4 +1,4 @@
-import { type AppendLog, readAll } from "./append-log.js";
+import { type AppendLog, type AppendOptions, readAll } from "./append-log.js";
 import { isoTimestamp } from "./schema-helpers.js";
 import type { Scope } from "./scopes.js";
 import { z } from "./zod.js";
@@ -112,7 +112,8 @@ export class RunRecordRepository {
     await this.scope.store.write(recordKey(record.run_id), record);
     this.live.delete(record.run_id);
     await this.inOrder(async () => {
-      await this.appendLive([{ run_id: record.run_id, ended: true }]);
+      // Not flushed at once: without this line, recovery finds the final record written above.
+      await this.appendLive([{ run_id: record.run_id, ended: true }], { durable: false });
       if (this.lines >= LIVE_LOG_LINES) await this.rewriteLive();
     });
   }
@@ -161,8 +162,8 @@ export class RunRecordRepository {
     return done;
   }
 
-  private async appendLive(lines: object[]): Promise<void> {
-    await this.log.append(LIVE_LOGS[this.current]!, lines);
+  private async appendLive(lines: object[], options?: AppendOptions): Promise<void> {
+    await this.log.append(LIVE_LOGS[this.current]!, lines, options);
     this.lines += lines.length;
   }
 

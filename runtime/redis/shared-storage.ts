@@ -3,6 +3,7 @@ import { createStorage, type Driver, defineDriver } from "unstorage";
 import redisDriver from "unstorage/drivers/redis";
 import {
   type AppendLog,
+  type AppendOptions,
   type FromOptions,
   type LogPage,
   readAll,
@@ -177,8 +178,8 @@ export class SplitAppendLog implements AppendLog {
     return isInstanceLocalKey(key) ? this.local : this.shared;
   }
 
-  append(key: string, records: readonly object[]): Promise<void> {
-    return this.pick(key).append(key, records);
+  append(key: string, records: readonly object[], options?: AppendOptions): Promise<void> {
+    return this.pick(key).append(key, records, options);
   }
 
   readTail(key: string, options: TailOptions): Promise<LogPage> {

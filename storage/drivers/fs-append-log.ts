@@ -3,6 +3,7 @@ import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import {
   type AppendLog,
+  type AppendOptions,
   assertLogKey,
   badCursor,
   checkLimit,
@@ -47,9 +48,15 @@ const MAX_REMEMBERED_LOGS = 10_000;
 const MAX_OPEN_LOGS = 32;
 /** Kept handles are closed once no append came for this long. */
 const IDLE_CLOSE_MS = 2000;
+/** How soon what a non-durable append wrote is flushed to the disk. */
+const FLUSH_LATER_MS = 1000;
 
 interface KeptHandle {
+  /** The log's key (its appends' lock). */
+  key: string;
   fd: number;
+  /** Written without a flush since the last one (see AppendOptions.durable). */
+  dirty: boolean;
   ino: number;
   dev: number;
   /** An append is using it: never closed under it. */
@@ -72,6 +79,7 @@ export class FsAppendLog implements AppendLog {
   /** Folders made for logs, found on an ordinary filesystem. */
   private readonly ordinary = new OrdinaryDirs();
   private idleTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(root: string, options: FsAppendLogOptions = {}) {
     this.root = resolve(root);
@@ -85,12 +93,12 @@ export class FsAppendLog implements AppendLog {
     return path;
   }
 
-  async append(key: string, records: readonly object[]): Promise<void> {
+  async append(key: string, records: readonly object[], options: AppendOptions = {}): Promise<void> {
     const path = this.pathOf(key);
     if (records.length === 0) return;
     const data = Buffer.from(serialiseRecords(records), "utf8");
     await this.mutex.run(key, async () => {
-      const { fd, size } = await this.handleFor(path);
+      const { fd, size } = await this.handleFor(key, path);
       // Until this append is known to be whole, the log may end mid-line.
       const known = this.appendedSize.get(path);
       this.appendedSize.delete(path);
@@ -98,9 +106,16 @@ export class FsAppendLog implements AppendLog {
         // A crash mid-append leaves a line without its newline: end it so the new records get lines of their own.
         const torn = size > 0 && size !== known && lastByte(fd, size) !== NL;
         const bytes = torn ? Buffer.concat([NEWLINE, data]) : data;
-        // Synchronous but for the fdatasync (see local-io.ts).
+        // Written synchronously, flushed in the thread pool (see local-io.ts).
         writeAllSync(fd, bytes);
-        await flushFile(fd, true);
+        const kept = this.handles.get(path);
+        if (options.durable === false) {
+          if (kept) kept.dirty = true;
+          this.flushLater();
+        } else {
+          if (kept) kept.dirty = false;
+          await flushFile(fd, true);
+        }
         if (this.appendedSize.size >= MAX_REMEMBERED_LOGS) this.appendedSize.clear();
         this.appendedSize.set(path, size + bytes.length);
       } catch (error) {
@@ -117,7 +132,7 @@ export class FsAppendLog implements AppendLog {
    * when a stat of the path shows the same file (not replaced by a compaction's rename, nor removed);
    * otherwise the file is opened again. A stat instead of open, fstat and close per append.
    */
-  private async handleFor(path: string): Promise<{ fd: number; size: number }> {
+  private async handleFor(key: string, path: string): Promise<{ fd: number; size: number }> {
     const kept = this.handles.get(path);
     if (kept) {
       const now = statSync(path, { throwIfNoEntry: false });
@@ -133,7 +148,7 @@ export class FsAppendLog implements AppendLog {
     const fd = await openMakingDir(path, "a+", () => this.ordinary.make(dirname(path)));
     try {
       const { ino, dev, size } = fstatSync(fd);
-      this.handles.set(path, { fd, ino, dev, busy: true });
+      this.handles.set(path, { key, fd, ino, dev, busy: true, dirty: false });
       await this.evict();
       return { fd, size };
     } catch (error) {
@@ -166,6 +181,36 @@ export class FsAppendLog implements AppendLog {
     }
   }
 
+  /** Flushes, within FLUSH_LATER_MS, what non-durable appends wrote. */
+  private flushLater(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushDirty();
+    }, FLUSH_LATER_MS);
+    this.flushTimer.unref();
+  }
+
+  private async flushDirty(): Promise<void> {
+    for (const [path, kept] of [...this.handles]) {
+      if (!kept.dirty) continue;
+      await this.mutex.run(kept.key, async () => {
+        // Under the log's lock and marked busy, so no append or close races the flush (a handle closed
+        // meanwhile was flushed as it closed).
+        if (this.handles.get(path) !== kept || !kept.dirty) return;
+        kept.dirty = false;
+        kept.busy = true;
+        try {
+          await flushFile(kept.fd, true);
+        } catch {
+          kept.dirty = true;
+        } finally {
+          kept.busy = false;
+        }
+      });
+    }
+  }
+
   private async closeIdle(): Promise<void> {
     for (const [path, kept] of [...this.handles]) if (!kept.busy) await this.closeHandle(path);
   }
@@ -174,6 +219,8 @@ export class FsAppendLog implements AppendLog {
     const kept = this.handles.get(path);
     if (!kept) return;
     this.handles.delete(path);
+    // What non-durable appends wrote reaches the disk before the descriptor goes.
+    if (kept.dirty) await flushFile(kept.fd, true).catch(() => undefined);
     try {
       closeSync(kept.fd);
     } catch {

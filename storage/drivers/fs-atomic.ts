@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, existsSync, promises as fsp, renameSync, rmdirSync, rmSync } from "node:fs";
+import { type Dirent, existsSync, promises as fsp } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
 import type { WriteOptions } from "../documents.js";
-import { closeSync, flushFile, openMakingDir, readFileOrNull, writeAllSync } from "./local-io.js";
+import { closeSync, flushFile, openMakingDir, readFileOrNull, renameFile, writeAllSync } from "./local-io.js";
 import { OrdinaryDirs } from "./ordinary-dirs.js";
 import { specialFilesystemOf } from "./special-filesystems.js";
 
@@ -154,8 +154,8 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     );
     inFlight.add(temp);
     try {
-      // Synchronous but for the fsync (see local-io.ts). The folder usually exists: it is made only when the
-      // open finds it missing.
+      // Written synchronously; opened, flushed and renamed in the thread pool (see local-io.ts). The folder
+      // usually exists: it is made only when the open finds it missing.
       const fd = await openMakingDir(temp, "wx", () => ordinary.make(dir));
       try {
         writeAllSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
@@ -163,9 +163,9 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
       } finally {
         closeSync(fd);
       }
-      renameSync(temp, target);
+      await renameFile(temp, target);
     } catch (error) {
-      rmSync(temp, { force: true });
+      await fsp.rm(temp, { force: true });
       throw error;
     } finally {
       inFlight.delete(temp);
@@ -176,7 +176,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     let dir = dirname(path);
     while (dir.startsWith(base + sep) && !kept.has(dir)) {
       try {
-        rmdirSync(dir);
+        await fsp.rmdir(dir);
       } catch {
         return;
       }
@@ -201,7 +201,6 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
       writeAtomic(key, value, opts?.durable),
     async removeItem(key: string) {
       const path = pathOf(key);
-      // An unlink waits on the filesystem's journal (~0.1 ms here): worth the trip to the thread pool.
       await fsp.rm(path, { force: true });
       await removeEmptyParents(path);
     },

@@ -1,12 +1,14 @@
-import { closeSync, fdatasync, fsync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsync, open, readFileSync, rename, writeSync } from "node:fs";
 
 /*
- * The gateway's own data files are on a local disk, where opening, writing, renaming or stat'ing a small
- * file is a syscall of microseconds. Through fs/promises each is a round trip through libuv's thread pool,
- * and on a busy 2-core machine a round trip cost the event loop 50–300 µs (a queued job made ~70 of them:
- * the largest part of the queue's own cost). So the storage drivers make these calls synchronously and send
- * only what waits for the disk itself (fsync, fdatasync) to the pool. Paths users name (workdirs,
- * workspaces) are still probed asynchronously.
+ * The gateway's own data files are on a local disk, where writing to an open file, closing it, stat'ing or
+ * reading a small one is a syscall of microseconds. Through fs/promises each is a round trip through
+ * libuv's thread pool, and on a busy 2-core machine a round trip cost the event loop 50–300 µs (a queued
+ * job made ~70 of them: the largest part of the queue's own cost). So the storage drivers make these calls
+ * synchronously. What may wait for the disk goes to the pool: fsync and fdatasync, and creating or renaming
+ * a file, which waits for the filesystem's journal while a commit (another file's fsync) is under way
+ * (made synchronous, a queued job's creates held the event loop ~2 ms). Paths users name (workdirs,
+ * workspaces) are probed asynchronously.
  */
 
 /** Flushes a file to the disk (its data only with `dataOnly`) off the event loop. */
@@ -29,6 +31,13 @@ export function readFileOrNull(path: string): Buffer | null {
   }
 }
 
+/** Opens (or creates) a file off the event loop, as a descriptor for the synchronous calls above. */
+function openFd(path: string, flags: string): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    open(path, flags, 0o600, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
+}
+
 /** Opens a file, making its folder first when it is missing (`makeDir` checks where it may be made). */
 export async function openMakingDir(
   path: string,
@@ -36,13 +45,20 @@ export async function openMakingDir(
   makeDir: () => Promise<void>,
 ): Promise<number> {
   try {
-    return openSync(path, flags, 0o600);
+    return await openFd(path, flags);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     await makeDir();
-    return openSync(path, flags, 0o600);
+    return openFd(path, flags);
   }
+}
+
+/** Renames a file off the event loop (see above). */
+export function renameFile(from: string, to: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    rename(from, to, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** Writes all of `data` at the file's position (a single write may be short, e.g. on a full disk). */

@@ -47,6 +47,22 @@ describe("FsAppendLog files", () => {
     ]);
   });
 
+  it("writes a non-durable append at once (only its flush waits), in order with durable ones", async () => {
+    root = await mkdtemp(join(tmpdir(), "viben-log-"));
+    const log = new FsAppendLog(root);
+    const key = "audit:2026-12-04.jsonl";
+    await log.append(key, [{ n: 1 }], { durable: false });
+    // On the file before the flush: another process (or the next gateway after a crash) reads it.
+    expect(await readFile(join(root, "audit/2026-12-04.jsonl"), "utf8")).toBe('{"n":1}\n');
+    await log.append(key, [{ n: 2 }]);
+    await log.append(key, [{ n: 3 }], { durable: false });
+    expect((await new FsAppendLog(root).readFrom(key, { limit: 10 })).records).toEqual([
+      { n: 1 },
+      { n: 2 },
+      { n: 3 },
+    ]);
+  });
+
   it("repairs a hand-written torn line on disk", async () => {
     root = await mkdtemp(join(tmpdir(), "viben-log-"));
     const log = new FsAppendLog(root);

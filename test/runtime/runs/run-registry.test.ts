@@ -161,12 +161,10 @@ describe("GatewayRunRegistry", () => {
   it("recovers the live-run marker files an older version left", async () => {
     const first = setup();
     const record = { run_id: "old", status: "running", agent_id: "coder", session_id: "s9", source: "cron" };
-    await first.scopes
-      .global()
-      .store.write("runs:live:old.yaml", {
-        run_id: "old",
-        record: { ...record, accepted_at: "2026-01-01T00:00:00Z" },
-      });
+    await first.scopes.global().store.write("runs:live:old.yaml", {
+      run_id: "old",
+      record: { ...record, accepted_at: "2026-01-01T00:00:00Z" },
+    });
     const again = restarted(first);
     expect(await again.recover()).toEqual(["old"]);
     expect(await again.get("old")).toMatchObject({ status: "interrupted", source: "cron" });
