@@ -1,4 +1,4 @@
-import { type AppendLog, readAll } from "./append-log.js";
+import { type AppendLog, type AppendOptions, readAll } from "./append-log.js";
 import { type JournalEntry, JournalEntrySchema } from "./queue-schemas.js";
 
 export const QUEUE_JOURNAL_KEY = "queue:journal.jsonl";
@@ -16,6 +16,7 @@ export interface LoadedJournal {
 
 interface PendingWrite {
   entries: JournalEntry[];
+  durable: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -73,10 +74,13 @@ export class QueueJournal {
     await this.log.truncate(QUEUE_JOURNAL_KEY);
   }
 
-  /** Appends snapshots; resolves once they are on disk (fsync'd by the fs driver). */
-  append(entries: JournalEntry[]): Promise<void> {
+  /**
+   * Appends snapshots; resolves once they are written, and on disk (fsync'd) unless `durable: false`
+   * (flushed within a second: for lines recovery can do without, see AppendOptions).
+   */
+  append(entries: JournalEntry[], options: AppendOptions = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ entries, resolve, reject });
+      this.pending.push({ entries, durable: options.durable !== false, resolve, reject });
       this.flushing ??= this.flush();
     });
   }
@@ -93,6 +97,8 @@ export class QueueJournal {
         await this.log.append(
           QUEUE_JOURNAL_KEY,
           batch.flatMap((write) => write.entries),
+          // One flush covers the batch: it is durable if any of its writes must be.
+          { durable: batch.some((write) => write.durable) },
         );
         for (const write of batch) write.resolve();
       } catch (error) {

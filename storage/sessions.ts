@@ -291,8 +291,9 @@ export class SessionRepository {
   }
 
   /**
-   * Stores a drafted session with its first run started: its messages first (a log without its metadata is
-   * never listed), then the metadata, counting them, in one write.
+   * Stores a drafted session with its first run started: its messages and its metadata (counting them, in
+   * one write) side by side. A log without metadata is never listed; a count ahead of a log whose append
+   * failed is set right by the next append (counts follow the log's last seq).
    */
   private async createRunning(
     sid: string,
@@ -303,13 +304,12 @@ export class SessionRepository {
     if (draft.id !== sid)
       throw invalid("session_id", "does not match the drafted session", { session_id: sid });
     const now = this.now().toISOString();
-    const messages = await this.appends.run(sid, async () => {
-      const batch = this.numbered(sid, parsed, 0, now);
-      if (batch.length > 0) await this.log.append(messagesKey(sid), batch);
-      this.rememberSeq(sid, batch.length);
-      return batch;
+    const messages = this.numbered(sid, parsed, 0, now);
+    const appended = this.appends.run(sid, async () => {
+      if (messages.length > 0) await this.log.append(messagesKey(sid), messages);
+      this.rememberSeq(sid, messages.length);
     });
-    const stored = await this.scope.store.createIfAbsent(metaKey(sid), {
+    const created = this.scope.store.createIfAbsent(metaKey(sid), {
       ...draft,
       title: draft.title || firstUserTitle(messages) || "",
       status: "running",
@@ -317,6 +317,8 @@ export class SessionRepository {
       last_run: { run_id: runId, status: "running", started_at: now },
       message_count: messages.length,
     });
+    // Two files, each flushed, side by side: a queued run's start waits for both.
+    const [, stored] = await Promise.all([appended, created]);
     if (!stored) throw conflict("SESSION_EXISTS", `session '${sid}' already exists`, { session_id: sid });
     return this.parseMeta(sid, stored.data);
   }

@@ -1,5 +1,6 @@
 import type { QueueJob, QueueJobInput, QueueLaneReport } from "../../handlers/capabilities/queue.js";
 import type { RunHandle } from "../../handlers/capabilities/runs.js";
+import type { AppendOptions } from "../../storage/append-log.js";
 import type { QueueJournal } from "../../storage/queue-journal.js";
 import { isFinalQueueStatus } from "../../storage/queue-schemas.js";
 import type { QueueSettings } from "../../storage/queue-settings.js";
@@ -375,7 +376,8 @@ export class DurableRunQueue implements ManagedQueue {
       (outcome) => this.track(this.complete(entry, { outcome })),
       (error: unknown) => this.track(this.complete(entry, { error })),
     );
-    await this.persist([entry]).catch((error) => this.writeFailed(error));
+    // Not flushed at once: without it, recovery finds the run by the session the job names (runCompleted).
+    await this.persist([entry], { durable: false }).catch((error) => this.writeFailed(error));
     // A fast run may already be over (and reported); only a run still going is announced.
     if (this.running.has(entry)) this.changed(entry);
     if (job.cancel_requested) await this.options.runs.stop(handle.sessionId).catch(() => false);
@@ -392,9 +394,10 @@ export class DurableRunQueue implements ManagedQueue {
       stopping: this.state !== "started",
     });
     if (job.status === "queued") insertOrdered(this.queued, entry);
-    // The next job may start while this line is being synced: the journal keeps lines in order, and a
-    // crash before the sync is caught at restart by `runCompleted` (the session knows the run ended).
-    const written = this.persist([entry]);
+    // Flushed within a second, not before the next job starts: the journal keeps lines in order, and a
+    // crash (or power loss) before the flush is caught at restart by `runCompleted` (the session, written
+    // durably, knows the run ended).
+    const written = this.persist([entry], { durable: false });
     this.changed(entry);
     this.schedule();
     await written.catch((error) => this.writeFailed(error));
@@ -424,8 +427,11 @@ export class DurableRunQueue implements ManagedQueue {
     this.options.events?.publish(queueJobEvent(view));
   }
 
-  private persist(entries: Entry[]): Promise<void> {
-    return this.options.journal.append(entries.map((entry) => this.snapshot(entry)));
+  private persist(entries: Entry[], options?: AppendOptions): Promise<void> {
+    return this.options.journal.append(
+      entries.map((entry) => this.snapshot(entry)),
+      options,
+    );
   }
 
   private snapshot(entry: Entry) {

@@ -348,6 +348,8 @@ export class RunManager implements RunService {
       return exit;
     });
     active.done = ended.then(async (exit) => {
+      // After what the run's end set off without waiting (the queue's next launch), not in between.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         const outcome = await recorder.finish(exit, active.stopReason);
         this.options.lifecycle?.finished(outcome);
