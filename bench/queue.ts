@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,17 +33,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-async function directRunsPerSec(runs: number): Promise<number> {
-  const started = performance.now();
-  for (let i = 0; i < runs; i++) {
-    await new Promise<void>((done, fail) => {
-      const child = spawn(TRIVIAL, ["-p", "--", "bench"], { stdio: ["ignore", "pipe", "ignore"] });
-      child.stdout.resume();
-      child.once("error", fail);
-      child.once("close", () => done());
-    });
-  }
-  return runs / ((performance.now() - started) / 1000);
+/** The fixture spawned `runs` times in a row from a fresh Node process (bench/direct-spawn.mjs). */
+function directRunsPerSec(runs: number): number {
+  const out = execFileSync(process.execPath, [join(ROOT, "bench/direct-spawn.mjs"), TRIVIAL, String(runs)]);
+  return Number(out.toString().trim());
 }
 
 /** Enqueues `jobs` runs over HTTP at once and waits until the queue has finished every one. */
@@ -96,9 +89,9 @@ export async function throughput(concurrency: number, jobs: number): Promise<Que
  * concurrency 1 and 8, beside the fixture spawned directly in a loop.
  */
 export async function benchQueue(jobs = 200): Promise<QueueBench> {
-  const before = await directRunsPerSec(jobs);
+  const before = directRunsPerSec(jobs);
   const rows: QueueThroughput[] = [await throughput(1, jobs)];
-  const after = await directRunsPerSec(jobs);
+  const after = directRunsPerSec(jobs);
   rows.push(await throughput(8, jobs));
   return { directRunsPerSec: (before + after) / 2, directMeasures: [before, after], rows };
 }

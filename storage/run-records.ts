@@ -99,12 +99,14 @@ export class RunRecordRepository {
   }
 
   /**
-   * Notes a live run's start with its record (fsync'd). The record file itself waits for the run's end:
-   * while the run lives the registry answers from memory, and after a crash recovery reads this copy.
+   * Notes a live run's start with its record. The record file itself waits for the run's end: while the
+   * run lives the registry answers from memory, and after a crash recovery reads this copy. Flushed within
+   * a second (AppendOptions.durable): a crash of the gateway loses nothing, a power loss in that second
+   * leaves the run without a record (its session is recovered all the same).
    */
   saveLive(record: RunRecord): Promise<void> {
     this.live.set(record.run_id, record);
-    return this.inOrder(() => this.appendLive([{ run_id: record.run_id, record }]));
+    return this.inOrder(() => this.appendLive([{ run_id: record.run_id, record }], { durable: false }));
   }
 
   /** Writes the final record, then notes the run's end. */

@@ -315,13 +315,15 @@ export class DurableRunQueue implements ManagedQueue {
   }
 
   /**
-   * Records the attempts as running (one fsync for the batch) and starts each run. The runs are prepared
-   * (agent, session) while the line syncs; a process starts only once it is on disk (RunRequest.ready),
-   * so a crash never leaves a run the journal does not know of.
+   * Records the attempts as running and starts each run. The runs are prepared (agent, session) while the
+   * line is written; a process starts only once it is in the journal file (RunRequest.ready), so a crash of
+   * the gateway never leaves a run the journal does not know of. The line reaches the disk within a second
+   * (AppendOptions.durable: false), not before the run starts: a power loss in that second may run the job
+   * again, as with Redis' `appendfsync everysec`; an accepted job's line is fsync'd before its 202.
    */
   private async launch(entries: Entry[], now: number): Promise<void> {
     for (const entry of entries) beginAttempt(entry.job, now);
-    const written = this.persist(entries);
+    const written = this.persist(entries, { durable: false });
     const ok = written.then(
       () => true,
       (error: unknown) => {

@@ -19,7 +19,7 @@ import {
 import { invalid } from "../errors.js";
 import { KeyedMutex } from "../lock.js";
 import { closeSync, flushFile, openMakingDir, writeAllSync } from "./local-io.js";
-import { OrdinaryDirs } from "./ordinary-dirs.js";
+import { ordinaryDirs } from "./ordinary-dirs.js";
 
 const NL = 0x0a;
 const NEWLINE = Buffer.from("\n");
@@ -77,7 +77,7 @@ export class FsAppendLog implements AppendLog {
   /** Append handles kept open between appends, least recently used first (see handleFor). */
   private readonly handles = new Map<string, KeptHandle>();
   /** Folders made for logs, found on an ordinary filesystem. */
-  private readonly ordinary = new OrdinaryDirs();
+  private readonly ordinary = ordinaryDirs;
   private idleTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
 

@@ -6,7 +6,7 @@ import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
 import type { WriteOptions } from "../documents.js";
 import { closeSync, flushFile, openMakingDir, readFileOrNull, renameFile, writeAllSync } from "./local-io.js";
-import { OrdinaryDirs } from "./ordinary-dirs.js";
+import { ordinaryDirs } from "./ordinary-dirs.js";
 import { specialFilesystemOf } from "./special-filesystems.js";
 
 const TEMP_SUFFIX = ".tmp";
@@ -121,7 +121,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   const unwatched = WRITER_OWNED_FOLDERS.map((folder) => join(base, folder));
   const kept = new Set(KEPT_FOLDERS.map((folder) => join(base, folder)));
   /** Directories found on an ordinary filesystem (see writeAtomic). */
-  const ordinary = new OrdinaryDirs();
+  const ordinary = ordinaryDirs;
   const inner = fsDriver({
     base,
     // The watcher's; listings use listKeys (same rules).

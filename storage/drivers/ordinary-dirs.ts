@@ -12,22 +12,34 @@ const MAX_KNOWN = 1000;
  */
 export class OrdinaryDirs {
   private readonly known = new Set<string>();
+  /** Checks under way, by folder: a second writer of a new folder waits for the first's (no race to mkdir). */
+  private readonly pending = new Map<string, Promise<void>>();
 
   /** Refuses a directory on a kernel or device filesystem before anything is written into it. */
   async check(dir: string): Promise<void> {
-    if (this.known.has(dir) || (await this.madeInKnown(dir))) return;
-    await assertOrdinaryFilesystem(dir);
-    this.remember(dir);
+    if (!this.known.has(dir)) await this.checking(dir);
   }
 
   /** Makes a missing directory (and its parents) for a write, refusing a kernel or device filesystem. */
   async make(dir: string): Promise<void> {
-    if (await this.madeInKnown(dir)) return;
-    await assertOrdinaryFilesystem(dir);
+    // Checked (and made, inside a known folder) by whichever writer came first; made here if still missing.
+    await this.checking(dir);
     await mkdir(dir, { recursive: true });
-    this.remember(dir);
     // Checked through its nearest existing ancestor, which is the parent now: ordinary as well.
     this.remember(dirname(dir));
+  }
+
+  private checking(dir: string): Promise<void> {
+    let running = this.pending.get(dir);
+    if (!running) {
+      running = (async () => {
+        if (await this.madeInKnown(dir)) return;
+        await assertOrdinaryFilesystem(dir);
+        this.remember(dir);
+      })().finally(() => this.pending.delete(dir));
+      this.pending.set(dir, running);
+    }
+    return running;
   }
 
   /** A new folder inside a known one: one mkdir instead of the walk (one already there may be a link). */
@@ -49,3 +61,6 @@ export class OrdinaryDirs {
     this.known.add(dir);
   }
 }
+
+/** The process's record: both fs drivers write into the same folders (a session's log and metadata). */
+export const ordinaryDirs = new OrdinaryDirs();
