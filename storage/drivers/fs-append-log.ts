@@ -76,8 +76,6 @@ export class FsAppendLog implements AppendLog {
   private readonly appendedSize = new Map<string, number>();
   /** Append handles kept open between appends, least recently used first (see handleFor). */
   private readonly handles = new Map<string, KeptHandle>();
-  /** Folders made for logs, found on an ordinary filesystem. */
-  private readonly ordinary = ordinaryDirs;
   private idleTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
 
@@ -145,7 +143,7 @@ export class FsAppendLog implements AppendLog {
       }
       await this.closeHandle(path);
     }
-    const fd = await openMakingDir(path, "a+", () => this.ordinary.make(dirname(path)));
+    const fd = await openMakingDir(path, "a+", () => ordinaryDirs.make(dirname(path)));
     try {
       const { ino, dev, size } = fstatSync(fd);
       this.handles.set(path, { key, fd, ino, dev, busy: true, dirty: false });

@@ -82,12 +82,6 @@ async function listKeys(dir: string, maxDepth?: number): Promise<string[]> {
   return keys;
 }
 
-/**
- * Folders whose records come and go all the time (a live run's marker): kept when they empty, so each
- * record does not remove and remake its folder.
- */
-const KEPT_FOLDERS = ["runs/live"];
-
 /** Folders under a root that the watcher skips (see atomicFsDriver). */
 const WRITER_OWNED_FOLDERS = [
   // The audit trail is appended to at every request and run: each append made chokidar re-list the folder.
@@ -119,9 +113,6 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
   // re-list the whole folder at every new entry, so each run cost more than the one before. Their cached
   // documents are kept fresh by the gateway's own writes; hand edits there apply at the next start.
   const unwatched = WRITER_OWNED_FOLDERS.map((folder) => join(base, folder));
-  const kept = new Set(KEPT_FOLDERS.map((folder) => join(base, folder)));
-  /** Directories found on an ordinary filesystem (see writeAtomic). */
-  const ordinary = ordinaryDirs;
   const inner = fsDriver({
     base,
     // The watcher's; listings use listKeys (same rules).
@@ -145,7 +136,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     const target = pathOf(key);
     const dir = dirname(target);
     // The handlers refuse such workspaces already; this keeps a symlinked `.viben` (or a bug) from writing there.
-    await ordinary.check(dir);
+    await ordinaryDirs.check(dir);
     swept ??= sweepTempFiles(base).catch(() => 0);
     await swept;
     const temp = join(
@@ -156,7 +147,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
     try {
       // Written synchronously; opened, flushed and renamed in the thread pool (see local-io.ts). The folder
       // usually exists: it is made only when the open finds it missing.
-      const fd = await openMakingDir(temp, "wx", () => ordinary.make(dir));
+      const fd = await openMakingDir(temp, "wx", () => ordinaryDirs.make(dir));
       try {
         writeAllSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
         if (durable) await flushFile(fd, false);
@@ -174,7 +165,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
 
   async function removeEmptyParents(path: string): Promise<void> {
     let dir = dirname(path);
-    while (dir.startsWith(base + sep) && !kept.has(dir)) {
+    while (dir.startsWith(base + sep)) {
       try {
         await fsp.rmdir(dir);
       } catch {
