@@ -31,7 +31,7 @@ class UnwritableNewSessions extends SessionRepository {
     created?: SessionRecord,
   ): Promise<SessionRecord> {
     if (!created) return super.beginRun(sid, runId, inputs, created);
-    for (let i = 0; i < 500 && processesMarked(this.mark).length === 0; i++)
+    for (let i = 0; i < 6000 && processesMarked(this.mark).length === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
     throw new Error(`ENOSPC: no space left on device (process up: ${processesMarked(this.mark).length})`);
   }
