@@ -1009,12 +1009,14 @@ function nextLoopbackAddress(): string {
 
 /**
  * Sends a request exactly as given (no URL normalisation, unlike fetch) and reads at most 256 KB of the
- * answer; an event stream is cut after its headers.
+ * answer; an event stream is cut after its headers. A request never answered still fails its case after
+ * `timeoutMs`; 60 s, because beside a second copy of the suite (fsyncs of both on one disk) a chat-list
+ * PATCH, which reads every conversation, once took over 15 s.
  */
 export function sendRaw(
   origin: string,
   c: Pick<FuzzCase, "method" | "target" | "headers" | "body">,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(origin);
   return new Promise((resolve) => {
