@@ -1,4 +1,4 @@
-import { promises as fsp, fstatSync, readSync, statSync } from "node:fs";
+import { closeSync, promises as fsp, fstatSync, readSync, statSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import {
@@ -18,7 +18,7 @@ import {
 } from "../append-log.js";
 import { invalid } from "../errors.js";
 import { KeyedMutex } from "../lock.js";
-import { closeSync, flushFile, openMakingDir, writeAllSync } from "./local-io.js";
+import { flushFile, openMakingDir, writeAllSync } from "./local-io.js";
 import { ordinaryDirs } from "./ordinary-dirs.js";
 
 const NL = 0x0a;

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, existsSync, promises as fsp } from "node:fs";
+import { closeSync, type Dirent, existsSync, promises as fsp } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { createStorage, defineDriver } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import type { BackendFactory, ScopeBackend } from "../backend.js";
 import type { WriteOptions } from "../documents.js";
-import { closeSync, flushFile, openMakingDir, readFileOrNull, renameFile, writeAllSync } from "./local-io.js";
+import { flushFile, openMakingDir, readFileOrNull, writeAllSync } from "./local-io.js";
 import { ordinaryDirs } from "./ordinary-dirs.js";
 import { specialFilesystemOf } from "./special-filesystems.js";
 
@@ -154,7 +154,7 @@ export const atomicFsDriver = defineDriver((options: { base: string; sweepOnFirs
       } finally {
         closeSync(fd);
       }
-      await renameFile(temp, target);
+      await fsp.rename(temp, target);
     } catch (error) {
       await fsp.rm(temp, { force: true });
       throw error;

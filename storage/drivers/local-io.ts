@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsync, open, readFileSync, rename, writeSync } from "node:fs";
+import { fdatasync, fsync, open, readFileSync, writeSync } from "node:fs";
 
 /*
  * The gateway's own data files are on a local disk, where writing to an open file, closing it, stat'ing or
@@ -54,17 +54,8 @@ export async function openMakingDir(
   }
 }
 
-/** Renames a file off the event loop (see above). */
-export function renameFile(from: string, to: string): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    rename(from, to, (error) => (error ? reject(error) : resolve())),
-  );
-}
-
 /** Writes all of `data` at the file's position (a single write may be short, e.g. on a full disk). */
 export function writeAllSync(fd: number, data: Uint8Array): void {
   let offset = 0;
   while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
-
-export { closeSync };
