@@ -2,7 +2,13 @@ import type { Document } from "yaml";
 import type { ScopeBackend } from "./backend.js";
 import { StorageError } from "./errors.js";
 import { KeyedMutex } from "./lock.js";
-import { newYamlDocument, parseYamlDocument, stringifyYaml, yamlToObject } from "./yaml.js";
+import {
+  newYamlDocument,
+  parseDocumentText,
+  parseYamlDocument,
+  stringifyYaml,
+  yamlToObject,
+} from "./yaml.js";
 
 export interface StoredDocument {
   readonly key: string;
@@ -33,6 +39,8 @@ export class DocumentStore {
   private readonly listings = new Map<string, string[]>();
   /** The documents this store last wrote, by key, while caching (see update). Bounded; a miss only reads. */
   private readonly written = new Map<string, Document>();
+  /** The same for records (see updateRecord): the JSON text written, parsed again for each update's copy. */
+  private readonly writtenRecords = new Map<string, string>();
   private watching: Promise<boolean> | undefined;
   private caching = false;
   // Per top-level folder (`agents`, `sessions`, …), so a session write does not void parsed agents.
@@ -68,7 +76,7 @@ export class DocumentStore {
     if (caching && this.docs.has(key)) return this.docs.get(key) ?? null;
     const generation = this.generationOf(folderOf(key));
     const text = await this.readText(key);
-    const stored = text === null ? null : { key, data: yamlToObject(parseYamlDocument(text, key)) };
+    const stored = text === null ? null : { key, data: parseDocumentText(text, key) };
     // A write that landed while this read was on disk made what it read stale: serve it, never cache it.
     if (caching && generation === this.generationOf(folderOf(key))) this.docs.set(key, stored);
     return stored;
@@ -126,6 +134,48 @@ export class DocumentStore {
     return stored!;
   }
 
+  /**
+   * Read-modify-write of a record the gateway keeps for itself (a session's metadata, a run's record) as
+   * plain data, serialised per key, written as JSON, which is YAML too. A YAML document costs ~100 µs to
+   * write and ~300 µs to parse back; JSON ~2 µs either way, and a run writes such records several times.
+   * A record written by hand (any YAML) is read the same; its comments are not kept.
+   */
+  async updateRecord(
+    key: string,
+    mutate: (current: Record<string, unknown> | null) => Record<string, unknown> | null,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument | null> {
+    return this.mutex.run(key, async () => {
+      const next = mutate(await this.currentRecord(key));
+      if (!next) return null;
+      const text = `${JSON.stringify(next, null, 2)}\n`;
+      await this.backend.storage.setItem(key, text, options);
+      this.invalidate(key);
+      // Parsed back, so neither the caller's object nor the cache shares anything with `mutate`'s.
+      const stored = { key, data: JSON.parse(text) as Record<string, unknown> };
+      if (this.caching) {
+        if (this.writtenRecords.size >= MAX_WRITTEN_DOCS) this.writtenRecords.clear();
+        this.writtenRecords.set(key, text);
+        this.docs.set(key, stored);
+      }
+      return stored;
+    });
+  }
+
+  /** Writes a record (see updateRecord) whatever was there. */
+  async writeRecord(
+    key: string,
+    value: Record<string, unknown>,
+    options: WriteOptions = {},
+  ): Promise<StoredDocument> {
+    return (await this.updateRecord(key, () => value, options))!;
+  }
+
+  /** Writes a new record (see updateRecord) unless the key exists; resolves null when it did. */
+  createRecordIfAbsent(key: string, value: Record<string, unknown>): Promise<StoredDocument | null> {
+    return this.updateRecord(key, (current) => (current ? null : value));
+  }
+
   emptyDocument(): Document {
     return newYamlDocument({});
   }
@@ -168,6 +218,14 @@ export class DocumentStore {
     return text === null ? null : parseYamlDocument(text, key);
   }
 
+  /** The record to update: a copy of the one this store last wrote, or the file parsed. */
+  private async currentRecord(key: string): Promise<Record<string, unknown> | null> {
+    const written = this.caching ? this.writtenRecords.get(key) : undefined;
+    if (written !== undefined) return JSON.parse(written) as Record<string, unknown>;
+    const text = await this.readText(key);
+    return text === null ? null : parseDocumentText(text, key);
+  }
+
   private async readText(key: string): Promise<string | null> {
     const value = await this.backend.storage.getItemRaw(key);
     if (value === null || value === undefined) return null;
@@ -181,6 +239,7 @@ export class DocumentStore {
     this.folderGenerations.set(folder, this.generationOf(folder) + 1);
     this.docs.delete(key);
     this.written.delete(key);
+    this.writtenRecords.delete(key);
     for (const base of this.listings.keys()) {
       if (key === base || key.startsWith(`${base}:`)) this.listings.delete(base);
     }

@@ -111,7 +111,7 @@ export class RunRecordRepository {
 
   /** Writes the final record, then notes the run's end. */
   async saveFinal(record: RunRecord): Promise<void> {
-    await this.scope.store.write(recordKey(record.run_id), record);
+    await this.scope.store.writeRecord(recordKey(record.run_id), record);
     this.live.delete(record.run_id);
     await this.inOrder(async () => {
       // Not flushed at once: without this line, recovery finds the final record written above.
@@ -145,7 +145,7 @@ export class RunRecordRepository {
       if (marked === null) continue;
       const record = (await this.find(runId).catch(() => null)) ?? marked;
       if (record && !isFinalRunStatus(record.status)) {
-        await this.scope.store.write(recordKey(runId), interrupted(record, now));
+        await this.scope.store.writeRecord(recordKey(runId), interrupted(record, now));
         fixed.push(runId);
       }
     }

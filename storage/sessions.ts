@@ -22,7 +22,7 @@ import {
 } from "./session-schemas.js";
 import { toUiBlocks, toUiMessages, type UiBlock, type UiMessage } from "./ui-messages.js";
 import { parseInput } from "./validate.js";
-import { applyPatch, yamlToObject } from "./yaml.js";
+import { patchedObject } from "./yaml.js";
 import { z } from "./zod.js";
 
 export type { SessionMessage, SessionMessageInput, SessionRecord } from "./session-schemas.js";
@@ -102,8 +102,8 @@ export function titleFrom(text: string): string {
 }
 
 /**
- * Agent sessions: metadata as YAML in the global scope, messages in an append-only log next to it, so
- * appending a message never rewrites the conversation.
+ * Agent sessions: metadata as a record (JSON, which is YAML: DocumentStore.updateRecord) in the global
+ * scope, messages in an append-only log next to it, so appending a message never rewrites the conversation.
  */
 export class SessionRepository {
   private readonly scope: Scope;
@@ -127,7 +127,7 @@ export class SessionRepository {
 
   async create(input: CreateSessionInput): Promise<SessionRecord> {
     const { id, meta } = this.newMeta(input);
-    const stored = await this.scope.store.createIfAbsent(metaKey(id), meta);
+    const stored = await this.scope.store.createRecordIfAbsent(metaKey(id), meta);
     if (!stored) throw conflict("SESSION_EXISTS", `session '${id}' already exists`, { session_id: id });
     return this.parseMeta(id, stored.data);
   }
@@ -309,7 +309,7 @@ export class SessionRepository {
       if (messages.length > 0) await this.log.append(messagesKey(sid), messages);
       this.rememberSeq(sid, messages.length);
     });
-    const created = this.scope.store.createIfAbsent(metaKey(sid), {
+    const created = this.scope.store.createRecordIfAbsent(metaKey(sid), {
       ...draft,
       title: draft.title || firstUserTitle(messages) || "",
       status: "running",
@@ -535,17 +535,17 @@ export class SessionRepository {
     options: WriteOptions = {},
   ): Promise<SessionRecord> {
     const key = metaKey(sid);
-    const stored = await this.scope.store.update(
+    const stored = await this.scope.store.updateRecord(
       key,
-      (doc) => {
-        if (!doc) throw sessionNotFound(sid);
-        applyPatch(doc, patchFor(this.parseMeta(sid, yamlToObject(doc))));
-        const check = SessionMetaSchema.safeParse(yamlToObject(doc));
+      (current) => {
+        if (!current) throw sessionNotFound(sid);
+        const next = patchedObject(current, patchFor(this.parseMeta(sid, current)));
+        const check = SessionMetaSchema.safeParse(next);
         if (!check.success) {
           const { issues } = describeIssues(check.error);
           throw invalid(issues[0]!.path, issues[0]!.message, { session_id: sid });
         }
-        return doc;
+        return next;
       },
       options,
     );
@@ -565,18 +565,16 @@ export class SessionRepository {
       if (!pending) return;
       this.pendingMeta.delete(sid);
       try {
-        await this.scope.store.update(
+        await this.scope.store.updateRecord(
           metaKey(sid),
-          (doc) => {
-            if (!doc) return null; // deleted meanwhile: do not resurrect it
-            const current = yamlToObject(doc);
+          (current) => {
+            if (!current) return null; // deleted meanwhile: do not resurrect it
             const count = typeof current.message_count === "number" ? current.message_count : 0;
-            applyPatch(doc, {
+            return patchedObject(current, {
               message_count: Math.max(count, pending.lastSeq),
               last_activity: pending.lastActivity,
               title: !current.title && pending.title ? pending.title : undefined,
             });
-            return doc;
             // Not fsync'd: the count comes back from the message log's last seq, and the log is fsync'd.
           },
           { durable: false },

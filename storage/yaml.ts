@@ -15,6 +15,37 @@ export function parseYamlDocument(text: string, key: string): Document {
   return doc;
 }
 
+/**
+ * A stored document's data: JSON (how the gateway writes its own records, see DocumentStore.updateRecord)
+ * without the YAML parser, anything else as YAML. Both read the same: JSON is YAML.
+ */
+export function parseDocumentText(text: string, key: string): Record<string, unknown> {
+  if (text.startsWith("{")) {
+    try {
+      const value = JSON.parse(text) as unknown;
+      if (value !== null && typeof value === "object" && !Array.isArray(value))
+        return value as Record<string, unknown>;
+    } catch {
+      // A YAML flow mapping, or broken: the YAML parser reads it or names the problem.
+    }
+  }
+  return yamlToObject(parseYamlDocument(text, key));
+}
+
+/** `current` with a shallow patch applied as applyPatch does, as a new object. */
+export function patchedObject(
+  current: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const next = { ...current };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) delete next[field];
+    else next[field] = value;
+  }
+  return next;
+}
+
 export function yamlToObject(doc: Document): Record<string, unknown> {
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (value === null || value === undefined) return {};

@@ -217,6 +217,53 @@ describe("document store generations", () => {
   });
 });
 
+describe("document store records", () => {
+  let dir: string;
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes records as JSON any YAML reader reads, and reads and updates a record written by hand", async () => {
+    dir = await mkdtemp(join(tmpdir(), "viben-records-"));
+    const scopes = new Scopes({ home: dir, globalRoot: join(dir, ".viben"), backend: fsBackends() });
+    const store = scopes.global().store;
+    const value = { id: "r1", status: "running", note: "yes: no # not a comment", tokens: { input: 1 } };
+    expect((await store.writeRecord("runs:records:r1.yaml", value)).data).toEqual(value);
+    const text = await readFile(join(dir, ".viben/runs/records/r1.yaml"), "utf8");
+    expect(JSON.parse(text)).toEqual(value);
+    expect(parseYamlDocument(text, "r1").toJS()).toEqual(value);
+    expect(await store.createRecordIfAbsent("runs:records:r1.yaml", { id: "other" })).toBeNull();
+
+    // Updates see the current record and may decline to write.
+    const updated = await store.updateRecord("runs:records:r1.yaml", (current) => ({
+      ...current,
+      status: "completed",
+    }));
+    expect(updated?.data).toEqual({ ...value, status: "completed" });
+    expect(await store.updateRecord("runs:records:r1.yaml", () => null)).toBeNull();
+    expect((await store.read("runs:records:r1.yaml"))?.data.status).toBe("completed");
+
+    // A record in YAML (an older version's, or edited by hand) reads as before and is updated as JSON.
+    await mkdir(join(dir, ".viben/sessions/s1"), { recursive: true });
+    await writeFile(join(dir, ".viben/sessions/s1/session.yaml"), "# by hand\nid: s1\ntitle: Mine\n");
+    expect((await store.read("sessions:s1:session.yaml"))?.data).toEqual({ id: "s1", title: "Mine" });
+    await store.updateRecord("sessions:s1:session.yaml", (current) => ({ ...current, status: "idle" }));
+    expect(JSON.parse(await readFile(join(dir, ".viben/sessions/s1/session.yaml"), "utf8"))).toEqual({
+      id: "s1",
+      title: "Mine",
+      status: "idle",
+    });
+    // A flow mapping that is YAML but not JSON is read by the YAML parser.
+    await mkdir(join(dir, ".viben/sessions/s2"), { recursive: true });
+    await writeFile(join(dir, ".viben/sessions/s2/session.yaml"), "{id: s2, title: Flow}\n");
+    expect((await store.updateRecord("sessions:s2:session.yaml", (current) => current))?.data).toEqual({
+      id: "s2",
+      title: "Flow",
+    });
+    await scopes.dispose();
+  });
+});
+
 describe("document store cache", () => {
   it("never caches what a read fetched while a write to the same key was landing", async () => {
     const { createStorage } = await import("unstorage");
