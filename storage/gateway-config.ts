@@ -196,6 +196,9 @@ function compileRedis(
   }
 }
 
+/** What a missing gateway.yaml reads as: one object, so the compiled defaults are reused (see load). */
+const NO_FILE: Record<string, unknown> = Object.freeze({});
+
 /**
  * Reads `~/.viben/gateway.yaml` on demand (the document cache makes this cheap), so edits apply without a
  * restart. A file broken by a hand edit keeps the last good configuration in force.
@@ -259,7 +262,7 @@ export class GatewayConfigSource {
   private async load(): Promise<GatewayConfig> {
     let data: Record<string, unknown>;
     try {
-      data = (await this.scope.store.read(GATEWAY_CONFIG_KEY))?.data ?? {};
+      data = (await this.scope.store.read(GATEWAY_CONFIG_KEY))?.data ?? NO_FILE;
     } catch (error) {
       if (!this.last) throw error;
       this.onWarning(
