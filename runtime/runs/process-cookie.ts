@@ -6,6 +6,8 @@ import {
   allProcesses,
   isAlive,
   type ProcessId,
+  type ProcStat,
+  processesInRange,
   processStartTime,
   terminateProcesses,
 } from "./process-tree.js";
@@ -80,8 +82,10 @@ const READ_BATCH = 64;
  * Every process carrying a cookie, but never this process nor one of its ancestors: a gateway started
  * from a terminal of another carries that terminal's cookie, and must not kill itself or its shell.
  */
-async function scanCookies(only?: (pid: number) => boolean): Promise<CookieProcess[]> {
-  const all = await allProcesses(only);
+async function scanCookies(
+  processes: Promise<ProcStat[]> | ProcStat[] = allProcesses(),
+): Promise<CookieProcess[]> {
+  const all = await processes;
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const spared = new Set<number>();
   for (let pid: number | undefined = process.pid; pid && !spared.has(pid); pid = byPid.get(pid)?.ppid) {
@@ -135,12 +139,15 @@ export async function findCookieProcesses(
   bornAfter?: number,
 ): Promise<CookieProcess[]> {
   const last = bornAfter === undefined ? undefined : lastPid();
-  const found =
-    bornAfter !== undefined && last !== undefined && last >= bornAfter
-      ? await scanCookies((pid) => pid > bornAfter)
-      : await freshScan();
+  let found: CookieProcess[];
+  if (bornAfter === undefined || last === undefined || last < bornAfter) found = await freshScan();
+  else if (last - bornAfter <= RANGE_READ_MAX) found = await scanCookies(processesInRange(bornAfter, last));
+  else found = await scanCookies(allProcesses((pid) => pid > bornAfter));
   return found.filter((p) => match(p.cookie));
 }
+
+/** Up to this many pids handed out since a family's start are read one by one; more, and /proc is listed. */
+const RANGE_READ_MAX = 64;
 
 /** The last pid the kernel handed out (undefined without /proc). */
 function lastPid(): number | undefined {

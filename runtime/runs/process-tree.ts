@@ -87,6 +87,22 @@ export async function allProcesses(only?: (pid: number) => boolean): Promise<Pro
   return stats;
 }
 
+/**
+ * The processes alive now whose pid lies in (after, upTo], read one by one rather than by listing /proc:
+ * a run's end asks for those born since it started, usually none or a few among hundreds. A thread's id
+ * reads like a pid here (it is only hidden from the listing), so only a thread group's leader counts.
+ */
+export function processesInRange(after: number, upTo: number): ProcStat[] {
+  const found: ProcStat[] = [];
+  for (let pid = after + 1; pid <= upTo; pid++) {
+    const stat = readStatNow(pid);
+    if (stat && /^Tgid:\s*(\d+)$/m.exec(readProc(`/proc/${pid}/status`) ?? "")?.[1] === String(pid)) {
+      found.push(stat);
+    }
+  }
+  return found;
+}
+
 /** The process itself and every descendant alive now (empty where /proc is not available). */
 export async function processTree(rootPid: number): Promise<ProcessId[]> {
   // Walking the tree's own `children` files reads a few files per process of the tree; scanning /proc
