@@ -13,7 +13,7 @@ const MAX_KNOWN = 1000;
 export class OrdinaryDirs {
   private readonly known = new Set<string>();
   /** Checks under way, by folder: a second writer of a new folder waits for the first's (no race to mkdir). */
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, Promise<boolean>>();
 
   /** Refuses a directory on a kernel or device filesystem before anything is written into it. */
   async check(dir: string): Promise<void> {
@@ -23,19 +23,21 @@ export class OrdinaryDirs {
   /** Makes a missing directory (and its parents) for a write, refusing a kernel or device filesystem. */
   async make(dir: string): Promise<void> {
     // Checked (and made, inside a known folder) by whichever writer came first; made here if still missing.
-    await this.checking(dir);
+    if (await this.checking(dir)) return;
     await mkdir(dir, { recursive: true });
     // Checked through its nearest existing ancestor, which is the parent now: ordinary as well.
     this.remember(dirname(dir));
   }
 
-  private checking(dir: string): Promise<void> {
+  /** Resolves true when the check made the folder (a new one inside a known folder). */
+  private checking(dir: string): Promise<boolean> {
     let running = this.pending.get(dir);
     if (!running) {
       running = (async () => {
-        if (await this.madeInKnown(dir)) return;
+        if (await this.madeInKnown(dir)) return true;
         await assertOrdinaryFilesystem(dir);
         this.remember(dir);
+        return false;
       })().finally(() => this.pending.delete(dir));
       this.pending.set(dir, running);
     }

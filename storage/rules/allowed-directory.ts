@@ -108,16 +108,19 @@ export async function resolveAllowedDirectory(
   if (problem) throw refuse(codes.invalid, `${field}: ${problem}`, { field, value: raw });
   const dir = normalizeAbsolutePath(raw);
   // Asked side by side: a run's start waits for this, and each answer is a trip to the filesystem.
-  const [isDirectory, real, realRoots, realNarrowed] = await Promise.all([
+  // The filesystem is asked of the path as given too: where it has no links (the usual case) that is the
+  // answer, with no second trip after the realpath.
+  const [isDirectory, real, realRoots, realNarrowed, filesystemAsGiven] = await Promise.all([
     services.paths.isDirectory(dir),
     services.paths.realpath(dir),
     resolvedAll(services, roots),
     resolvedAll(services, narrowedBy?.dirs ?? []),
+    services.paths.specialFilesystem(dir),
   ]);
   if (!isDirectory) {
     throw refuse(codes.notFound, `${field}: directory does not exist: ${dir}`, { field, value: raw });
   }
-  const filesystem = await services.paths.specialFilesystem(real);
+  const filesystem = real === dir ? filesystemAsGiven : await services.paths.specialFilesystem(real);
   if (filesystem) {
     throw refuse(
       "UNSUPPORTED_FILESYSTEM",
