@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway } from "../runtime/node/server.js";
+import { sharedSpawnHelper } from "../runtime/runs/spawn-helper.js";
 import { ROOT } from "./lib.js";
 
 /** Two stream-json lines from /bin/sh: the executor costs as little as a process can. */
@@ -110,6 +111,12 @@ export function printQueueBench(bench: QueueBench): void {
       `| POST /api/queue → run → done | ${row.concurrency} | ${row.jobs} | ${row.jobsPerSec.toFixed(1)} | ${row.medianLatencyMs.toFixed(1)} |`,
     );
   }
+  const choice = process.env.VIBEN_SPAWN_HELPER;
+  const spawner =
+    choice === "off"
+      ? "the gateway itself"
+      : `the ${sharedSpawnHelper(choice === "node" ? "node" : undefined).program} spawn helper`;
+  console.log(`executors spawned by ${spawner} (VIBEN_SPAWN_HELPER)`);
   const lane = bench.rows.find((row) => row.concurrency === 1);
   if (lane) {
     const ratio = lane.jobsPerSec / bench.directRunsPerSec;

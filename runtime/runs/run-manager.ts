@@ -28,7 +28,7 @@ import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
-import { spawnHelper } from "./spawn-helper.js";
+import { sharedSpawnHelper } from "./spawn-helper.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
 export interface RunManagerOptions {
@@ -120,9 +120,13 @@ export class RunManager implements RunService {
 
   constructor(private readonly options: RunManagerOptions) {}
 
-  /** Executor CLIs start from the small spawn helper; `VIBEN_SPAWN_HELPER=off` spawns from the gateway. */
+  /**
+   * Executor CLIs start from the small spawn helper; `VIBEN_SPAWN_HELPER=off` spawns from the gateway,
+   * `node` from a Node helper even where Python is found.
+   */
   private get spawnHelper() {
-    return this.options.env.VIBEN_SPAWN_HELPER === "off" ? undefined : spawnHelper;
+    const choice = this.options.env.VIBEN_SPAWN_HELPER;
+    return choice === "off" ? undefined : sharedSpawnHelper(choice === "node" ? "node" : undefined);
   }
 
   isRunning(sessionId: string): boolean {

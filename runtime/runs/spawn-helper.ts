@@ -1,54 +1,23 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { PassThrough, Writable } from "node:stream";
+import { startNodeHelper } from "./spawn-helper-node.js";
+import { findPython, startPythonHelper } from "./spawn-helper-python.js";
+import type { HelperMessage, HelperRequest, HelperTransport } from "./spawn-helper-types.js";
 
 /**
- * Executor CLIs are spawned by a small long-lived Node process instead of the gateway itself: fork/exec
+ * Executor CLIs are spawned by a small long-lived helper process instead of the gateway itself: fork/exec
  * from a process costs in proportion to its memory, and the gateway's is large (a queued job spent ~18 ms
- * of the gateway's event loop in `spawn`). The helper starts on first use, spawns each child detached (its
- * own process group) with the environment, cwd and argv it is given, and relays stdio over its IPC
- * channel. The child's pid is real, so signals, /proc walks and cookies work as with a direct spawn.
+ * of the gateway's event loop in `spawn`). The helper is a Python program where `python3` is found (its
+ * vfork costs a tenth of a Node fork: spawn-helper-python.ts), else a Node one (spawn-helper-node.ts). It
+ * starts on first use, spawns each child detached (its own process group) with the environment, cwd and
+ * argv it is given, and relays stdio over its channel. The child's pid is real, so signals, /proc walks and
+ * cookies work as with a direct spawn.
  *
  * If the helper cannot start or dies, the runs it had end as if their process had died (their groups
  * are killed by the supervisor), the next spawn starts a new helper, and a spawn the helper never
  * acknowledged falls back to spawning directly.
  */
-
-/** The helper's whole program (`node -e`): nothing to resolve on disk, in the sources or the bundle. */
-const HELPER_SOURCE = `
-const { spawn } = require("node:child_process");
-const children = new Map();
-const idleMs = Number(process.argv[1]);
-let idle;
-const rest = () => { if (children.size === 0) idle = setTimeout(() => process.exit(0), idleMs); };
-const send = (message) => { if (process.connected) process.send(message); };
-process.on("disconnect", () => process.exit(0));
-process.on("message", (m) => {
-  if (m.t === "spawn") {
-    clearTimeout(idle);
-    let child;
-    try {
-      child = spawn(m.command, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
-    } catch (error) {
-      send({ t: "failed", id: m.id, message: String(error && error.message), code: error && error.code });
-      rest();
-      return;
-    }
-    children.set(m.id, child);
-    send({ t: "pid", id: m.id, pid: child.pid ?? -1 });
-    child.stdin.on("error", () => {});
-    child.stdout.on("data", (data) => send({ t: "out", id: m.id, data }));
-    child.stderr.on("data", (data) => send({ t: "err", id: m.id, data }));
-    child.once("error", (error) => send({ t: "error", id: m.id, message: String(error && error.message), code: error && error.code }));
-    child.once("close", (code, signal) => { children.delete(m.id); send({ t: "close", id: m.id, code, signal }); rest(); });
-  } else if (m.t === "in") {
-    children.get(m.id)?.stdin.write(m.data);
-  } else if (m.t === "end") {
-    children.get(m.id)?.stdin.end();
-  }
-});
-rest();
-`;
 
 /** An idle helper exits after this long (a Node process costs ~40 MB): the next run starts another. */
 const IDLE_EXIT_MS = 60_000;
@@ -68,13 +37,6 @@ export interface SpawnedChild extends EventEmitter {
   readonly stderr: NodeJS.ReadableStream & { setEncoding(encoding: BufferEncoding): unknown };
 }
 
-type HelperMessage =
-  | { t: "pid"; id: number; pid: number }
-  | { t: "failed"; id: number; message: string; code?: string }
-  | { t: "out" | "err"; id: number; data: Uint8Array }
-  | { t: "error"; id: number; message: string; code?: string }
-  | { t: "close"; id: number; code: number | null; signal: NodeJS.Signals | null };
-
 /** A child the helper runs, shaped like the parts of a ChildProcess the supervisor reads. */
 class RemoteChild extends EventEmitter implements SpawnedChild {
   pid?: number;
@@ -85,7 +47,7 @@ class RemoteChild extends EventEmitter implements SpawnedChild {
   acknowledged = false;
   closed = false;
 
-  constructor(send: (message: object) => boolean) {
+  constructor(send: (message: { t: "in"; data: Uint8Array } | { t: "end" }) => boolean) {
     super();
     this.stdin = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
@@ -125,80 +87,91 @@ interface Pending {
   started: (ok: boolean) => void;
 }
 
+export interface SpawnHelperOptions {
+  /** The helper program: Python where `python3` is found (it spawns with vfork), else Node. */
+  program?: "python" | "node";
+  /** The Node binary the Node helper runs on (this one's; another only in tests). */
+  nodePath?: string;
+  /** The Python the Python helper runs on (the first `python3` on PATH). */
+  pythonPath?: string;
+  idleExitMs?: number;
+}
+
 export class SpawnHelper {
-  private process: ChildProcess | undefined;
+  private transport: HelperTransport | undefined;
   private readonly children = new Map<number, Pending>();
   private nextId = 1;
+  /** Python, until its helper fails to start once: then Node for good. */
+  private python: string | undefined;
+  private readonly nodePath: string;
+  private readonly idleExitMs: number;
 
-  /** `nodePath`: the Node binary the helper runs on (this one's; another only in tests). */
-  constructor(
-    private readonly nodePath = process.execPath,
-    private readonly idleExitMs = IDLE_EXIT_MS,
-  ) {}
+  constructor(options: SpawnHelperOptions = {}) {
+    this.nodePath = options.nodePath ?? process.execPath;
+    this.idleExitMs = options.idleExitMs ?? IDLE_EXIT_MS;
+    this.python = options.program === "node" ? undefined : (options.pythonPath ?? findPython());
+  }
+
+  /** Which program the next helper runs. */
+  get program(): "python" | "node" {
+    return this.python ? "python" : "node";
+  }
 
   /** Spawns through the helper; undefined when the helper is unavailable (the caller spawns directly). */
   async spawn(request: SpawnRequest): Promise<SpawnedChild | undefined> {
     const helper = this.ensure();
     if (!helper) return undefined;
     const id = this.nextId++;
-    const send = (message: object) => this.send(helper, { ...message, id });
-    const child = new RemoteChild(send);
+    const child = new RemoteChild((message) => this.send(helper, { ...message, id }));
     const ok = await new Promise<boolean>((started) => {
       this.children.set(id, { child, started });
-      if (this.children.size === 1) helper.channel?.ref();
+      if (this.children.size === 1) helper.ref();
       const { command, args, cwd, env } = request;
-      if (!send({ t: "spawn", command, args, cwd, env })) this.forget(id, false);
+      if (!this.send(helper, { t: "spawn", id, command, args, cwd, env })) this.forget(id, false);
     });
     return ok ? child : undefined;
   }
 
   /** Stops the helper (its children keep running in their own groups; their supervisors see them end). */
   close(): void {
-    this.process?.kill();
+    this.transport?.process.kill();
   }
 
-  private ensure(): ChildProcess | undefined {
-    if (this.process && this.process.exitCode === null && this.process.signalCode === null)
-      return this.process;
-    const env = { ...process.env };
-    // The helper is no run's member (it outlives them), and must start as a plain small Node.
-    delete env.VIBEN_RUN_COOKIE;
-    delete env.NODE_OPTIONS;
-    let helper: ChildProcess;
+  private ensure(): HelperTransport | undefined {
+    const current = this.transport;
+    if (current && current.process.exitCode === null && current.process.signalCode === null) return current;
+    let transport: HelperTransport;
     try {
-      helper = spawn(
-        this.nodePath,
-        ["--max-semi-space-size=1", "-e", HELPER_SOURCE, String(this.idleExitMs)],
-        {
-          stdio: ["ignore", "ignore", "inherit", "ipc"],
-          serialization: "advanced",
-          env,
-        },
-      );
+      const python = this.python;
+      if (python) {
+        let ready = false;
+        transport = startPythonHelper(python, this.idleExitMs, (message) => {
+          if (message.t === "ready") ready = true;
+          else this.receive(message);
+        });
+        // A Python too old or broken to run the helper: the next helper is Node's.
+        transport.process.once("exit", () => {
+          if (!ready && this.python === python) this.python = undefined;
+        });
+      } else {
+        transport = startNodeHelper(this.nodePath, this.idleExitMs, (message) => this.receive(message));
+      }
     } catch {
       return undefined;
     }
-    this.process = helper;
-    helper.on("message", (message: HelperMessage) => this.receive(message));
-    helper.on("error", () => this.lost(helper));
-    helper.once("exit", () => this.lost(helper));
+    this.transport = transport;
+    const helper = transport.process;
+    helper.on("error", () => this.lost(transport));
+    helper.once("exit", () => this.lost(transport));
     // Only a running child keeps the gateway's event loop alive, as a direct spawn would.
     helper.unref();
-    helper.channel?.unref();
-    return helper;
+    transport.unref();
+    return transport;
   }
 
-  private send(helper: ChildProcess, message: object): boolean {
-    if (helper !== this.process || !helper.connected) return false;
-    try {
-      // A failed write means the helper is gone: its 'exit' (or 'error') ends what it ran.
-      helper.send(message, (error) => {
-        if (error) this.lost(helper);
-      });
-      return true;
-    } catch {
-      return false;
-    }
+  private send(helper: HelperTransport, message: HelperRequest): boolean {
+    if (helper !== this.transport) return false;
+    return helper.send(message);
   }
 
   private receive(message: HelperMessage): void {
@@ -243,13 +216,13 @@ export class SpawnHelper {
     if (!entry) return;
     this.children.delete(id);
     entry.started(ok);
-    if (this.children.size === 0) this.process?.channel?.unref();
+    if (this.children.size === 0) this.transport?.unref();
   }
 
   /** The helper is gone: what it ran ends now (a spawn it never acknowledged is retried directly). */
-  private lost(helper: ChildProcess): void {
-    if (this.process !== helper) return;
-    this.process = undefined;
+  private lost(helper: HelperTransport): void {
+    if (this.transport !== helper) return;
+    this.transport = undefined;
     for (const [id, { child }] of [...this.children]) {
       const acknowledged = child.acknowledged;
       this.forget(id, acknowledged);
@@ -258,8 +231,21 @@ export class SpawnHelper {
   }
 }
 
-/** The gateway's helper, shared by every run manager in the process (started on the first spawn). */
-export const spawnHelper = new SpawnHelper();
+const shared = new Map<string, SpawnHelper>();
+
+/**
+ * The gateway's helper, shared by every run manager in the process (started on the first spawn): Python's
+ * where there is one, or Node's when asked for (`VIBEN_SPAWN_HELPER=node`).
+ */
+export function sharedSpawnHelper(program?: "node"): SpawnHelper {
+  const key = program ?? "auto";
+  let helper = shared.get(key);
+  if (!helper) {
+    helper = new SpawnHelper({ program });
+    shared.set(key, helper);
+  }
+  return helper;
+}
 
 /** Spawns as the helper would, in this process: the fallback, and where the helper is turned off. */
 export function spawnDirect(request: SpawnRequest): SpawnedChild {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AgentOutput, OutputParser } from "../../../runtime/executors/adapter.js";
 import { SpawnHelper } from "../../../runtime/runs/spawn-helper.js";
+import { findPython } from "../../../runtime/runs/spawn-helper-python.js";
 import { SupervisedProcess } from "../../../runtime/runs/supervised-process.js";
 
 /** Every stdout line as a delta. */
@@ -29,12 +30,23 @@ function groupAlive(pgid: number): boolean {
   return false;
 }
 
-function start(helper: SpawnHelper, script: string, stdin?: string, keepStdinOpen = false) {
+/** A process description with no output handling, for starts expected to fail. */
+function spec(command: string) {
+  return { command, args: [], cwd: process.cwd(), env: process.env, parser: lines(), onOutput: () => {} };
+}
+
+function start(
+  helper: SpawnHelper,
+  script: string,
+  stdin?: string,
+  keepStdinOpen = false,
+  args: string[] = [],
+) {
   const outputs: AgentOutput[] = [];
   const started = SupervisedProcess.start(
     {
       command: "sh",
-      args: ["-c", script],
+      args: ["-c", script, "sh", ...args],
       cwd: process.cwd(),
       env: { ...process.env, SPAWN_HELPER_TEST: "yes" },
       stdin,
@@ -50,9 +62,13 @@ function start(helper: SpawnHelper, script: string, stdin?: string, keepStdinOpe
 
 const texts = (outputs: AgentOutput[]) => outputs.map((o) => (o.kind === "delta" ? o.text : o.kind));
 
-describe("spawning executors from the spawn helper", () => {
-  const helper = new SpawnHelper();
+describe.each(["python", "node"] as const)("spawning executors from the %s spawn helper", (program) => {
+  const helper = new SpawnHelper({ program });
   afterAll(() => helper.close());
+
+  it("is the program asked for (Python is on this machine)", () => {
+    expect(helper.program).toBe(program);
+  });
 
   it("runs the process in its own group under the helper, relaying stdin, stdout, stderr and the exit", async () => {
     const { started, outputs } = start(
@@ -107,6 +123,18 @@ describe("spawning executors from the spawn helper", () => {
     expect(exit.stderrTail).toContain("ENOENT");
   });
 
+  it("refuses an argument with a NUL byte as a direct spawn does, and runs the next one", async () => {
+    const refused = await SupervisedProcess.start({ ...spec("echo"), args: ["a\u0000b"] }, helper).catch(
+      (error: Error) => error,
+    );
+    if (!(refused instanceof Error)) expect((await refused.exited).code).toBeNull();
+    // A lone surrogate (valid in JSON) is passed on as U+FFFD, as Node encodes it.
+    const { started, outputs } = start(helper, 'echo "$1"', undefined, false, ["lone \ud800 end"]);
+    const child = await started;
+    expect((await child.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual(["lone \ufffd end"]);
+  });
+
   it("ends the runs of a helper that dies, and starts a new helper for the next spawn", async () => {
     const { started } = start(helper, "sleep 30");
     const child = await started;
@@ -124,7 +152,7 @@ describe("spawning executors from the spawn helper", () => {
   });
 
   it("lets an idle helper exit, and starts another for the next run", async () => {
-    const brief = new SpawnHelper(process.execPath, 50);
+    const brief = new SpawnHelper({ program, idleExitMs: 50 });
     const first = await start(brief, "read line; echo one", undefined, true).started;
     const helperPid = stat(first.pid).ppid;
     first.endInput();
@@ -150,10 +178,46 @@ describe("spawning executors from the spawn helper", () => {
   });
 
   it("falls back to spawning directly when the helper cannot start", async () => {
-    const broken = new SpawnHelper("/nonexistent/node");
+    const broken = new SpawnHelper({
+      program,
+      nodePath: "/nonexistent/node",
+      pythonPath: "/nonexistent/python3",
+    });
     const { started, outputs } = start(broken, 'echo "parent $PPID"');
     const child = await started;
     expect((await child.exited).code).toBe(0);
     expect(texts(outputs)).toEqual([`parent ${process.pid}`]);
+  });
+});
+
+describe("choosing the spawn helper's program", () => {
+  it("finds python3 on PATH, and uses Node's helper where there is none or it cannot run", async () => {
+    expect(findPython("/nonexistent:/usr/bin")).toBe("/usr/bin/python3");
+    expect(findPython("/nonexistent")).toBeUndefined();
+    // A "python3" that exits at once never says it is ready: the helper that follows is Node's.
+    const helper = new SpawnHelper({ pythonPath: "/bin/false" });
+    expect(helper.program).toBe("python");
+    const { started, outputs } = start(helper, "echo fine");
+    const child = await started;
+    expect((await child.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual(["fine"]);
+    await expect.poll(() => helper.program).toBe("node");
+    const next = await start(helper, "read line || true", undefined, true).started;
+    const parent = stat(next.pid).ppid;
+    expect(parent).not.toBe(process.pid);
+    expect(readFileSync(`/proc/${parent}/stat`, "utf8")).toContain("(node)");
+    next.endInput();
+    expect((await next.exited).code).toBe(0);
+    helper.close();
+  });
+
+  it("relays large input and output whole, in order", async () => {
+    const helper = new SpawnHelper({ program: "python" });
+    const big = "x".repeat(300_000);
+    const { started, outputs } = start(helper, "cat; echo; echo done", `${big}\n`);
+    const child = await started;
+    expect((await child.exited).code).toBe(0);
+    expect(texts(outputs)).toEqual([big, "", "done"]);
+    helper.close();
   });
 });
