@@ -13,6 +13,7 @@ const PYTHON_HELPER_SOURCE = `
 import base64, errno, json, os, selectors, signal, subprocess, sys
 
 idle_seconds = int(sys.argv[1]) / 1000
+signal.signal(signal.SIGINT, signal.SIG_DFL)  # a Ctrl-C to the gateway's group ends it quietly, as Node's
 sel = selectors.DefaultSelector()
 children = {}  # id -> {"p": Popen, "open": streams not at EOF, "pending": bytes for stdin, "end": bool}
 out = sys.stdout.buffer

@@ -19,6 +19,9 @@ import type { HelperMessage, HelperRequest, HelperTransport } from "./spawn-help
  * acknowledged falls back to spawning directly.
  */
 
+/** How long a Python helper may take to start before the helper is Node's. */
+const PYTHON_START_MS = 10_000;
+
 /** An idle helper exits after this long (a Node process costs ~40 MB): the next run starts another. */
 const IDLE_EXIT_MS = 60_000;
 
@@ -95,6 +98,8 @@ export interface SpawnHelperOptions {
   /** The Python the Python helper runs on (the first `python3` on PATH). */
   pythonPath?: string;
   idleExitMs?: number;
+  /** How long a Python helper may take to say it runs (10 s). */
+  pythonStartMs?: number;
 }
 
 export class SpawnHelper {
@@ -105,10 +110,12 @@ export class SpawnHelper {
   private python: string | undefined;
   private readonly nodePath: string;
   private readonly idleExitMs: number;
+  private readonly pythonStartMs: number;
 
   constructor(options: SpawnHelperOptions = {}) {
     this.nodePath = options.nodePath ?? process.execPath;
     this.idleExitMs = options.idleExitMs ?? IDLE_EXIT_MS;
+    this.pythonStartMs = options.pythonStartMs ?? PYTHON_START_MS;
     this.python = options.program === "node" ? undefined : (options.pythonPath ?? findPython());
   }
 
@@ -142,20 +149,9 @@ export class SpawnHelper {
     if (current && current.process.exitCode === null && current.process.signalCode === null) return current;
     let transport: HelperTransport;
     try {
-      const python = this.python;
-      if (python) {
-        let ready = false;
-        transport = startPythonHelper(python, this.idleExitMs, (message) => {
-          if (message.t === "ready") ready = true;
-          else this.receive(message);
-        });
-        // A Python too old or broken to run the helper: the next helper is Node's.
-        transport.process.once("exit", () => {
-          if (!ready && this.python === python) this.python = undefined;
-        });
-      } else {
-        transport = startNodeHelper(this.nodePath, this.idleExitMs, (message) => this.receive(message));
-      }
+      transport = this.python
+        ? this.startPython(this.python)
+        : startNodeHelper(this.nodePath, this.idleExitMs, (message) => this.receive(message));
     } catch {
       return undefined;
     }
@@ -167,6 +163,27 @@ export class SpawnHelper {
     helper.unref();
     transport.unref();
     return transport;
+  }
+
+  /** A Python helper; one that exits or hangs before it says it runs makes the next helper Node's. */
+  private startPython(python: string): HelperTransport {
+    let ready = false;
+    let waiting: NodeJS.Timeout | undefined;
+    const started = startPythonHelper(python, this.idleExitMs, (message) => {
+      if (message.t !== "ready") this.receive(message);
+      else if (!ready) {
+        ready = true;
+        clearTimeout(waiting);
+      }
+    });
+    // Its spawns are made directly once it is stopped (they were never acknowledged).
+    waiting = setTimeout(() => started.process.kill("SIGKILL"), this.pythonStartMs);
+    waiting.unref();
+    started.process.once("exit", () => {
+      clearTimeout(waiting);
+      if (!ready && this.python === python) this.python = undefined;
+    });
+    return started;
   }
 
   private send(helper: HelperTransport, message: HelperRequest): boolean {

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AgentOutput, OutputParser } from "../../../runtime/executors/adapter.js";
 import { SpawnHelper } from "../../../runtime/runs/spawn-helper.js";
@@ -209,6 +211,23 @@ describe("choosing the spawn helper's program", () => {
     next.endInput();
     expect((await next.exited).code).toBe(0);
     helper.close();
+  });
+
+  it("stops a Python helper that never says it runs, spawns directly meanwhile, then uses Node's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "viben-hung-python-"));
+    const hung = join(dir, "python3");
+    writeFileSync(hung, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
+    const helper = new SpawnHelper({ pythonPath: hung, pythonStartMs: 100 });
+    try {
+      const { started, outputs } = start(helper, 'echo "parent $PPID"');
+      const child = await started;
+      expect((await child.exited).code).toBe(0);
+      expect(texts(outputs)).toEqual([`parent ${process.pid}`]);
+      expect(helper.program).toBe("node");
+    } finally {
+      helper.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("relays large input and output whole, in order", async () => {
