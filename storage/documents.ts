@@ -147,28 +147,36 @@ export class DocumentStore {
   ): Promise<StoredDocument | null> {
     return this.mutex.run(key, async () => {
       const next = mutate(await this.currentRecord(key));
-      if (!next) return null;
-      const text = `${JSON.stringify(next, null, 2)}\n`;
-      await this.backend.storage.setItem(key, text, options);
-      this.invalidate(key);
-      // Parsed back, so neither the caller's object nor the cache shares anything with `mutate`'s.
-      const stored = { key, data: JSON.parse(text) as Record<string, unknown> };
-      if (this.caching) {
-        if (this.writtenRecords.size >= MAX_WRITTEN_DOCS) this.writtenRecords.clear();
-        this.writtenRecords.set(key, text);
-        this.docs.set(key, stored);
-      }
-      return stored;
+      return next ? this.storeRecord(key, next, options) : null;
     });
   }
 
-  /** Writes a record (see updateRecord) whatever was there. */
+  /** Writes a record (see updateRecord) whatever was there, without reading it first. */
   async writeRecord(
     key: string,
     value: Record<string, unknown>,
     options: WriteOptions = {},
   ): Promise<StoredDocument> {
-    return (await this.updateRecord(key, () => value, options))!;
+    return this.mutex.run(key, () => this.storeRecord(key, value, options));
+  }
+
+  /** Writes a record under the key's lock, and keeps its text for the next update. */
+  private async storeRecord(
+    key: string,
+    next: Record<string, unknown>,
+    options: WriteOptions,
+  ): Promise<StoredDocument> {
+    const text = `${JSON.stringify(next, null, 2)}\n`;
+    await this.backend.storage.setItem(key, text, options);
+    this.invalidate(key);
+    // Parsed back: what is returned and cached shares nothing with the object given.
+    const stored = { key, data: JSON.parse(text) as Record<string, unknown> };
+    if (this.caching) {
+      if (this.writtenRecords.size >= MAX_WRITTEN_DOCS) this.writtenRecords.clear();
+      this.writtenRecords.set(key, text);
+      this.docs.set(key, stored);
+    }
+    return stored;
   }
 
   /** Writes a new record (see updateRecord) unless the key exists; resolves null when it did. */
