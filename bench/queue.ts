@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway } from "../runtime/node/server.js";
-import { sharedSpawnHelper } from "../runtime/runs/spawn-helper.js";
+import { spawnHelperFor } from "../runtime/runs/spawn-helper.js";
 import { ROOT } from "./lib.js";
 
 /** Two stream-json lines from /bin/sh: the executor costs as little as a process can. */
@@ -27,6 +27,8 @@ export interface QueueBench {
   directRunsPerSec: number;
   directMeasures: number[];
   rows: QueueThroughput[];
+  /** What spawned the executors (VIBEN_SPAWN_HELPER). */
+  spawner: string;
 }
 
 function median(values: number[]): number {
@@ -94,7 +96,9 @@ export async function benchQueue(jobs = 200): Promise<QueueBench> {
   const rows: QueueThroughput[] = [await throughput(1, jobs)];
   const after = directRunsPerSec(jobs);
   rows.push(await throughput(8, jobs));
-  return { directRunsPerSec: (before + after) / 2, directMeasures: [before, after], rows };
+  const helper = spawnHelperFor(process.env.VIBEN_SPAWN_HELPER);
+  const spawner = helper ? `the ${await helper.program()} spawn helper` : "the gateway itself";
+  return { directRunsPerSec: (before + after) / 2, directMeasures: [before, after], rows, spawner };
 }
 
 /** Issue 12's target: one lane runs jobs at ≥ half the rate of spawning the executor directly. */
@@ -111,12 +115,7 @@ export function printQueueBench(bench: QueueBench): void {
       `| POST /api/queue → run → done | ${row.concurrency} | ${row.jobs} | ${row.jobsPerSec.toFixed(1)} | ${row.medianLatencyMs.toFixed(1)} |`,
     );
   }
-  const choice = process.env.VIBEN_SPAWN_HELPER;
-  const spawner =
-    choice === "off"
-      ? "the gateway itself"
-      : `the ${sharedSpawnHelper(choice === "node" ? "node" : undefined).program} spawn helper`;
-  console.log(`executors spawned by ${spawner} (VIBEN_SPAWN_HELPER)`);
+  console.log(`executors spawned by ${bench.spawner} (VIBEN_SPAWN_HELPER)`);
   const lane = bench.rows.find((row) => row.concurrency === 1);
   if (lane) {
     const ratio = lane.jobsPerSec / bench.directRunsPerSec;

@@ -570,12 +570,12 @@ export class SessionRepository {
           (current) => {
             if (!current) return null; // deleted meanwhile: do not resurrect it
             const count = typeof current.message_count === "number" ? current.message_count : 0;
+            // Not fsync'd: the count comes back from the message log's last seq, and the log is fsync'd.
             return patchedObject(current, {
               message_count: Math.max(count, pending.lastSeq),
               last_activity: pending.lastActivity,
               title: !current.title && pending.title ? pending.title : undefined,
             });
-            // Not fsync'd: the count comes back from the message log's last seq, and the log is fsync'd.
           },
           { durable: false },
         );

@@ -28,7 +28,7 @@ import type { GatewayProcesses, ProcessFamily } from "./process-cookie.js";
 import type { RunBinding, RunExtensions } from "./run-extensions.js";
 import type { NativeRunner, RunHooks, RunLifecycle, RunProcess } from "./run-hooks.js";
 import { RunRecorder } from "./run-recorder.js";
-import { sharedSpawnHelper } from "./spawn-helper.js";
+import { spawnHelperFor } from "./spawn-helper.js";
 import { SupervisedProcess } from "./supervised-process.js";
 
 export interface RunManagerOptions {
@@ -125,8 +125,7 @@ export class RunManager implements RunService {
    * `node` from a Node helper even where Python is found.
    */
   private get spawnHelper() {
-    const choice = this.options.env.VIBEN_SPAWN_HELPER;
-    return choice === "off" ? undefined : sharedSpawnHelper(choice === "node" ? "node" : undefined);
+    return spawnHelperFor(this.options.env.VIBEN_SPAWN_HELPER);
   }
 
   isRunning(sessionId: string): boolean {

@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import type { HelperMessage, HelperRequest, HelperTransport } from "./spawn-helper-types.js";
 
 /**
@@ -170,19 +168,6 @@ while True:
                 settle(cid)
 `;
 
-/** The first `python3` on PATH, or undefined (the Node helper is used then). */
-export function findPython(path = process.env.PATH ?? ""): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, "python3");
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
-}
-
 /** Starts the Python helper; `onMessage` hears its messages (`ready` first). */
 export function startPythonHelper(
   pythonPath: string,
@@ -190,10 +175,9 @@ export function startPythonHelper(
   onMessage: (message: HelperMessage | { t: "ready" }) => void,
 ): HelperTransport {
   const env = { ...process.env };
+  // The helper is no run's member (it outlives them). `-I` keeps PYTHON* variables and user site-packages
+  // out of it, `-S` skips the site module (a faster start).
   delete env.VIBEN_RUN_COOKIE;
-  // The helper's own settings only: no user site-packages or startup file runs inside it.
-  delete env.PYTHONSTARTUP;
-  delete env.PYTHONPATH;
   const helper: ChildProcess = spawn(
     pythonPath,
     ["-I", "-S", "-c", PYTHON_HELPER_SOURCE, String(idleExitMs)],

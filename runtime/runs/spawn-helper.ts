@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { PassThrough, Writable } from "node:stream";
+import { findOnPath } from "../executors/command-lookup.js";
 import { startNodeHelper } from "./spawn-helper-node.js";
-import { findPython, startPythonHelper } from "./spawn-helper-python.js";
+import { startPythonHelper } from "./spawn-helper-python.js";
 import type { HelperMessage, HelperRequest, HelperTransport } from "./spawn-helper-types.js";
 
 /**
@@ -106,8 +107,10 @@ export class SpawnHelper {
   private transport: HelperTransport | undefined;
   private readonly children = new Map<number, Pending>();
   private nextId = 1;
-  /** Python, until its helper fails to start once: then Node for good. */
-  private python: string | undefined;
+  /** The Python the helper runs on, where there is one. */
+  private readonly python: Promise<string | undefined>;
+  /** Its helper failed to start once: Node's from then on. */
+  private pythonFailed = false;
   private readonly nodePath: string;
   private readonly idleExitMs: number;
   private readonly pythonStartMs: number;
@@ -116,17 +119,26 @@ export class SpawnHelper {
     this.nodePath = options.nodePath ?? process.execPath;
     this.idleExitMs = options.idleExitMs ?? IDLE_EXIT_MS;
     this.pythonStartMs = options.pythonStartMs ?? PYTHON_START_MS;
-    this.python = options.program === "node" ? undefined : (options.pythonPath ?? findPython());
+    this.python =
+      options.program === "node"
+        ? Promise.resolve(undefined)
+        : options.pythonPath
+          ? Promise.resolve(options.pythonPath)
+          : findOnPath(["python3"], process.env);
   }
 
   /** Which program the next helper runs. */
-  get program(): "python" | "node" {
-    return this.python ? "python" : "node";
+  async program(): Promise<"python" | "node"> {
+    return this.usablePython(await this.python) ? "python" : "node";
+  }
+
+  private usablePython(python: string | undefined): string | undefined {
+    return this.pythonFailed ? undefined : python;
   }
 
   /** Spawns through the helper; undefined when the helper is unavailable (the caller spawns directly). */
   async spawn(request: SpawnRequest): Promise<SpawnedChild | undefined> {
-    const helper = this.ensure();
+    const helper = this.ensure(this.usablePython(await this.python));
     if (!helper) return undefined;
     const id = this.nextId++;
     const child = new RemoteChild((message) => this.send(helper, { ...message, id }));
@@ -144,13 +156,13 @@ export class SpawnHelper {
     this.transport?.process.kill();
   }
 
-  private ensure(): HelperTransport | undefined {
+  private ensure(python: string | undefined): HelperTransport | undefined {
     const current = this.transport;
     if (current && current.process.exitCode === null && current.process.signalCode === null) return current;
     let transport: HelperTransport;
     try {
-      transport = this.python
-        ? this.startPython(this.python)
+      transport = python
+        ? this.startPython(python)
         : startNodeHelper(this.nodePath, this.idleExitMs, (message) => this.receive(message));
     } catch {
       return undefined;
@@ -181,7 +193,7 @@ export class SpawnHelper {
     waiting.unref();
     started.process.once("exit", () => {
       clearTimeout(waiting);
-      if (!ready && this.python === python) this.python = undefined;
+      if (!ready) this.pythonFailed = true;
     });
     return started;
   }
@@ -251,10 +263,13 @@ export class SpawnHelper {
 const shared = new Map<string, SpawnHelper>();
 
 /**
- * The gateway's helper, shared by every run manager in the process (started on the first spawn): Python's
- * where there is one, or Node's when asked for (`VIBEN_SPAWN_HELPER=node`).
+ * The helper `VIBEN_SPAWN_HELPER` asks for, shared by every run manager in the process (started on the
+ * first spawn): none with `off` (the gateway spawns itself), Node's with `node`, else Python's where there
+ * is one.
  */
-export function sharedSpawnHelper(program?: "node"): SpawnHelper {
+export function spawnHelperFor(choice: string | undefined): SpawnHelper | undefined {
+  if (choice === "off") return undefined;
+  const program = choice === "node" ? "node" : undefined;
   const key = program ?? "auto";
   let helper = shared.get(key);
   if (!helper) {

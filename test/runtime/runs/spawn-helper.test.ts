@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AgentOutput, OutputParser } from "../../../runtime/executors/adapter.js";
+import { findOnPath } from "../../../runtime/executors/command-lookup.js";
 import { SpawnHelper } from "../../../runtime/runs/spawn-helper.js";
-import { findPython } from "../../../runtime/runs/spawn-helper-python.js";
 import { SupervisedProcess } from "../../../runtime/runs/supervised-process.js";
 
 /** Every stdout line as a delta. */
@@ -68,8 +68,8 @@ describe.each(["python", "node"] as const)("spawning executors from the %s spawn
   const helper = new SpawnHelper({ program });
   afterAll(() => helper.close());
 
-  it("is the program asked for (Python is on this machine)", () => {
-    expect(helper.program).toBe(program);
+  it("is the program asked for (Python is on this machine)", async () => {
+    expect(await helper.program()).toBe(program);
   });
 
   it("runs the process in its own group under the helper, relaying stdin, stdout, stderr and the exit", async () => {
@@ -194,16 +194,16 @@ describe.each(["python", "node"] as const)("spawning executors from the %s spawn
 
 describe("choosing the spawn helper's program", () => {
   it("finds python3 on PATH, and uses Node's helper where there is none or it cannot run", async () => {
-    expect(findPython("/nonexistent:/usr/bin")).toBe("/usr/bin/python3");
-    expect(findPython("/nonexistent")).toBeUndefined();
+    expect(await findOnPath(["python3"], { PATH: "/nonexistent:/usr/bin" })).toBe("/usr/bin/python3");
+    expect(await findOnPath(["python3"], { PATH: "/nonexistent" })).toBeUndefined();
     // A "python3" that exits at once never says it is ready: the helper that follows is Node's.
     const helper = new SpawnHelper({ pythonPath: "/bin/false" });
-    expect(helper.program).toBe("python");
+    expect(await helper.program()).toBe("python");
     const { started, outputs } = start(helper, "echo fine");
     const child = await started;
     expect((await child.exited).code).toBe(0);
     expect(texts(outputs)).toEqual(["fine"]);
-    await expect.poll(() => helper.program).toBe("node");
+    await expect.poll(() => helper.program()).toBe("node");
     const next = await start(helper, "read line || true", undefined, true).started;
     const parent = stat(next.pid).ppid;
     expect(parent).not.toBe(process.pid);
@@ -223,7 +223,7 @@ describe("choosing the spawn helper's program", () => {
       const child = await started;
       expect((await child.exited).code).toBe(0);
       expect(texts(outputs)).toEqual([`parent ${process.pid}`]);
-      expect(helper.program).toBe("node");
+      expect(await helper.program()).toBe("node");
     } finally {
       helper.close();
       rmSync(dir, { recursive: true, force: true });
